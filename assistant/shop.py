@@ -46,5 +46,43 @@ class Shop:
 
         return load_encoder(self.settings.encoder)
 
+    # -- language model -----------------------------------------------------------------------------
+    @cached_property
+    def generator(self):
+        from assistant.llm import load_generator
+
+        return load_generator(self.settings.llm, self.settings.llm_url)
+
+    # -- push ---------------------------------------------------------------------------------------
+    @cached_property
+    def push_ledger(self):
+        from assistant.push.ledger import PushLedger
+
+        return PushLedger(self.db)
+
+    def push(self, campaign_path, out=None, limit=None, dry_run=False, force=False, engine="local", **options):
+        """Write one checked message per selected user into the ledger and `out` (resumable)."""
+        from assistant.push.run import run_campaign
+
+        return run_campaign(self, campaign_path, out=out, limit=limit, dry_run=dry_run, force=force, engine=engine,
+                            **options)
+
+    def push_preview(self, campaign_path, user_id, **options) -> dict:
+        from assistant.push.run import preview
+
+        return preview(self, campaign_path, user_id, **options)
+
+    def push_report(self, campaign_id: str) -> dict:
+        from assistant.push.report import campaign_report
+
+        return campaign_report(self.push_ledger, self.events, campaign_id)
+
+    # -- api ----------------------------------------------------------------------------------------
+    def erase_user(self, user_id: str) -> dict:
+        """Right to be forgotten: each layer deletes what it holds of the user; returns what went where."""
+        from assistant.api.erasure import erase_user
+
+        return erase_user(self, user_id)
+
     def close(self) -> None:
         self.db.close()
