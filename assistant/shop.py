@@ -46,12 +46,69 @@ class Shop:
 
         return load_encoder(self.settings.encoder)
 
-    # -- language model -----------------------------------------------------------------------------
+    # -- retrieval ----------------------------------------------------------------------------------
+    @cached_property
+    def index(self):
+        """Products and review passages in Chroma (<home>/chroma, or the server at settings.chroma_url)."""
+        from retrieval.index import CatalogIndex
+
+        return CatalogIndex(self.catalog, self.encoder, path=self.home / "chroma", url=self.settings.chroma_url)
+
+    @cached_property
+    def searcher(self):
+        from retrieval.search import HybridSearcher
+
+        return HybridSearcher(self.index, self.catalog)
+
+    def build_index(self, show_progress: bool = False, rebuild: bool = False):
+        """Embed what changed since the last run (all of it with rebuild=True); returns a SyncReport."""
+        return self.index.sync(rebuild=rebuild, show_progress=show_progress)
+
+    def search(self, query: str, filters=None, k: int = 10) -> list:
+        """Hybrid search -> list[Candidate], best first; filters is a retrieval.query.SearchFilters."""
+        return self.searcher.search(query, filters=filters, k=k)
+
+    # -- ranking ------------------------------------------------------------------------------------
+    @cached_property
+    def ranking(self):
+        from ranking.service import RankingService
+
+        return RankingService(self.catalog, self.events, lambda: self.encoder, self.home / "models" / "ranker")
+
+    def train(self, show_progress: bool = False) -> dict:
+        """Learn the ranker from the store's events and reviews; returns its manifest."""
+        return self.ranking.train(show_progress=show_progress)
+
+    def recommend(self, user_id: str | None, k: int = 10, filters=None) -> list:
+        """RankedItems for a user (a new or unknown user gets popularity and content), best first."""
+        return self.ranking.recommend(user_id, k, filters)
+
+    def rank(self, user_id: str | None, candidates: list, k: int | None = None) -> list:
+        """Reorder search candidates for a user -> list[RankedItem]."""
+        return self.ranking.rank(user_id, candidates, k)
+
+    def search_for_user(self, user_id: str | None, query: str, filters=None, k: int = 10) -> list:
+        return self.rank(user_id, self.search(query, filters=filters, k=max(3 * k, 30)), k)
+
+    def profile(self, user_id: str):
+        return self.ranking.profile(user_id)
+
+    def record_events(self, events: list) -> dict:
+        """Feedback (clicks, carts, purchases, dismissals): the user's next results reflect it at once."""
+        return self.ranking.record_events(events)
+
+    def evaluate(self, **options) -> dict:
+        from ranking.evaluation import evaluate_store
+
+        return evaluate_store(self, **options)
+
+    # -- llm ----------------------------------------------------------------------------------------
     @cached_property
     def generator(self):
+        """The language model (settings.llm, or the server at settings.llm_url); see assistant/llm."""
         from assistant.llm import load_generator
 
-        return load_generator(self.settings.llm, self.settings.llm_url)
+        return load_generator(self.settings)
 
     # -- push ---------------------------------------------------------------------------------------
     @cached_property

@@ -232,6 +232,10 @@ class CatalogStore:
             "SELECT * FROM reviews WHERE product_id = ? ORDER BY time DESC LIMIT ?", (product_id, limit))
         return [_row_to_review(r) for r in rows]
 
+    def reviews_by(self, user_id: str) -> list[Review]:
+        rows = self.db.conn.execute("SELECT * FROM reviews WHERE user_id = ? ORDER BY time", (user_id,))
+        return [_row_to_review(r) for r in rows]
+
     def brands(self) -> list[str]:
         return [r[0] for r in self.db.conn.execute(
             "SELECT DISTINCT brand FROM products WHERE brand != '' ORDER BY brand")]

@@ -1,0 +1,175 @@
+"""The ranker wired to one store: training, persistence with a manifest, and per-user requests.
+
+A user's state is rebuilt from the store on each request, so events recorded a moment ago already
+shape the next recommendation. The saved model records the data versions it was trained on; a model
+trained on another catalog is retrained rather than silently used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ranking.embeddings import product_embeddings
+from ranking.event_store import EventStore
+from ranking.feedback import Signals, collect
+from ranking.profiles import build_profile
+from ranking.ranker import Ranker, RankerParams, UserState
+from ranking.records import Event, RankedItem, UserProfile
+from retrieval.catalog_store import CatalogStore
+from retrieval.encoders import Encoder
+from retrieval.records import Candidate
+
+log = logging.getLogger(__name__)
+MODEL_VERSION = 1
+
+
+def filter_mask(ranker: Ranker, products: dict, filters) -> np.ndarray:
+    """Which items pass search-style filters (categories, brands, price, rating, excluded ids)."""
+    mask = np.ones(len(ranker.item_ids_), dtype=bool)
+    if filters is None:
+        return mask
+    categories = [c.lower() for c in getattr(filters, "categories", ()) or ()]
+    brands = {b.lower() for b in getattr(filters, "brands", ()) or ()}
+    excluded = {b.lower() for b in getattr(filters, "exclude_brands", ()) or ()}
+    excluded_ids = set(getattr(filters, "exclude_ids", ()) or ())
+    lo, hi = getattr(filters, "min_price", None), getattr(filters, "max_price", None)
+    min_rating = getattr(filters, "min_rating", None)
+    for i, pid in enumerate(ranker.item_ids_):
+        p = products[pid]
+        path = p.category_path.lower()
+        if (categories and not any(c in path for c in categories)) or (brands and p.brand.lower() not in brands) \
+                or p.brand.lower() in excluded or pid in excluded_ids \
+                or (lo is not None and (p.price is None or p.price < lo)) \
+                or (hi is not None and (p.price is None or p.price > hi)) \
+                or (min_rating is not None and (p.rating is None or p.rating < min_rating)):
+            mask[i] = False
+    return mask
+
+
+class RankingService:
+    def __init__(self, catalog: CatalogStore, events: EventStore, encoder_factory, model_dir: Path):
+        self.catalog = catalog
+        self.events = events
+        self._encoder_factory = encoder_factory
+        self.model_dir = Path(model_dir)
+        self._ranker: Ranker | None = None
+        self._products: dict | None = None
+
+    @property
+    def encoder(self) -> Encoder:
+        return self._encoder_factory()
+
+    # -- training and persistence -------------------------------------------------------------------
+    def train(self, params: RankerParams | None = None, show_progress: bool = False) -> dict:
+        started = time.perf_counter()
+        products = list(self.catalog.iter_products())
+        if not products:
+            raise ValueError("the store has no products; run shopmate ingest first")
+        embeddings = product_embeddings(products, self.encoder, self.model_dir / "embeddings.npz", show_progress)
+        signals = collect((e for _, e in self.events.iter_events()), self.catalog.iter_reviews())
+        ranker = Ranker(params).fit(products, embeddings, signals)
+        manifest = {"model_version": MODEL_VERSION, "catalog_version": self.catalog.version,
+                    "events_version": self.events.version, "encoder": self.encoder.name,
+                    "trained_at": int(time.time()), "train_seconds": round(time.perf_counter() - started, 2),
+                    **ranker.describe()}
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        partial = self.model_dir / "ranker.pkl.partial"
+        with open(partial, "wb") as fh:
+            pickle.dump(ranker, fh)
+        partial.replace(self.model_dir / "ranker.pkl")
+        (self.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        self._ranker, self._products = ranker, {p.id: p for p in products}
+        log.info("trained the ranker in %.1fs on %d users and %d products", manifest["train_seconds"],
+                 manifest["users"], manifest["items"])
+        return manifest
+
+    def manifest(self) -> dict | None:
+        path = self.model_dir / "manifest.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    @property
+    def ranker(self) -> Ranker:
+        if self._ranker is None:
+            manifest = self.manifest()
+            if manifest is None or manifest.get("model_version") != MODEL_VERSION:
+                log.info("no trained ranker in %s; training one now", self.model_dir)
+                self.train()
+            elif manifest["catalog_version"] != self.catalog.version:
+                log.info("the ranker was trained on catalog version %s, the store is at %s; retraining",
+                         manifest["catalog_version"], self.catalog.version)
+                self.train()
+            else:
+                with open(self.model_dir / "ranker.pkl", "rb") as fh:
+                    self._ranker = pickle.load(fh)
+        return self._ranker
+
+    @property
+    def products(self) -> dict:
+        if self._products is None or len(self._products) != len(self.ranker.item_ids_):
+            self._products = self.catalog.get_products(self.ranker.item_ids_)
+        return self._products
+
+    # -- requests -----------------------------------------------------------------------------------
+    def state(self, user_id: str | None) -> UserState:
+        if not user_id:
+            return UserState("")
+        signals = Signals()
+        for e in self.events.events_for(user_id):
+            signals.add_event(e)
+        for r in self.catalog.reviews_by(user_id):
+            signals.add_review(r)
+        return self.ranker.user_state(user_id, signals)
+
+    def _item(self, state: UserState, i: int, score: float, feats, evidence=()) -> RankedItem:
+        ranker = self.ranker
+        return RankedItem(self.products[ranker.item_ids_[i]], score, ranker.reasons(state, i, feats), tuple(evidence))
+
+    def recommend(self, user_id: str | None, k: int = 10, filters=None) -> list[RankedItem]:
+        state = self.state(user_id)
+        mask = filter_mask(self.ranker, self.products, filters)
+        return [self._item(state, i, s, f) for i, s, f in self.ranker.recommend(state, k, mask)]
+
+    def rank(self, user_id: str | None, candidates: list[Candidate], k: int | None = None) -> list[RankedItem]:
+        """Reorder search candidates for this user; query relevance stays the leading signal."""
+        ranker = self.ranker
+        state = self.state(user_id)
+        known = [c for c in candidates if c.product.id in ranker.index_]
+        if not known:
+            return [RankedItem(c.product, c.score, ("matches your search",), c.evidence) for c in candidates][:k]
+        idx = np.array([ranker.index_[c.product.id] for c in known])
+        personal, feats = ranker.score(state, idx)
+        query = np.array([c.score for c in known])
+        # Near-ties in relevance stay near-ties: spreads under a tenth of the typical score are not stretched.
+        query = (query - query.mean()) / max(query.std(), 0.1 * abs(query.mean()), 1e-9)
+        # Personal features reorder within what the query found; they are learned on behaviour, which
+        # has no queries, so query relevance keeps a fixed, larger weight than the personal blend.
+        personal = personal / (personal.std() + 1e-9) if not state.is_cold else personal * 0.3
+        total = 2.0 * query + personal
+        order = [j for j in np.argsort(-total) if ranker.allowed(state, int(idx[j]))]
+        items = []
+        for j in order[:k]:
+            reasons = ranker.reasons(state, int(idx[j]), feats[j]) if not state.is_cold else ()
+            items.append(RankedItem(known[j].product, float(total[j]), ("matches your search", *reasons)[:3],
+                                    known[j].evidence))
+        return items
+
+    def profile(self, user_id: str) -> UserProfile:
+        events = self.events.events_for(user_id)
+        reviews = self.catalog.reviews_by(user_id)
+        ids = list({e.product_id for e in events} | {r.product_id for r in reviews})
+        return build_profile(user_id, events, reviews, self.catalog.get_products(ids))
+
+    def record_events(self, events: list[Event]) -> dict:
+        """Store feedback; the next request for these users already reflects it (state is rebuilt)."""
+        known = self.catalog.get_products(list({e.product_id for e in events}))
+        unknown = sorted({e.product_id for e in events} - set(known))
+        if unknown:
+            raise ValueError(f"unknown product ids {unknown[:5]}; events must name products in the catalog")
+        self.events.ensure_users(e.user_id for e in events)
+        return self.events.add_events(events).to_dict()
