@@ -41,7 +41,10 @@ demo: venv models
 	test -f $(DEMO_SRC)/products.jsonl || $(SHOPMATE) demo-data --out $(DEMO_SRC)
 	$(SHOPMATE) --home $(DEMO_HOME) ingest --catalog $(DEMO_SRC)/products.jsonl --reviews $(DEMO_SRC)/reviews.jsonl \
 	  --events $(DEMO_SRC)/events.jsonl --users $(DEMO_SRC)/users.jsonl
+	$(SHOPMATE) --home $(DEMO_HOME) index
+	$(SHOPMATE) --home $(DEMO_HOME) train
 	$(SHOPMATE) --home $(DEMO_HOME) status
+	$(SHOPMATE) --home $(DEMO_HOME) ui
 
 test: venv browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider

@@ -102,6 +102,29 @@ class Shop:
 
         return evaluate_store(self, **options)
 
+    # -- chat ---------------------------------------------------------------------------------------
+    @cached_property
+    def chat(self):
+        from assistant.chat.engine import ChatEngine
+
+        return ChatEngine(self)
+
+    def ask(self, user_id: str | None, message: str, session_id: str | None = None):
+        """One chat turn -> ChatReply (reply, products, session, language, intent, checks)."""
+        return self.chat.ask(user_id, message, session_id)
+
+    def ask_stream(self, user_id: str | None, message: str, session_id: str | None = None):
+        """Text chunks as they are checked, then the final ChatReply."""
+        return self.chat.ask_stream(user_id, message, session_id)
+
+    @property
+    def sessions(self):
+        """The chat sessions store (transcripts, erasure)."""
+        return self.chat.sessions
+
+    def transcript(self, session_id: str) -> dict | None:
+        return self.chat.sessions.transcript(session_id)
+
     # -- llm ----------------------------------------------------------------------------------------
     @cached_property
     def generator(self):

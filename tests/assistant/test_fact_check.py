@@ -1,0 +1,50 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.fact_check import ProductFacts, check_text, repair
+
+BOOT = ProductFacts("P000123", "Trailforge Summit 3 Hiking Boots", "Trailforge", 129.99, rating=4.3)
+SALE = ProductFacts("P000200", "Brewmont Drip Coffee Maker", "Brewmont", 80.0, sale_price=60.0, discount_pct=25,
+                    rating=4.0)
+
+
+def test_true_claims_pass():
+    assert check_text("Fragrance free, with free shipping over $50.", [BOOT], allowed_amounts=[50]).ok
+    text = "The Trailforge Summit 3 (P000123) costs $129.99 and is rated 4.3 stars. Brewmont's maker is $60.00, 25% off."
+    result = check_text(text, [BOOT, SALE], known_brands=["Trailforge", "Brewmont", "Kinetra"])
+    assert result.ok and result.checked >= 5
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Only $99.99 today!", "price"), ("It costs 100 dollars.", "price"), ("才 50元", "price"),
+    ("Save 40% now", "discount"), ("Rated 4.9 stars by buyers", "rating"), ("Try P999999 instead", "product_id"),
+    ("Or the Kinetra boots", "brand"), ("It is free, $0.00", "price"), ("Good news: it is free today", "price"),
+    ("这款免费", "price"),
+])
+def test_each_kind_of_invented_claim_is_caught(text, kind):
+    result = check_text(text, [BOOT, SALE], known_brands=["Trailforge", "Brewmont", "Kinetra"])
+    assert not result.ok and result.violations[0].kind == kind
+
+
+def test_repair_fixes_a_single_wrong_price_and_refuses_what_it_cannot_know():
+    bad = "Get the Trailforge boots for $99.99!"
+    result = check_text(bad, [BOOT])
+    assert repair(bad, result, [BOOT]) == "Get the Trailforge boots for $129.99!"
+    two = check_text(bad, [BOOT, SALE])
+    assert repair(bad, two, [BOOT, SALE]) is None
+    invented = check_text("Try P999999", [BOOT])
+    assert repair("Try P999999", invented, [BOOT]) is None
+
+
+@given(st.floats(min_value=0.01, max_value=10_000, allow_nan=False).map(lambda x: round(x, 2)))
+def test_any_price_other_than_the_facts_is_caught_and_the_fact_passes(price):
+    facts = [ProductFacts("P000001", "Mug", price=129.99)]
+    result = check_text(f"Now ${price:,.2f}", facts)
+    assert result.ok == (abs(price - 129.99) < 0.006)
+
+
+@given(st.text(max_size=200))
+def test_the_check_never_crashes_on_any_text(text):
+    result = check_text(text, [BOOT, SALE], known_brands=["Trailforge"])
+    assert result.checked >= len(result.violations)

@@ -1,0 +1,194 @@
+"""One contract for every Generator (the scikit-learn `check_estimator` idea): the local transformers
+generator and the OpenAI-compatible client, the latter against a real HTTP server on loopback that
+serves the same test model with SSE streaming. Also: the converted-weights cache is reused."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+
+from assistant.llm import ChatMessage, GenerationParams, Generator, GeneratorUnavailable
+from assistant.llm.local import MANIFEST, TransformersGenerator, read_manifest
+from assistant.llm.remote import OpenAICompatibleGenerator
+from assistant.llm.types import finish_text
+from assistant.llm.weights import PACKAGED_MODELS
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+PROMPTS = [
+    [ChatMessage("user", "List three fruits.")],
+    [ChatMessage("system", "You are a helpful shop assistant."),
+     ChatMessage("user", "Suggest a gift for a runner who likes music, and say why in two sentences.")],
+    [ChatMessage("user", "Hi")],
+]
+GREEDY = GenerationParams(max_new_tokens=12)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def openai_app(generator: Generator):
+    """A minimal OpenAI-compatible chat server over any Generator (what vLLM or llama.cpp serve)."""
+    from fastapi import FastAPI
+    from fastapi.responses import StreamingResponse
+
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    def complete(body: dict):
+        messages = [ChatMessage(m["role"], m["content"]) for m in body["messages"]]
+        params = GenerationParams(max_new_tokens=body.get("max_tokens") or 256,
+                                  temperature=body.get("temperature") or 0.0, top_p=body.get("top_p") or 1.0,
+                                  seed=body.get("seed"), stop=tuple(body.get("stop") or ()))
+        reply_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+        if body.get("stream"):
+            def events():
+                for chunk in generator.stream(messages, params):
+                    delta = {"id": reply_id, "object": "chat.completion.chunk",
+                             "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}]}
+                    yield f"data: {json.dumps(delta)}\n\n"
+                yield "data: [DONE]\n\n"
+
+            return StreamingResponse(events(), media_type="text/event-stream")
+        text = generator.generate([messages], params)[0]
+        return {"id": reply_id, "object": "chat.completion", "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def local_generator(model_cache) -> TransformersGenerator:
+    """The test model, converted from its GGUF into a fresh cache: loaded once for the session."""
+    import torch
+
+    # On a small shared box, one thread is several times faster than two oversubscribed ones.
+    torch.set_num_threads(1)
+    return TransformersGenerator("test", cache=model_cache)
+
+
+@pytest.fixture(scope="session")
+def served_generator(local_generator):
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(openai_app(local_generator), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the OpenAI-compatible test server did not start")
+        time.sleep(0.05)
+    client = OpenAICompatibleGenerator(f"http://127.0.0.1:{port}", model="test")
+    yield client
+    client.close()
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(params=["local", "openai_http"])
+def generator(request) -> Generator:
+    return request.getfixturevalue({"local": "local_generator", "openai_http": "served_generator"}[request.param])
+
+
+# -- the shared contract ----------------------------------------------------------------------------------
+
+def test_implements_the_generator_protocol(generator):
+    assert isinstance(generator, Generator)
+    assert isinstance(generator.name, str) and generator.name
+    assert generator.generate([], GREEDY) == []
+
+
+def test_batched_greedy_output_equals_one_by_one(generator):
+    batched = generator.generate(PROMPTS, GREEDY)
+    single = [generator.generate([p], GREEDY)[0] for p in PROMPTS]
+    assert batched == single
+    assert all(batched), "the test model should say something to every prompt"
+
+
+def test_greedy_output_is_deterministic_and_the_same_across_implementations(generator, local_generator):
+    assert generator.generate(PROMPTS[1:2], GREEDY) == local_generator.generate(PROMPTS[1:2], GREEDY)
+
+
+def test_stream_chunks_join_to_the_generated_text(generator):
+    chunks = list(generator.stream(PROMPTS[1], GREEDY))
+    assert len(chunks) > 1, "a reply should arrive in pieces"
+    assert "".join(chunks) == generator.generate([PROMPTS[1]], GREEDY)[0]
+
+
+def test_max_new_tokens_is_respected(generator, local_generator):
+    short = generator.generate([PROMPTS[1]], GenerationParams(max_new_tokens=3))[0]
+    longer = generator.generate([PROMPTS[1]], GenerationParams(max_new_tokens=12))[0]
+    assert longer.startswith(short) and len(short) < len(longer)
+    assert len(local_generator.tokenizer(short, add_special_tokens=False)["input_ids"]) <= 3
+    assert "".join(generator.stream(PROMPTS[1], GenerationParams(max_new_tokens=3))) == short
+
+
+def test_stop_strings_cut_the_reply_in_generate_and_stream(generator):
+    full = generator.generate([PROMPTS[1]], GREEDY)[0]
+    words = full.split()
+    assert len(words) >= 3, full
+    stop = words[2]  # a word from the middle: everything from its first appearance on must go
+    params = GenerationParams(max_new_tokens=12, stop=(stop, "never-appears"))
+    expected = finish_text(full, (stop,))
+    assert generator.generate([PROMPTS[1]], params)[0] == expected
+    assert "".join(generator.stream(PROMPTS[1], params)) == expected
+    assert stop not in expected
+
+
+def test_sampling_with_a_seed_is_repeatable(generator):
+    params = GenerationParams(max_new_tokens=8, temperature=0.9, top_p=0.95, seed=7)
+    assert generator.generate([PROMPTS[0]], params) == generator.generate([PROMPTS[0]], params)
+
+
+# -- the local generator's conversion cache -------------------------------------------------------------------
+
+def test_second_load_reuses_the_converted_copy(local_generator, model_cache):
+    assert local_generator.loaded_from == "gguf"
+    manifest = json.loads((local_generator.converted_path / MANIFEST).read_text())
+    assert manifest["sha256"] == PACKAGED_MODELS["test"].sha256
+    assert manifest["dtype"] == "torch.float32" and manifest["transformers"]
+    again = TransformersGenerator("test", cache=model_cache)
+    assert again.loaded_from == "converted"
+    assert again.load_s < local_generator.load_s
+    assert again.generate(PROMPTS[:1], GREEDY) == local_generator.generate(PROMPTS[:1], GREEDY)
+
+
+def test_a_changed_converted_copy_is_not_trusted(local_generator, tmp_path):
+    source = local_generator.converted_path
+    copy = tmp_path / "converted"
+    shutil.copytree(source, copy, copy_function=os.link)  # hard links: no 500 MB copy
+    sha, dtype = PACKAGED_MODELS["test"].sha256, local_generator.dtype
+    assert read_manifest(copy, sha, dtype) is not None
+    (copy / "config.json").unlink()
+    (copy / "config.json").write_text((source / "config.json").read_text() + " ")
+    assert read_manifest(copy, sha, dtype) is None
+    assert read_manifest(source, "0" * 64, dtype) is None  # made from other weights
+
+
+# -- the HTTP client's errors -------------------------------------------------------------------------------
+
+def test_a_server_that_is_down_gives_an_error_naming_the_url_and_the_fix():
+    url = f"http://127.0.0.1:{free_port()}"
+    client = OpenAICompatibleGenerator(url, timeout=5)
+    with pytest.raises(GeneratorUnavailable, match=r"127\.0\.0\.1.*did not answer.*--llm-url"):
+        client.generate(PROMPTS[:1], GREEDY)
+    with pytest.raises(GeneratorUnavailable, match=r"/v1 did not answer"):
+        list(client.stream(PROMPTS[0], GREEDY))

@@ -1,0 +1,78 @@
+"""A real UI server on a free loopback port over a small demo store, and headless Chromium to drive it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Screenshots go here; SHOPMATE_UI_ARTIFACTS=docs/screenshots remakes the README's pictures.
+ARTIFACTS = Path(os.environ.get("SHOPMATE_UI_ARTIFACTS")
+                 or Path(__file__).resolve().parents[2] / "test-artifacts" / "ui")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ui_shop(tmp_path_factory, demo_source):
+    """A shop of its own (the UI tests record feedback events, so the shared demo_shop stays clean)."""
+    from assistant.shop import Shop
+
+    shop = Shop.open(tmp_path_factory.mktemp("ui-home"), llm="test")
+    shop.ingest(catalog=demo_source.products, reviews=demo_source.reviews, events=demo_source.events,
+                users=demo_source.users)
+    if hasattr(shop, "build_index"):
+        shop.build_index()
+    yield shop
+    shop.close()
+
+
+@pytest.fixture(scope="module")
+def ui_url(ui_shop):
+    from ui.app import launch
+
+    port = _free_port()
+    app = launch(ui_shop, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}; apt-get install -y chromium chromium-driver")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, ui_url):
+    """A fresh browser tab on the app; records every request so tests can check nothing leaves loopback."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.set_default_timeout(60_000)
+    page.goto(ui_url)
+    page.get_by_label("Who is shopping?").wait_for()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

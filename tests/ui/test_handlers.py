@@ -1,0 +1,111 @@
+"""The UI's handlers and card rendering, without a browser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ranking.records import RankedItem
+from retrieval.records import Product
+from ui import charts, handlers
+from ui.cards import Card, card_html, format_price
+
+
+def _item(pid: str, price: float = 10.0) -> RankedItem:
+    return RankedItem(Product(id=pid, title=f"Thing {pid}", price=price, rating=4.5, rating_count=3),
+                      score=1.0, reasons=("you often buy this brand",))
+
+
+class _RecordingShop:
+    """Just enough of the facade to see which events the buttons record and what refills the panel."""
+
+    def __init__(self, items):
+        self.items, self.recorded = items, []
+
+    def record_events(self, events):
+        self.recorded += events
+
+    def recommend(self, user_id, k=10, filters=None):
+        return self.items[:k]
+
+
+def test_card_comes_from_a_ranked_item_or_a_dict_alike():
+    a = Card.from_item(_item("p1"))
+    b = Card.from_item(_item("p1").to_dict())
+    assert a == b
+    assert a.why == "you often buy this brand"
+
+
+def test_card_html_escapes_catalog_text_and_shows_a_picture_only_when_there_is_one():
+    card = Card(id="p<1>", title="<script>alert(1)</script>", price=5.0)
+    html = card_html(card)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<img" not in html
+    assert "<img" in card_html(Card(id="p", title="t", image_url="https://example.com/a.jpg"))
+
+
+def test_price_reads_like_money():
+    assert format_price(1234.5) == "$1,234.50"
+    assert format_price(None) == "price on request"
+    assert format_price(3, "JPY") == "3.00 JPY"
+
+
+def test_not_interested_records_a_dismiss_and_the_product_leaves_the_panel_for_good():
+    shop = _RecordingShop([_item(f"p{i}") for i in range(8)])
+    state = handlers.new_session("U1")
+    state["cards"] = [handlers._card_dict(Card.from_item(i)) for i in shop.items[:4]]
+    line = handlers.record_feedback(shop, state, 0, "not_interested", k=4)
+    assert "not interested" in line
+    assert [(e.kind, e.product_id, e.user_id) for e in shop.recorded] == [("dismiss", "p0", "U1")]
+    assert [c["id"] for c in state["cards"]] == ["p1", "p2", "p3"]
+    assert "p0" not in [c["id"] for c in handlers._visible_cards(shop.items, state, 4)]
+
+
+def test_like_and_cart_record_their_events_and_mark_the_card():
+    shop = _RecordingShop([_item("p0")])
+    state = handlers.new_session("U1")
+    state["cards"] = [handlers._card_dict(Card.from_item(shop.items[0]))]
+    handlers.record_feedback(shop, state, 0, "like")
+    handlers.record_feedback(shop, state, 0, "cart")
+    assert [(e.kind, e.value) for e in shop.recorded] == [("rate", 5.0), ("cart", None)]
+    assert state["marks"]["p0"] == "In your cart"
+
+
+def test_feedback_without_a_chosen_user_records_nothing():
+    shop = _RecordingShop([_item("p0")])
+    state = handlers.new_session(None)
+    assert "Choose who you are" in handlers.record_feedback(shop, state, 0, "like")
+    assert shop.recorded == []
+
+
+def test_metric_table_finds_models_and_metrics_wherever_evaluate_puts_them():
+    result = {"split": "time", "models": {"ranker": {"ndcg@10": 0.3, "recall@10": 0.4},
+                                          "popularity": {"ndcg@10": 0.1, "recall@10": 0.2}}}
+    assert handlers.metric_table(result)["popularity"] == {"ndcg@10": 0.1, "recall@10": 0.2}
+    assert handlers.metric_table({"nothing": 1}) == {}
+    charts.evaluation_chart(handlers.metric_table(result))
+
+
+def test_form_campaign_is_a_valid_campaign_file(empty_shop):
+    from assistant.push.campaign import load_campaign
+
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    path = handlers.write_campaign(empty_shop, "Winter audio!", "Electronics > Headphones", 20, "push",
+                                   "friendly", days=10, now=now)
+    campaign = load_campaign(path)
+    assert campaign.id == "ui-winter-audio"
+    assert campaign.promotions[0].discount_pct == 20
+    assert path in handlers.campaign_files(empty_shop)
+
+
+def test_new_visitor_gets_an_id_of_their_own(empty_shop):
+    a = handlers.choose_user(empty_shop, handlers.NEW_VISITOR)
+    b = handlers.choose_user(empty_shop, handlers.NEW_VISITOR)
+    assert a["user_id"] != b["user_id"] and a["session_id"] != b["session_id"]
+    assert empty_shop.events.get_user(a["user_id"]) is not None
+
+
+def test_the_app_builds_without_serving(demo_shop):
+    from ui.app import build_app
+
+    app = build_app(demo_shop)
+    assert app.title == "shopmate"

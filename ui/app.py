@@ -1,0 +1,255 @@
+"""The shopmate web UI: four tabs over the Shop facade (Shop, Profile, Push, Insights).
+
+`build_app(shop)` builds the Blocks without serving them (tests and the API server mount it);
+`launch(shop, host, port)` serves it on its own, loopback by default, with queueing so several
+shoppers chatting at once all get answers. Nothing here reaches the network: analytics are off,
+there are no share links, fonts come with Gradio and charts are rendered to images server-side.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402  (analytics must be off before Gradio is imported)
+
+from ui import charts, handlers  # noqa: E402
+from ui.cards import CARD_CSS, Card, card_html  # noqa: E402
+
+N_CARDS = 4
+CHAT_CONCURRENCY = 4
+# Gradio finds a handler's progress bar by its default value; tqdm bars inside shop.push drive it.
+PUSH_PROGRESS = gr.Progress(track_tqdm=True)
+THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def _slot_updates(state: dict) -> list:
+    """For each card slot: the group's visibility and the card's HTML."""
+    cards = state.get("cards") or []
+    marks = state.get("marks") or {}
+    updates = []
+    for i in range(N_CARDS):
+        if i < len(cards):
+            card = Card(**cards[i])
+            updates += [gr.update(visible=True), card_html(card, marks.get(card.id, ""))]
+        else:
+            updates += [gr.update(visible=False), ""]
+    return updates
+
+
+def _profile_outputs(shop, state: dict) -> list:
+    data = handlers.profile_summary(shop, state.get("user_id"))
+    if data is None:
+        note = ("Choose who you are on the Shop tab to see a profile." if not state.get("user_id")
+                else "Profiles are not part of this build yet.")
+        empty = charts.bar_chart([], "")
+        return [note, "", empty, empty, charts.activity_chart([]), []]
+    tags = "".join(f"<span>{t}</span>" for t in data.get("interest_tags", [])) or "no interests yet"
+    band = data.get("price_band")
+    band_text = (f"**Price band:** ${band[0]:,.0f} to ${band[1]:,.0f}" if band else "**Price band:** not known yet")
+    head = f"**{data['user_id']}**: {data.get('n_events', 0)} events. {band_text}"
+    recent = data.get("recent", [])
+    rows = [[e["when"], e["kind"], e["title"]] for e in recent[:15]]
+    return [head, f'<div class="sm-tags" aria-label="interest tags">{tags}</div>',
+            charts.bar_chart(data.get("top_categories", []), "Top categories"),
+            charts.bar_chart(data.get("top_brands", []), "Top brands"),
+            charts.activity_chart([e["kind"] for e in recent]), rows]
+
+
+def build_app(shop) -> gr.Blocks:
+    """The whole UI for one store. Each browser tab gets its own session state."""
+    with gr.Blocks(title="shopmate", fill_width=False) as app:
+        gr.HTML(f"<style>{CARD_CSS}</style>", container=False, padding=False)
+        state = gr.State(handlers.new_session())
+        gr.Markdown("# shopmate\nYour shopping assistant, and the store team's console.")
+        with gr.Tabs():
+            with gr.Tab("Shop", id="shop", elem_id="tab-shop"):
+                user = gr.Dropdown(choices=handlers.user_choices(shop), value=None, label="Who is shopping?",
+                                   info="A shopper from the store, or a new visitor with no history",
+                                   elem_id="user-picker", filterable=True)
+                with gr.Row(elem_classes="sm-shop-row", equal_height=False):
+                    with gr.Column(scale=3, min_width=280):
+                        chatbot = gr.Chatbot(label="Chat with shopmate", height=420, elem_id="chat",
+                                             placeholder="Ask for a product: 'wireless headphones under $100'",
+                                             buttons=["copy", "copy_all"])
+                        with gr.Row():
+                            msg = gr.Textbox(label="Your message", placeholder="Type and press Enter",
+                                             scale=4, elem_id="chat-input", autofocus=False, max_lines=3)
+                            send = gr.Button("Send", variant="primary", scale=1, elem_id="chat-send")
+                    with gr.Column(scale=2, min_width=260, elem_id="cards"):
+                        gr.Markdown("### Suggestions for you")
+                        note = gr.Markdown("", elem_id="feedback-note")
+                        slots, slot_outputs = [], []
+                        for i in range(N_CARDS):
+                            with gr.Group(visible=False, elem_id=f"card-{i}", elem_classes="sm-slot") as group:
+                                html = gr.HTML("", elem_id=f"card-{i}-html")
+                                with gr.Row():
+                                    like = gr.Button("Like", size="sm", min_width=60, elem_id=f"card-{i}-like")
+                                    nope = gr.Button("Not interested", size="sm", min_width=60, elem_id=f"card-{i}-dismiss")
+                                    cart = gr.Button("Add to cart", size="sm", min_width=60, elem_id=f"card-{i}-cart")
+                            slots.append((like, nope, cart))
+                            slot_outputs += [group, html]
+
+            with gr.Tab("Profile", id="profile", elem_id="tab-profile") as profile_tab:
+                profile_head = gr.Markdown("Choose who you are on the Shop tab to see a profile.",
+                                           elem_id="profile-head")
+                profile_tags = gr.HTML("", label="Interest tags")
+                with gr.Row():
+                    cat_plot = gr.Plot(label="Top categories", format="png", show_label=False)
+                    brand_plot = gr.Plot(label="Top brands", format="png", show_label=False)
+                activity_plot = gr.Plot(label="Recent activity", format="png", show_label=False)
+                recent = gr.Dataframe(headers=["when (UTC)", "kind", "product"], label="Recent activity",
+                                      interactive=False, wrap=True)
+                refresh_profile = gr.Button("Refresh profile")
+
+            with gr.Tab("Push", id="push", elem_id="tab-push"):
+                gr.Markdown("Preview a campaign for ten sample shoppers, then run it for the whole audience.")
+                files = handlers.campaign_files(shop)
+                source = gr.Radio(["Campaign file", "Short form"], value="Campaign file", label="Campaign from")
+                campaign = gr.Dropdown(choices=files, value=files[0] if files else None, label="Campaign file",
+                                       allow_custom_value=True, elem_id="campaign-file")
+                with gr.Group(visible=False) as form:
+                    form_name = gr.Textbox(label="Campaign name", placeholder="Spring audio sale")
+                    form_category = gr.Dropdown(choices=[" > ".join(c) for c in shop.catalog.categories()],
+                                                label="Category to promote", allow_custom_value=True)
+                    with gr.Row():
+                        form_discount = gr.Slider(5, 50, value=15, step=5, label="Discount (%)")
+                        form_days = gr.Slider(1, 60, value=14, step=1, label="Runs for (days)")
+                    with gr.Row():
+                        form_channel = gr.Radio(["push", "email", "sms"], value="push", label="Channel")
+                        form_tone = gr.Radio(["friendly", "premium", "informative"], value="friendly",
+                                             label="Tone")
+                with gr.Row():
+                    preview_btn = gr.Button("Preview for 10 sample users", variant="primary",
+                                            elem_id="push-preview")
+                    run_limit = gr.Number(value=None, label="Run at most (users; empty for all)", precision=0)
+                    run_btn = gr.Button("Start batch run", elem_id="push-run")
+                push_status = gr.Markdown("", elem_id="push-status")
+                preview = gr.Dataframe(headers=["user", "title", "body", "checks passed", "result"],
+                                       label="Preview messages", interactive=False, wrap=True,
+                                       elem_id="push-preview-table")
+                run_summary = gr.JSON(label="Batch run summary")
+
+            with gr.Tab("Insights", id="insights", elem_id="tab-insights") as insights_tab:
+                facts = gr.JSON(label="Counts, data versions and models", value=handlers.store_facts(shop))
+                eval_btn = gr.Button("Run offline evaluation", elem_id="run-eval")
+                eval_plot = gr.Plot(label="Our ranker against the baselines", format="png",
+                                    value=charts.evaluation_chart({}))
+                eval_raw = gr.JSON(label="Evaluation details")
+
+        # -- shop --------------------------------------------------------------------------------------
+        def on_user(choice):
+            new = handlers.choose_user(shop, choice)
+            greeting = [] if not new["user_id"] else [
+                {"role": "assistant", "content": f"Hi! You are shopping as **{new['user_id']}**. What are you "
+                                                 "looking for today?"}]
+            return [new, greeting, ""] + _slot_updates(new)
+
+        user.change(on_user, user, [state, chatbot, note, *slot_outputs], concurrency_limit=CHAT_CONCURRENCY)
+
+        def on_send(message, history, session):
+            message = (message or "").strip()
+            history = list(history or [])
+            if not message:
+                yield [history, "", session, gr.skip()] + [gr.skip()] * len(slot_outputs)
+                return
+            if not session.get("user_id"):
+                history += [{"role": "user", "content": message},
+                            {"role": "assistant", "content": "Choose who you are first, in the picker above."}]
+                yield [history, "", session, gr.skip()] + [gr.skip()] * len(slot_outputs)
+                return
+            history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+            yield [history, "", session, gr.skip()] + [gr.skip()] * len(slot_outputs)
+            try:
+                for text, cards in handlers.chat_stream(shop, session, message, k=N_CARDS):
+                    history[-1] = {"role": "assistant", "content": text}
+                    if cards is None:
+                        yield [history, "", session, gr.skip()] + [gr.skip()] * len(slot_outputs)
+                    else:
+                        session["cards"] = cards
+                        yield [history, "", session, ""] + _slot_updates(session)
+            except Exception as exc:  # the shopper sees a readable line, the log gets the trace
+                gr.Warning(f"Sorry, that failed: {exc}")
+                raise
+
+        chat_outputs = [chatbot, msg, state, note, *slot_outputs]
+        for trigger in (msg.submit, send.click):
+            trigger(on_send, [msg, chatbot, state], chat_outputs, concurrency_limit=CHAT_CONCURRENCY,
+                    concurrency_id="chat")
+
+        def feedback(slot, action):
+            def on_feedback(session):
+                line = handlers.record_feedback(shop, session, slot, action, k=N_CARDS)
+                return [session, line] + _slot_updates(session)
+            return on_feedback
+
+        for i, (like, nope, cart) in enumerate(slots):
+            for button, action in ((like, "like"), (nope, "not_interested"), (cart, "cart")):
+                button.click(feedback(i, action), state, [state, note, *slot_outputs],
+                             concurrency_limit=CHAT_CONCURRENCY, concurrency_id="feedback")
+
+        # -- profile -----------------------------------------------------------------------------------
+        profile_outputs = [profile_head, profile_tags, cat_plot, brand_plot, activity_plot, recent]
+        for trigger in (profile_tab.select, refresh_profile.click):
+            trigger(lambda s: _profile_outputs(shop, s), state, profile_outputs)
+
+        # -- push --------------------------------------------------------------------------------------
+        source.change(lambda s: [gr.update(visible=s == "Campaign file"), gr.update(visible=s == "Short form")],
+                      source, [campaign, form])
+
+        def campaign_path(src, path, name, category, discount, days, channel, tone):
+            if src == "Short form":
+                return handlers.write_campaign(shop, name, category, discount, channel, tone, int(days))
+            if not path:
+                raise gr.Error("Pick a campaign file first.")
+            return path
+
+        form_inputs = [source, campaign, form_name, form_category, form_discount, form_days, form_channel,
+                       form_tone]
+
+        def on_preview(*values):
+            try:
+                path = campaign_path(*values)
+                rows = handlers.preview_rows(shop, path)
+            except Exception as exc:  # shown to the marketer as a readable line; the log keeps the trace
+                raise gr.Error(f"Preview failed: {exc}") from exc
+            return f"Preview of `{path}` for {len(rows)} sample users.", rows
+
+        preview_btn.click(on_preview, form_inputs, [push_status, preview], concurrency_limit=2)
+
+        def on_run(*values, progress=PUSH_PROGRESS):
+            limit = values[-1]
+            try:
+                path = campaign_path(*values[:-1])
+                out = shop.home / "outbox" / (os.path.splitext(os.path.basename(path))[0] + ".jsonl")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                progress(0, desc="choosing the audience")
+                summary = shop.push(path, out=out, limit=int(limit) if limit else None, show_progress=True)
+            except Exception as exc:
+                raise gr.Error(f"Batch run failed: {exc}") from exc
+            data = summary.to_dict() if hasattr(summary, "to_dict") else summary
+            return f"Batch run finished: outbox at `{out}`.", data
+
+        run_btn.click(on_run, [*form_inputs, run_limit], [push_status, run_summary], concurrency_limit=1)
+
+        # -- insights ----------------------------------------------------------------------------------
+        insights_tab.select(lambda: handlers.store_facts(shop), None, facts)
+
+        def on_eval():
+            if not hasattr(shop, "evaluate"):
+                raise gr.Error("Offline evaluation is not part of this build yet.")
+            result = shop.evaluate()
+            return charts.evaluation_chart(handlers.metric_table(result)), result, handlers.store_facts(shop)
+
+        eval_btn.click(on_eval, None, [eval_plot, eval_raw, facts], concurrency_limit=1)
+    app.queue(default_concurrency_limit=CHAT_CONCURRENCY)
+    return app
+
+
+def launch(shop, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+    """Serve the UI on its own (loopback by default); never a share link."""
+    app = build_app(shop)
+    app.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=not block, inbrowser=False,
+               show_error=True, theme=THEME, css=CARD_CSS, footer_links=[], quiet=not block)
+    return app
