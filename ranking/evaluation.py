@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from ranking.embeddings import product_embeddings
-from ranking.feedback import Signals, build_interactions, collect, pair_weight
+from ranking.feedback import Signals, build_interactions, collect, time_split
 from ranking.metrics import coverage, intra_list_diversity, ndcg_at_k, recall_at_k, reciprocal_rank
 from ranking.ranker import Ranker, RankerParams
 
@@ -32,23 +32,9 @@ class Split:
     test: dict[str, set[str]]   # user -> later positive items
 
 
-def time_split(signals: Signals, test_share: float = 0.2, min_positive: int = 3) -> Split:
+def split_by_time(signals: Signals, test_share: float = 0.2) -> Split:
     """Each user's latest positive interactions (by time) go to the test set; the rest trains."""
-    by_user: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for (user, item), kinds in signals.by_kind.items():
-        if pair_weight(kinds) > 0:
-            by_user[user].append((signals.last_time[(user, item)], item))
-    test: dict[str, set[str]] = {}
-    for user, pairs in by_user.items():
-        if len(pairs) >= min_positive:
-            pairs.sort()
-            n = max(1, int(round(len(pairs) * test_share)))
-            test[user] = {item for _, item in pairs[-n:]}
-    train = Signals()
-    for key, kinds in signals.by_kind.items():
-        if key[1] not in test.get(key[0], ()):
-            train.by_kind[key] = dict(kinds)
-            train.last_time[key] = signals.last_time[key]
+    train, test = time_split(signals, test_share)
     return Split(train, test)
 
 
@@ -146,10 +132,10 @@ def _ours_lists(train: Signals, test: dict[str, set[str]], products, embeddings,
 def evaluate(products, embeddings: np.ndarray, signals: Signals, k: int = 10, test_share: float = 0.2,
              params: RankerParams | None = None) -> dict:
     items = [p.id for p in products]
-    split = time_split(signals, test_share)
+    split = split_by_time(signals, test_share)
     if not split.test:
         raise ValueError("no user has 3 or more positive interactions: too little behaviour to evaluate")
-    validation = time_split(split.train, test_share)
+    validation = split_by_time(split.train, test_share)
     models: dict[str, dict] = {}
     tuning: dict[str, dict] = {}
     timings: dict[str, float] = {}

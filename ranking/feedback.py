@@ -54,6 +54,9 @@ class Signals:
 
 
 def pair_weight(kinds: dict[str, float]) -> float:
+    if "dismiss" in kinds and "purchase" not in kinds:
+        # "Not interested" is an explicit no: it outweighs any amount of browsing the same product.
+        return KIND_WEIGHTS["dismiss"]
     weight = 0.0
     for kind, amount in kinds.items():
         if kind == "rate":
@@ -102,11 +105,15 @@ def build_interactions(signals: Signals, items: list[str], now: int | None = Non
     rows, cols, vals = [], [], []
     negatives: dict[str, set[str]] = defaultdict(set)
     purchased: dict[str, set[str]] = defaultdict(set)
+    latest: dict[str, int] = {}
+    for (user, _), t in signals.last_time.items():
+        latest[user] = max(t, latest.get(user, 0))
     for (user, item), kinds in signals.by_kind.items():
         if item not in item_index:
             continue
         u = users.setdefault(user, len(users))
-        weight = pair_weight(kinds) * decay(now - signals.last_time[(user, item)])
+        # Recency within each user's own history (see Ranker._state_from).
+        weight = pair_weight(kinds) * decay(latest[user] - signals.last_time[(user, item)])
         if "purchase" in kinds:
             purchased[user].add(item)
         if weight <= 0:
@@ -117,3 +124,27 @@ def build_interactions(signals: Signals, items: list[str], now: int | None = Non
         vals.append(weight)
     matrix = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
     return Interactions(list(users), list(items), matrix, dict(negatives), dict(purchased), now)
+
+
+def time_split(signals: Signals, share: float = 0.2, min_positive: int = 3,
+               items: set[str] | None = None) -> tuple[Signals, dict[str, set[str]]]:
+    """Each user's latest positive interactions (by time) held out; the rest kept.
+
+    Users with fewer than `min_positive` positive items keep everything. Returns (kept, held out).
+    """
+    by_user: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for (user, item), kinds in signals.by_kind.items():
+        if pair_weight(kinds) > 0 and (items is None or item in items):
+            by_user[user].append((signals.last_time[(user, item)], item))
+    held: dict[str, set[str]] = {}
+    for user, pairs in by_user.items():
+        if len(pairs) >= min_positive:
+            pairs.sort()
+            n = max(1, int(round(len(pairs) * share)))
+            held[user] = {item for _, item in pairs[-n:]}
+    kept = Signals()
+    for key, kinds in signals.by_kind.items():
+        if key[1] not in held.get(key[0], ()):
+            kept.by_kind[key] = dict(kinds)
+            kept.last_time[key] = signals.last_time[key]
+    return kept, held

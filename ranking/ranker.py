@@ -13,14 +13,16 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from ranking.als import ImplicitALS
-from ranking.feedback import Signals, build_interactions, decay, pair_weight
+from ranking.feedback import Signals, build_interactions, decay, pair_weight, time_split
 from retrieval.records import Product
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("collaborative", "content", "category", "brand", "price", "popularity", "freshness")
+FEATURES = ("collaborative", "co_occurrence", "content", "category", "brand", "price", "popularity", "trending",
+            "freshness")
 DAY = 86400
 
 
@@ -75,33 +77,20 @@ class Ranker:
         self.titles_ = [p.title for p in products]
         self.prices_ = np.array([p.price if p.price is not None else np.nan for p in products])
         self.embeddings_ = embeddings.astype(np.float32)
-        early, late = self._time_split(signals)
-        self.weights_ = np.array([1.0, 0.5, 1.0, 1.0, 0.5, 0.5, 0.1])  # the prior, if too little data to learn
+        early, late = time_split(signals, self.params.holdout_share, items=set(self.index_))
+        self.weights_ = np.array([1.0, 1.0, 0.5, 1.0, 1.0, 0.5, 0.5, 0.2, 0.1])  # the prior, if too little data to learn
         if late:
             self._fit_parts(early)
             learned = self._learn_blend(early, late)
             if learned is not None:
                 self.weights_ = learned
         self._fit_parts(signals)
+        # The saved model keeps no per-user data: users are rebuilt from the store on each request, so
+        # erasing a user from the store erases them from the ranker too.
+        self.n_users_ = len(self.interactions_.users)
+        del self.interactions_
+        self.als_.user_factors_ = None
         return self
-
-    def _time_split(self, signals: Signals) -> tuple[Signals, dict[str, set[str]]]:
-        by_user: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for (user, item), kinds in signals.by_kind.items():
-            if pair_weight(kinds) > 0 and item in self.index_:
-                by_user[user].append((signals.last_time[(user, item)], item))
-        late: dict[str, set[str]] = {}
-        for user, pairs in by_user.items():
-            if len(pairs) >= 3:
-                pairs.sort()
-                n = max(1, int(round(len(pairs) * self.params.holdout_share)))
-                late[user] = {item for _, item in pairs[-n:]}
-        early = Signals()
-        for key, kinds in signals.by_kind.items():
-            if key[1] not in late.get(key[0], ()):
-                early.by_kind[key] = dict(kinds)
-                early.last_time[key] = signals.last_time[key]
-        return early, late
 
     def _fit_parts(self, signals: Signals) -> None:
         p = self.params
@@ -110,9 +99,18 @@ class Ranker:
         self.als_ = ImplicitALS(p.factors, p.regularization, p.alpha, p.iterations, p.seed)
         self.als_.fit(self.interactions_.matrix)
         self._impute_cold_items()
+        # Item-item co-occurrence (cosine over who touched what), sparse: "people who chose X chose Y".
+        touched = (self.interactions_.matrix > 0).astype(np.float32).tocsc()
+        norms = np.sqrt(np.asarray(touched.sum(axis=0)).ravel()) + 1e-9
+        co = (touched.T @ touched).tocsr()
+        co.setdiag(0)
+        co.eliminate_zeros()
+        scale = sparse.diags(1.0 / norms)
+        self.co_occurrence_ = (scale @ co @ scale).tocsr().astype(np.float32)
         # Popularity: recent positive weight per item; freshness: how recently an item first drew interest.
         first_seen = np.full(len(self.item_ids_), np.nan)
         recent = np.zeros(len(self.item_ids_))
+        overall = np.asarray((self.interactions_.matrix > 0).sum(axis=0)).ravel().astype(float)
         for (_, item), t in signals.last_time.items():
             i = self.index_.get(item)
             if i is None:
@@ -120,11 +118,14 @@ class Ranker:
             first_seen[i] = t if np.isnan(first_seen[i]) else min(first_seen[i], t)
             recent[i] += decay(self.now_ - t, 30.0)
         seen = ~np.isnan(first_seen)
-        self.popularity_ = np.log1p(recent)
+        # Popularity over all time and over the last weeks: stores differ in which one predicts.
+        self.popularity_ = np.log1p(overall)
+        self.trending_ = np.log1p(recent)
         self.freshness_ = np.exp(-(self.now_ - np.nan_to_num(first_seen)) / DAY / 30.0)
         if seen.any():
             # Nothing is known yet of a product nobody has touched: neutral, not least popular nor newest.
             self.popularity_[~seen] = self.popularity_[seen].mean()
+            self.trending_[~seen] = self.trending_[seen].mean()
             self.freshness_[~seen] = self.freshness_[seen].mean()
         repeat = Counter()
         buyers = Counter()
@@ -190,6 +191,8 @@ class Ranker:
 
     def _state_from(self, user_id: str, rows: list) -> UserState:
         state = UserState(user_id)
+        # Recency within the user's own history: a shopper away for a year still has their tastes.
+        latest = max((t for _, _, t in rows), default=0)
         categories: Counter = Counter()
         brands: Counter = Counter()
         prices = []
@@ -199,7 +202,7 @@ class Ranker:
                 continue
             if "purchase" in kinds:
                 state.purchased.add(i)
-            w = pair_weight(kinds) * decay(self.now_ - t)
+            w = pair_weight(kinds) * decay(latest - t)
             if w <= 0:
                 state.negatives.add(i)
                 continue
@@ -228,6 +231,11 @@ class Ranker:
         idx = np.arange(len(self.item_ids_)) if items is None else items
         n = len(idx)
         cf = self.als_.item_factors_[idx] @ state.vector if state.vector is not None else np.zeros(n)
+        if state.weights:
+            liked = np.fromiter(state.weights, dtype=int)
+            co = np.asarray(self.co_occurrence_[liked].sum(axis=0)).ravel()[idx]
+        else:
+            co = np.zeros(n)
         content = self.embeddings_[idx] @ state.content if state.content is not None else np.zeros(n)
         category = np.array([state.categories.get(self.categories_[i], 0.0) for i in idx])
         brand = np.array([state.brands.get(self.brands_[i], 0.0) for i in idx])
@@ -236,7 +244,7 @@ class Ranker:
             price = np.exp(-np.abs(logp - state.price_center) / 0.4)
         else:
             price = np.zeros(n)
-        cols = [cf, content, category, brand, price, self.popularity_[idx], self.freshness_[idx]]
+        cols = [cf, co, content, category, brand, price, self.popularity_[idx], self.trending_[idx], self.freshness_[idx]]
         return np.stack([_standardize(c) for c in cols], axis=1)
 
     def score(self, state: UserState, items: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -288,14 +296,14 @@ class Ranker:
 
     def _reason(self, feature: str, state: UserState, i: int) -> str | None:
         leaf = self.leaf_[i] or "the store"
-        if feature in ("collaborative", "content") and state.weights:
+        if feature in ("collaborative", "co_occurrence", "content") and state.weights:
             liked = np.fromiter(state.weights, dtype=int)
-            space = self.als_.item_factors_ if feature == "collaborative" else self.embeddings_
+            space = self.embeddings_ if feature == "content" else self.als_.item_factors_
             sims = space[liked] @ space[i] / (np.linalg.norm(space[liked], axis=1) * np.linalg.norm(space[i]) + 1e-9)
             j = int(liked[np.argmax(sims)])
             if j == i:
                 return None
-            if feature == "collaborative":
+            if feature != "content":
                 verb = "bought" if j in state.purchased else "liked"
                 return f"{verb} {self.titles_[j]}; people who {verb} it also chose this"
             return f"similar to {self.titles_[j]}, which you liked"
@@ -313,6 +321,8 @@ class Ranker:
         if feature == "category" and state.weights:
             return f"you often shop {leaf}"
         if feature == "popularity":
+            return f"popular in {leaf}"
+        if feature == "trending":
             return f"trending in {leaf}"
         if feature == "freshness":
             return f"new in {leaf}"
@@ -320,5 +330,5 @@ class Ranker:
 
     def describe(self) -> dict:
         return {"params": asdict(self.params), "weights": dict(zip(FEATURES, map(float, self.weights_), strict=True)),
-                "items": len(self.item_ids_), "users": len(self.interactions_.users),
+                "items": len(self.item_ids_), "users": self.n_users_,
                 "repeat_categories": sorted(self.repeat_categories_)}

@@ -240,6 +240,8 @@ def metric_table(result: Any) -> dict[str, dict[str, float]]:
     """Find {model: {metric: number}} inside whatever evaluate() returned."""
     if not isinstance(result, Mapping):
         return {}
+    if isinstance(result.get("models"), Mapping):
+        result = result["models"]
     numeric = {k: v for k, v in result.items()
                if isinstance(v, Mapping) and v and all(isinstance(x, int | float) for x in v.values())}
     if numeric:

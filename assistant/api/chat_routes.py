@@ -59,7 +59,7 @@ async def _events(ctx: ApiContext, body: ChatIn, request_id: str) -> AsyncIterat
 
 
 @router.post("/chat", response_model=ChatOut, summary="one turn of the shopping assistant", description=SSE_DOC,
-             responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+             responses={200: {"content": {"text/event-stream": {"schema": {}}}},
                         504: {"model": ErrorOut, "description": "the generation ran past its time limit"}},
              dependencies=[Depends(require("chat"))])
 async def chat(body: ChatIn, request: Request, ctx: Ctx):

@@ -51,11 +51,8 @@ def erase_user(shop, user_id: str) -> dict[str, Any]:
         if hasattr(type(shop), part):
             result = getattr(shop, part).erase_user(user_id)
             erased.update(result if isinstance(result, dict) else {part: result})
-    # The trained ranker holds the user's row of the interaction matrix and their ALS vector. Ranking
-    # has no per-user forget yet, so retrain from the store, which no longer has the user's events.
-    if hasattr(type(shop), "ranking") and shop.ranking.manifest() is not None:
-        shop.train()
-        erased["ranker"] = "retrained without the user"
+    # The saved ranker holds no per-user rows (users are rebuilt from the store per request), so
+    # deleting the user's events above already removed them from ranking.
     erased["outbox_lines"] = _scrub_outboxes(shop.home / "outbox", user_id)
     # Fold the log back into the file and empty it, so no old copy of the pages stays in the -wal file.
     busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

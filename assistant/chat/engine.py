@@ -27,6 +27,7 @@ from retrieval.query import SearchFilters
 
 MAX_MESSAGE = 4000
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
+_PROMPT_ECHO = re.compile(r"\b(FACTS|SHOPPER (?:SAYS|PROFILE|ASKS)|STORE POLICY|DESCRIPTION|REVIEWS)\s*:|</?review>")
 _RISKY = re.compile(r"[\d$¥￥€£%★]")
 
 
@@ -168,6 +169,9 @@ class ChatEngine:
 
         def settle(sentence: str) -> str | None:
             nonlocal outcome, checked
+            if _PROMPT_ECHO.search(sentence):  # a small model repeating its instructions is no answer
+                violations.append("echo: the reply repeats the prompt")
+                return None
             result = self._check(sentence, facts, language, amounts)
             checked += result.checked
             if result.ok:

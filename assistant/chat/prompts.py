@@ -6,17 +6,12 @@ anything that could close the tag, and the model is told it is data, never instr
 
 from __future__ import annotations
 
+from assistant.fact_check import money
 from assistant.llm.types import ChatMessage
 from ranking.records import RankedItem
 from retrieval.records import Product
 
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
-
-
-def money(amount: float | None, currency: str = "USD") -> str:
-    if amount is None:
-        return "price not listed"
-    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
 
 
 def quote(text: str, limit: int = 280) -> str:
@@ -53,7 +48,7 @@ def product_prompt(message: str, items: list[RankedItem], language: str, profile
                      f"rating {p.rating if p.rating is not None else 'none'}; why: {item.reason or 'relevant'}")
         facts.extend(f"   <review>{quote(e)}</review>" for e in item.evidence[:2])
     note = "Nothing matched every wish; these are the nearest options, say so." if nothing_fit else ""
-    content = (f"FACTS:\n" + "\n".join(facts) + f"\n{note}\nSHOPPER PROFILE: {profile}\nSHOPPER SAYS: {quote(message, 500)}")
+    content = ("FACTS:\n" + "\n".join(facts) + f"\n{note}\nSHOPPER PROFILE: {profile}\nSHOPPER SAYS: {quote(message, 500)}")
     return [ChatMessage("system", SYSTEM.format(language=LANGUAGE_NAMES.get(language, "English"))),
             ChatMessage("user", content)]
 

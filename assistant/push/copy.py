@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.fact_check import money
 from assistant.push.records import Offer
 
 TONE_WORDS = {
@@ -37,10 +38,6 @@ class Brief:
     channel: str
     title_max: int
     body_max: int
-
-
-def money(amount: float, currency: str) -> str:
-    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
 
 
 def short_name(title: str) -> str:

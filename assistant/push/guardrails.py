@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from assistant.fact_check import ProductFacts
+from assistant.fact_check import ProductFacts, money
 from assistant.fact_check import check_text as fact_check_text
-from assistant.push.copy import money, short_name
+from assistant.push.copy import short_name
 from assistant.push.records import Offer
 from ranking.records import User
 

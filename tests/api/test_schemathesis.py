@@ -12,14 +12,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-# The facade methods behind each operation (checked so the suite runs while parts are still landing).
-NEEDS = {
-    "POST /v1/search": ("search",), "GET /v1/users/{user_id}/recommendations": ("recommend",),
-    "GET /v1/users/{user_id}/profile": ("profile",), "POST /v1/events": ("record_events",),
-    "GET /v1/sessions/{session_id}": ("transcript",), "POST /v1/chat": ("ask", "ask_stream"),
-    "POST /v1/push/preview": ("push_preview",), "POST /v1/campaigns/{campaign_id}/runs": ("push",),
-}
 # Nothing to make invalid: no parameters, no body.
 NO_INPUT = {"GET /healthz", "GET /metrics"}
 # Operations that run the language model get few examples; the rest more.
@@ -48,11 +42,6 @@ def test_the_document_lists_exactly_the_operations_under_test(api_schema):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 @pytest.mark.parametrize("label", list(OPERATIONS))
 def test_generated_requests_get_documented_answers_and_no_server_errors(api_schema, server, label, mode):
-    from assistant.shop import Shop
-
-    missing = [m for m in NEEDS.get(label, ()) if not hasattr(Shop, m)]
-    if missing:
-        pytest.skip(f"Shop.{', Shop.'.join(missing)} has not landed yet (another area's facade method)")
     if mode == GenerationMode.NEGATIVE and label in NO_INPUT:
         pytest.skip("no parameters or body to make invalid")
     operation = next(r.ok() for r in api_schema.get_all_operations() if r.ok().label == label)
@@ -62,6 +51,9 @@ def test_generated_requests_get_documented_answers_and_no_server_errors(api_sche
     @settings(max_examples=OPERATIONS[label], deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
-        case.call_and_validate(headers=headers, additional_checks=[not_a_server_error], timeout=120)
+        # A request can match the schema and still name a product or campaign that does not exist:
+        # those get a 404 or a 422 with the field, so "schema-valid means accepted" is not checked.
+        case.call_and_validate(headers=headers, additional_checks=[not_a_server_error],
+                               excluded_checks=[positive_data_acceptance], timeout=120)
 
     run()

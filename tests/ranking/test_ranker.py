@@ -164,3 +164,16 @@ def test_recommend_cli_json_contract(brand_shop):
     items = json.loads(result.stdout)
     assert len(items) == 4 and all({"id", "title", "score", "reason"} <= set(i) for i in items)
     assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True) or items[0]["reason"]
+
+
+def test_not_interested_hides_a_product_even_after_browsing_it(brand_shop):
+    top = brand_shop.recommend("u-bolt", k=3)[0].product.id
+    brand_shop.record_events([Event("u-bolt", top, kind, 4_000_000 + i)
+                              for i, kind in enumerate(["view", "click", "cart", "dismiss"])])
+    assert top not in [i.product.id for i in brand_shop.recommend("u-bolt", k=20)]
+
+
+def test_the_saved_model_holds_no_user_data(brand_shop):
+    blob = (brand_shop.home / "models" / "ranker" / "ranker.pkl").read_bytes()
+    assert b"u-acme" not in blob and b"u-bolt" not in blob
+    assert brand_shop.ranking.manifest()["users"] >= 30

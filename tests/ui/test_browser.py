@@ -12,19 +12,6 @@ SHOPPER = "U00001"
 QUESTION = "headphones with good sound"
 
 
-def _needs(shop, *methods):
-    missing = [m for m in methods if not hasattr(shop, m)]
-    if missing:
-        pytest.skip(f"Shop.{', Shop.'.join(missing)} has not landed in assistant/shop.py yet")
-
-
-def _needs_generator(shop):
-    try:
-        assert shop.generator is not None
-    except TypeError as exc:  # a facade being merged by two helpers; the test runs once it loads
-        pytest.skip(f"Shop.generator does not load yet ({exc}); see assistant/shop.py")
-
-
 def pick_user(page, user_id: str) -> None:
     picker = page.get_by_label("Who is shopping?")
     picker.click()
@@ -59,7 +46,6 @@ def card_ids(page) -> list[str]:
 
 
 def test_shopper_sees_streamed_reply_and_cards_and_not_interested_removes_a_product(ui_shop, page, artifacts):
-    _needs(ui_shop, "ask_stream", "record_events")
     pick_user(page, SHOPPER)
     watch_last_reply(page)
     send(page, QUESTION)
@@ -82,7 +68,6 @@ def test_shopper_sees_streamed_reply_and_cards_and_not_interested_removes_a_prod
 
 
 def test_two_shoppers_chatting_at_once_both_get_answers(ui_shop, browser, ui_url):
-    _needs(ui_shop, "ask_stream")
     pages = []
     for user_id in ("U00002", "U00003"):
         context = browser.new_context(viewport={"width": 1000, "height": 800})
@@ -101,8 +86,6 @@ def test_two_shoppers_chatting_at_once_both_get_answers(ui_shop, browser, ui_url
 
 
 def test_push_preview_shows_messages_with_their_checks(ui_shop, page, artifacts):
-    _needs(ui_shop, "push_preview")
-    _needs_generator(ui_shop)
     page.get_by_role("tab", name="Push").click()
     page.get_by_label("Campaign file").first.wait_for()
     page.locator("#push-preview").click()
@@ -115,7 +98,6 @@ def test_push_preview_shows_messages_with_their_checks(ui_shop, page, artifacts)
 
 
 def test_profile_tab_draws_the_shoppers_charts(ui_shop, page, artifacts):
-    _needs(ui_shop, "profile")
     pick_user(page, SHOPPER)
     page.get_by_role("tab", name="Profile").click()
     page.locator("#profile-head").get_by_text(SHOPPER).wait_for()

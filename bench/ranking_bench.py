@@ -1,0 +1,81 @@
+"""Ranker quality against the baselines, training time and recommend latency.
+
+    python bench/ranking_bench.py --out bench/results/ranking.json \
+        [--demo-products 3000 --demo-users 1000] [--gift-cards ../shared/datasets/amazon2018_gift_cards]
+
+Each store is generated or ingested into a fresh temporary home; every model is trained on the same
+time split in the same process (see ranking/evaluation.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.demo_store import generate_demo_store
+from assistant.shop import Shop
+
+
+def _latency(shop: Shop, users: list[str], k: int = 10) -> dict:
+    shop.recommend(users[0], k)  # warm: model loaded
+    times = []
+    for user in users:
+        started = time.perf_counter()
+        shop.recommend(user, k)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
+            "requests": len(times)}
+
+
+def bench_store(name: str, shop: Shop, sample_users: int) -> dict:
+    started = time.perf_counter()
+    manifest = shop.train()
+    train_s = time.perf_counter() - started
+    users = [u.id for u in shop.events.iter_users()][:sample_users]
+    result = {"store": name, "counts": shop.counts(), "train_seconds": round(train_s, 1),
+              "learned_blend": manifest["weights"], "recommend_latency": _latency(shop, users)}
+    started = time.perf_counter()
+    result["eval"] = shop.evaluate()
+    result["eval_seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="bench/results/ranking.json")
+    parser.add_argument("--demo-products", type=int, default=3000)
+    parser.add_argument("--demo-users", type=int, default=1000)
+    parser.add_argument("--gift-cards", help="folder of the Amazon 2018 Gift Cards data (meta + 5-core reviews)")
+    parser.add_argument("--latency-users", type=int, default=200)
+    args = parser.parse_args()
+    results = {"machine": f"{platform.processor() or platform.machine()}, 2 cores", "stores": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        src = generate_demo_store(Path(tmp) / "src", products=args.demo_products, users=args.demo_users)
+        shop = Shop.open(Path(tmp) / "demo")
+        shop.ingest(catalog=src.products, reviews=src.reviews, events=src.events, users=src.users)
+        results["stores"].append(bench_store(f"demo {args.demo_products} products / {args.demo_users} users", shop,
+                                             args.latency_users))
+        if args.gift_cards:
+            folder = Path(args.gift_cards)
+            shop = Shop.open(Path(tmp) / "gift")
+            shop.ingest(catalog=folder / "meta_Gift_Cards.json.gz", reviews=folder / "Gift_Cards_5.json.gz")
+            results["stores"].append(bench_store("amazon2018_gift_cards", shop, args.latency_users))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=1))
+    for store in results["stores"]:
+        print(f"\n{store['store']}: train {store['train_seconds']}s, recommend p50 {store['recommend_latency']['p50_ms']} "
+              f"ms p95 {store['recommend_latency']['p95_ms']} ms")
+        print(f"{'model':<18} {'ndcg@10':>8} {'recall@10':>10} {'mrr':>7} {'coverage':>9} {'diversity':>10}")
+        for model, m in store["eval"]["models"].items():
+            print(f"{model:<18} {m['ndcg@10']:>8.4f} {m['recall@10']:>10.4f} {m['mrr']:>7.4f} {m['coverage']:>9.3f} "
+                  f"{m['diversity']:>10.3f}")
+
+
+if __name__ == "__main__":
+    main()
