@@ -155,7 +155,8 @@ class RankingService:
         items = []
         for j in order[:k]:
             reasons = ranker.reasons(state, int(idx[j]), feats[j]) if not state.is_cold else ()
-            items.append(RankedItem(known[j].product, float(total[j]), ("matches your search", *reasons)[:3],
+            # The personal reason leads: "matches your search" says nothing the shopper does not know.
+            items.append(RankedItem(known[j].product, float(total[j]), (*reasons, "matches your search")[:3],
                                     known[j].evidence))
         return items
 
