@@ -37,3 +37,14 @@ def intra_list_diversity(recommended: Sequence[int], embeddings: np.ndarray) -> 
 
 def coverage(lists: Sequence[Sequence[int]], n_items: int) -> float:
     return len({i for rec in lists for i in rec}) / n_items if n_items else 0.0
+
+
+def paired_bootstrap(a: Sequence[float], b: Sequence[float], rounds: int = 2000, seed: int = 0
+                     ) -> tuple[float, float, float]:
+    """Mean of a - b over paired per-user scores, and a 95% bootstrap interval of that mean."""
+    diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(diff) == 0:
+        return 0.0, 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), (rounds, len(diff)))].mean(axis=1)
+    return float(diff.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))

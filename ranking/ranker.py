@@ -1,28 +1,44 @@
-"""The collaborative ranker: behaviour, content and profile features blended by weights learned from
-held-out behaviour with a pairwise objective.
+"""The collaborative ranker, in two stages: candidates from several sources, then a learned linear blend.
 
-Features of (user, product), each standardized so that one linear blend fits every user:
-collaborative (ALS), content (product embeddings against the user's liked items), category, brand
-and price-band affinity, popularity and freshness. For search, query relevance joins them.
+Features of (user, product), each standardized so that one linear blend fits every user: collaborative
+(ALS), co-occurrence (item-kNN over the user's weighted items), recent (the same neighbours of what the
+user touched lately), content (product embeddings against the user's liked items), category, brand and
+category-and-brand affinity (log shares), price band, popularity, trending and freshness. For search,
+query relevance joins them.
+
+Training (`Ranker.fit`) holds out each user's latest interactions as a validation split, chooses the
+ALS settings, the kNN shrinkage and the recency half-life there as the baselines are tuned, learns the
+blend against hard negatives from the first stage (ranking.blend), chooses the brand cap's strength
+on the page it ships, then refits the parts on everything.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
-from scipy import sparse
 
 from ranking.als import ImplicitALS
+from ranking.blend import HeldoutUser, choose_blend
+from ranking.diversity import diversify as diversify_page
 from ranking.feedback import Signals, build_interactions, decay, pair_weight, time_split
+from ranking.metrics import ndcg_at_k
+from ranking.neighbours import item_neighbours
+from ranking.tuning import recency_matrices, tune_als, tune_recency, tune_shrink
 from retrieval.records import Product
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("collaborative", "co_occurrence", "content", "category", "brand", "price", "popularity", "trending",
-            "freshness")
+FEATURES = ("collaborative", "co_occurrence", "recent", "content", "category", "brand", "category_brand", "price",
+            "popularity", "trending", "freshness")
+# Where the first stage draws a user's candidates from: the strongest items by each of these.
+CANDIDATE_SOURCES = ("collaborative", "co_occurrence", "recent", "content", "category_brand", "popularity")
+# The blend is measured against these parts alone, and mixed with them at these strengths (ranking.blend).
+ANCHORS = ("collaborative", "co_occurrence", "recent")
+BLEND_STRENGTHS = (0.0, 0.5, 1.0, 2.0)
+PRIOR_WEIGHTS = np.array([1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 1.0, 0.5, 0.5, 0.2, 0.1])  # if too little data to learn
 DAY = 86400
 
 
@@ -32,8 +48,19 @@ class RankerParams:
     regularization: float = 0.1
     alpha: float = 2.0
     iterations: int = 10
-    holdout_share: float = 0.2      # of each user's latest interactions, used to learn the blend
-    max_brand_share: float = 0.5    # diversity: at most this share of a page from one brand
+    shrink: float = 10.0            # item-kNN: similarity = overlap / (norms + shrink)
+    neighbours: int = 200           # item-kNN: strongest neighbours kept per item
+    tune: bool = True               # choose the settings below on the validation split (else use the above)
+    als_grid: tuple[tuple[int, float, float], ...] = ((16, 0.1, 2.0), (32, 0.1, 2.0), (32, 0.01, 10.0),
+                                                      (64, 0.1, 2.0), (32, 1.0, 2.0))
+    shrink_grid: tuple[float, ...] = (0.0, 10.0, 50.0)
+    recent_days: float = 10.0       # half-life of "what you looked at lately" (the recent kNN feature)
+    recent_days_grid: tuple[float, ...] = (3.0, 10.0, 30.0)
+    brand_share_grid: tuple[float, ...] = (0.5, 0.7, 1.0)
+    holdout_share: float = 0.2      # of each user's latest interactions: the validation split
+    candidates: int = 100           # first stage: top items per candidate source
+    negatives: int = 10             # hard negatives per held-out item when learning the blend
+    max_brand_share: float = 0.5    # diversity: base share of a page one brand may take (1 lifts the cap)
     near_duplicate: float = 0.97    # diversity: skip items this similar (cosine) to one already shown
     seed: int = 0
 
@@ -44,12 +71,14 @@ class UserState:
 
     user_id: str
     weights: dict[int, float] = field(default_factory=dict)   # item index -> positive weight
+    recent: dict[int, float] = field(default_factory=dict)    # item index -> how recently touched (1 = latest)
     negatives: set[int] = field(default_factory=set)
     purchased: set[int] = field(default_factory=set)
     vector: np.ndarray | None = None
     content: np.ndarray | None = None
     categories: dict[str, float] = field(default_factory=dict)
     brands: dict[str, float] = field(default_factory=dict)
+    category_brands: dict[tuple[str, str], float] = field(default_factory=dict)
     price_center: float | None = None
 
     @property
@@ -62,28 +91,52 @@ def _standardize(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
 
 
+def _codes(keys: list) -> tuple[dict, np.ndarray]:
+    """Each distinct key's code, and every item's code: shares then look up as one array index."""
+    vocab: dict = {}
+    return vocab, np.array([vocab.setdefault(key, len(vocab)) for key in keys], dtype=int)
+
+
+def _log_share(shares: dict, vocab: dict, codes: np.ndarray) -> np.ndarray:
+    """log(share + 1%) per item: tastes multiply (a category, then a brand within it), so their logs add."""
+    by_code = np.zeros(len(vocab) + 1)
+    for key, share in shares.items():
+        by_code[vocab.get(key, len(vocab))] = share
+    return np.log(by_code[codes] + 0.01)
+
+
 class Ranker:
     def __init__(self, params: RankerParams | None = None):
         self.params = params or RankerParams()
 
     # -- training -----------------------------------------------------------------------------------
     def fit(self, products: list[Product], embeddings: np.ndarray, signals: Signals) -> Ranker:
-        """Learn the blend on a time split of `signals`, then refit the parts on all of them."""
+        """Tune the parts and learn the blend on a time split of `signals`, then refit the parts on all."""
         self.item_ids_ = [p.id for p in products]
         self.index_ = {pid: i for i, pid in enumerate(self.item_ids_)}
         self.categories_ = [p.category_path for p in products]
         self.leaf_ = [p.category[-1] if p.category else "" for p in products]
         self.brands_ = [p.brand for p in products]
+        self.category_brands_ = list(zip(self.categories_, self.brands_, strict=True))
+        self.codes_ = {name: _codes(keys) for name, keys in
+                       (("category", self.categories_), ("brand", self.brands_),
+                        ("category_brand", self.category_brands_))}
         self.titles_ = [p.title for p in products]
         self.prices_ = np.array([p.price if p.price is not None else np.nan for p in products])
         self.embeddings_ = embeddings.astype(np.float32)
+        self.chosen_ = self.params
+        self.validation_ = {}
+        self.weights_ = PRIOR_WEIGHTS.copy()
         early, late = time_split(signals, self.params.holdout_share, items=set(self.index_))
-        self.weights_ = np.array([1.0, 1.0, 0.5, 1.0, 1.0, 0.5, 0.5, 0.2, 0.1])  # the prior, if too little data to learn
         if late:
+            if self.params.tune:
+                self._tune_parts(early, late)
             self._fit_parts(early)
             learned = self._learn_blend(early, late)
             if learned is not None:
                 self.weights_ = learned
+                if self.params.tune:
+                    self._tune_diversity(early, late)
         self._fit_parts(signals)
         # The saved model keeps no per-user data: users are rebuilt from the store on each request, so
         # erasing a user from the store erases them from the ranker too.
@@ -92,21 +145,40 @@ class Ranker:
         self.als_.user_factors_ = None
         return self
 
-    def _fit_parts(self, signals: Signals) -> None:
+    def _heldout(self, inter, late: dict[str, set[str]], limit: int = 2000) -> tuple[np.ndarray, list[set[int]]]:
+        """Matrix rows of (up to `limit`) held-out users, and their held-out item indices."""
+        rows = inter.user_index
+        users = [u for u in late if u in rows]
+        if len(users) > limit:
+            users = list(np.random.default_rng(self.params.seed).choice(users, limit, replace=False))
+        return np.array([rows[u] for u in users], dtype=int), [{self.index_[i] for i in late[u]} for u in users]
+
+    def _tune_parts(self, early: Signals, late: dict[str, set[str]]) -> None:
+        """ALS settings, kNN shrinkage and the recent half-life by held-out NDCG of each part alone, as the
+        baselines are tuned."""
         p = self.params
+        inter = build_interactions(early, self.item_ids_)
+        users, truth = self._heldout(inter, late)
+        if len(users) == 0:
+            return
+        (factors, reg, alpha), als_table = tune_als(inter.matrix, users, truth, p.als_grid, p.iterations, p.seed)
+        shrink, knn_table = tune_shrink(inter.matrix, users, truth, p.shrink_grid, p.neighbours)
+        recency = recency_matrices(early, inter, p.recent_days_grid)
+        days, recent_table = tune_recency(recency, inter.matrix, users, truth, shrink, p.neighbours)
+        self.chosen_ = replace(self.chosen_, factors=factors, regularization=reg, alpha=alpha, shrink=shrink,
+                               recent_days=days)
+        self.validation_.update({"users": len(users), "als": als_table, "item_knn": knn_table,
+                                 "recent": recent_table})
+        log.info("tuned on %d validation users: ALS %s, kNN shrink %s", len(users), (factors, reg, alpha), shrink)
+
+    def _fit_parts(self, signals: Signals) -> None:
+        p = self.chosen_
         self.interactions_ = build_interactions(signals, self.item_ids_)
         self.now_ = self.interactions_.now
         self.als_ = ImplicitALS(p.factors, p.regularization, p.alpha, p.iterations, p.seed)
         self.als_.fit(self.interactions_.matrix)
         self._impute_cold_items()
-        # Item-item co-occurrence (cosine over who touched what), sparse: "people who chose X chose Y".
-        touched = (self.interactions_.matrix > 0).astype(np.float32).tocsc()
-        norms = np.sqrt(np.asarray(touched.sum(axis=0)).ravel()) + 1e-9
-        co = (touched.T @ touched).tocsr()
-        co.setdiag(0)
-        co.eliminate_zeros()
-        scale = sparse.diags(1.0 / norms)
-        self.co_occurrence_ = (scale @ co @ scale).tocsr().astype(np.float32)
+        self.neighbours_ = item_neighbours(self.interactions_.matrix, p.shrink, p.neighbours)
         # Popularity: recent positive weight per item; freshness: how recently an item first drew interest.
         first_seen = np.full(len(self.item_ids_), np.nan)
         recent = np.zeros(len(self.item_ids_))
@@ -150,37 +222,52 @@ class Ranker:
             factors = self.als_.item_factors_[warm_idx[top[row]]]
             self.als_.item_factors_[i] = (w[:, None] * factors).sum(axis=0) / max(w.sum(), 1e-9)
 
-    def _learn_blend(self, early: Signals, late: dict[str, set[str]]) -> np.ndarray | None:
-        """Pairwise logistic regression: a held-out item should outscore a sampled one for its user."""
-        rng = np.random.default_rng(self.params.seed)
-        early_by_user: dict[str, list] = defaultdict(list)
+    def _heldout_states(self, early: Signals, late: dict[str, set[str]], limit: int = 1000):
+        """(state, held-out item indices) for up to `limit` held-out users with a history."""
+        rows: dict[str, list] = defaultdict(list)
         for (user, item), kinds in early.by_kind.items():
-            early_by_user[user].append((item, kinds, early.last_time[(user, item)]))
-        popular = np.argsort(-self.popularity_)[:200]
-        diffs = []
-        users = list(late)
-        rng.shuffle(users)
-        for user in users[:2000]:
-            state = self._state_from(user, early_by_user.get(user, []))
-            if state.is_cold:
-                continue
+            rows[user].append((item, kinds, early.last_time[(user, item)]))
+        users = [u for u in late if rows.get(u)]
+        rng = np.random.default_rng(self.params.seed)
+        if len(users) > limit:
+            users = list(rng.choice(users, limit, replace=False))
+        for user in users:
+            state = self._state_from(user, rows[user])
+            if not state.is_cold:
+                yield state, {self.index_[i] for i in late[user]}
+
+    def _learn_blend(self, early: Signals, late: dict[str, set[str]]) -> np.ndarray | None:
+        """The blend from held-out items against hard negatives (see ranking.blend.choose_blend)."""
+        users = []
+        for state, held in self._heldout_states(early, late):
             feats = self.features(state)
-            for item in late[user]:
-                pos = self.index_[item]
-                for neg in np.concatenate([rng.integers(0, len(self.item_ids_), 3), rng.choice(popular, 2)]):
-                    if neg != pos and neg not in state.weights and self.item_ids_[neg] not in late[user]:
-                        diffs.append(feats[pos] - feats[neg])
-        if len(diffs) < 50:
-            log.info("too few held-out pairs (%d) to learn the blend; keeping the prior weights", len(diffs))
+            known = set(state.weights) | state.negatives
+            candidates = np.array([c for c in self.candidates(feats).tolist() if c not in known], dtype=int)
+            users.append(HeldoutUser(feats[candidates], np.isin(candidates, list(held)), len(held)))
+        anchors = [FEATURES.index(f) for f in ANCHORS]
+        w, table = choose_blend(users, anchors, BLEND_STRENGTHS, self.params.negatives, self.params.seed,
+                                names=FEATURES)
+        self.validation_["blend"] = table
+        if w is None:
+            log.info("too few held-out pairs (%d) to learn the blend; keeping the prior weights", table["pairs"])
             return None
-        x = np.array(diffs)
-        w = np.zeros(x.shape[1])
-        for _ in range(300):  # plain gradient descent on the logistic loss with a little L2
-            z = np.clip(x @ w, -30, 30)
-            grad = -(x * (1.0 / (1.0 + np.exp(z)))[:, None]).mean(axis=0) + 1e-3 * w
-            w -= 0.5 * grad
-        log.info("learned blend from %d pairs: %s", len(diffs), dict(zip(FEATURES, np.round(w, 3), strict=True)))
+        log.info("learned blend from %d pairs: %s", table["pairs"], dict(zip(FEATURES, np.round(w, 3), strict=True)))
         return w
+
+    def _tune_diversity(self, early: Signals, late: dict[str, set[str]], k: int = 10) -> None:
+        """The brand cap's strength by held-out NDCG of the page we ship (ties go to more diversity)."""
+        pages = {share: [] for share in self.params.brand_share_grid}
+        for state, held in self._heldout_states(early, late):
+            seen = np.ones(len(self.item_ids_), dtype=bool)
+            seen[list(state.weights) + list(state.negatives)] = False
+            order = self.ranked(state, 20 * k, seen)[0]
+            for share in pages:
+                pages[share].append(ndcg_at_k(self._diversify(order, k, state, share), held, k))
+        table = {share: float(np.mean(v)) for share, v in pages.items() if v}
+        if table:
+            best = max(table, key=lambda s: (round(table[s], 4), -s))
+            self.chosen_ = replace(self.chosen_, max_brand_share=best)
+            self.validation_["max_brand_share"] = {f"{s}": round(v, 4) for s, v in table.items()}
 
     # -- users --------------------------------------------------------------------------------------
     def user_state(self, user_id: str, signals: Signals) -> UserState:
@@ -195,6 +282,7 @@ class Ranker:
         latest = max((t for _, _, t in rows), default=0)
         categories: Counter = Counter()
         brands: Counter = Counter()
+        category_brands: Counter = Counter()
         prices = []
         for item, kinds, t in rows:
             i = self.index_.get(item)
@@ -207,9 +295,11 @@ class Ranker:
                 state.negatives.add(i)
                 continue
             state.weights[i] = w
+            state.recent[i] = decay(latest - t, self.chosen_.recent_days)
             categories[self.categories_[i]] += w
             if self.brands_[i]:
                 brands[self.brands_[i]] += w
+                category_brands[self.category_brands_[i]] += w
             if not np.isnan(self.prices_[i]):
                 prices.append((np.log(max(self.prices_[i], 0.01)), w))
         if state.weights:
@@ -221,6 +311,7 @@ class Ranker:
             total = vals.sum()
             state.categories = {c: w / total for c, w in categories.items()}
             state.brands = {b: w / total for b, w in brands.items()}
+            state.category_brands = {cb: w / total for cb, w in category_brands.items()}
             if prices:
                 state.price_center = float(np.average([p for p, _ in prices], weights=[w for _, w in prices]))
         return state
@@ -233,54 +324,76 @@ class Ranker:
         cf = self.als_.item_factors_[idx] @ state.vector if state.vector is not None else np.zeros(n)
         if state.weights:
             liked = np.fromiter(state.weights, dtype=int)
-            co = np.asarray(self.co_occurrence_[liked].sum(axis=0)).ravel()[idx]
+            vals = np.fromiter(state.weights.values(), dtype=np.float32)
+            co = (vals @ self.neighbours_[liked]).ravel()[idx]  # item-kNN, weighted by the user's own weights
+            # The same neighbours of what the user touched lately, each counted once: the current errand.
+            recency = np.fromiter(state.recent.values(), dtype=np.float32)
+            recent = (recency @ self.neighbours_[np.fromiter(state.recent, dtype=int)]).ravel()[idx]
         else:
-            co = np.zeros(n)
+            co = recent = np.zeros(n)
         content = self.embeddings_[idx] @ state.content if state.content is not None else np.zeros(n)
-        category = np.array([state.categories.get(self.categories_[i], 0.0) for i in idx])
-        brand = np.array([state.brands.get(self.brands_[i], 0.0) for i in idx])
+        if state.weights:
+            category, brand, category_brand = (
+                _log_share(shares, self.codes_[name][0], self.codes_[name][1][idx]) for name, shares in
+                (("category", state.categories), ("brand", state.brands), ("category_brand", state.category_brands)))
+        else:
+            category = brand = category_brand = np.zeros(n)
         if state.price_center is not None:
             logp = np.log(np.maximum(np.nan_to_num(self.prices_[idx], nan=np.exp(state.price_center)), 0.01))
             price = np.exp(-np.abs(logp - state.price_center) / 0.4)
         else:
             price = np.zeros(n)
-        cols = [cf, co, content, category, brand, price, self.popularity_[idx], self.trending_[idx], self.freshness_[idx]]
+        cols = [cf, co, recent, content, category, brand, category_brand, price, self.popularity_[idx], self.trending_[idx],
+                self.freshness_[idx]]
         return np.stack([_standardize(c) for c in cols], axis=1)
 
     def score(self, state: UserState, items: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         feats = self.features(state, items)
         return feats @ self.weights_, feats
 
+    def candidates(self, feats: np.ndarray) -> np.ndarray:
+        """First stage: the union of the strongest items by each candidate source (all items if few)."""
+        n = self.chosen_.candidates
+        if len(feats) <= n * len(CANDIDATE_SOURCES):
+            return np.arange(len(feats))
+        tie_break = 1e-3 * feats[:, FEATURES.index("popularity")]
+        picked = [np.argpartition(-(feats[:, FEATURES.index(f)] + tie_break), n)[:n] for f in CANDIDATE_SOURCES]
+        return np.unique(np.concatenate(picked))
+
     def allowed(self, state: UserState, i: int) -> bool:
         if i in state.negatives:
             return False
         return not (i in state.purchased and self.leaf_[i] not in self.repeat_categories_)
 
-    def diversify(self, order: list[int], k: int) -> list[int]:
-        """Greedy pick in score order, capping items per brand and skipping near-duplicates."""
-        picked: list[int] = []
-        per_brand: Counter = Counter()
-        cap = max(2, int(k * self.params.max_brand_share))
-        for i in order:
-            if per_brand[self.brands_[i]] >= cap and self.brands_[i]:
-                continue
-            if picked and float(np.max(self.embeddings_[picked] @ self.embeddings_[i])) > self.params.near_duplicate:
-                continue
-            picked.append(i)
-            per_brand[self.brands_[i]] += 1
-            if len(picked) == k:
-                return picked
-        # Too few distinct items to fill the page: fill from the rest in score order.
-        return picked + [i for i in order if i not in picked][: k - len(picked)]
-
-    def recommend(self, state: UserState, k: int = 10, mask: np.ndarray | None = None,
-                  diversify: bool = True) -> list[tuple[int, float, np.ndarray]]:
+    def ranked(self, state: UserState, limit: int, mask: np.ndarray | None = None
+               ) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Up to `limit` allowed items best first: the candidates ranked by the blend, then the rest (if
+        filters leave too few candidates); with every item's score and features."""
         scores, feats = self.score(state)
         if mask is not None:
             scores = np.where(mask, scores, -np.inf)
-        order = [int(i) for i in np.argsort(-scores) if np.isfinite(scores[i]) and self.allowed(state, int(i))]
-        chosen = self.diversify(order[: 20 * k], k) if diversify else order[:k]
+        first = np.zeros(len(scores), dtype=bool)
+        first[self.candidates(feats) if not state.is_cold else slice(None)] = True
+        passing = np.flatnonzero(np.isfinite(scores))
+        order = []
+        for i in passing[np.lexsort((-scores[passing], ~first[passing]))]:
+            if len(order) == limit:
+                break
+            if self.allowed(state, int(i)):
+                order.append(int(i))
+        return order, scores, feats
+
+    def recommend(self, state: UserState, k: int = 10, mask: np.ndarray | None = None,
+                  diversify: bool = True) -> list[tuple[int, float, np.ndarray]]:
+        """The page for one user, diversified: (item index, score, features) best first."""
+        order, scores, feats = self.ranked(state, 20 * k, mask)
+        chosen = self._diversify(order, k, state) if diversify else order[:k]
         return [(i, float(scores[i]), feats[i]) for i in chosen]
+
+    def _diversify(self, order: list[int], k: int, state: UserState, max_brand_share: float | None = None):
+        p = self.chosen_
+        share = p.max_brand_share if max_brand_share is None else max_brand_share
+        return diversify_page(order, k, self.brands_, self.embeddings_, state.brands, share, p.near_duplicate)
 
     # -- explanations -------------------------------------------------------------------------------
     def reasons(self, state: UserState, i: int, feats: np.ndarray) -> tuple[str, ...]:
@@ -296,18 +409,20 @@ class Ranker:
 
     def _reason(self, feature: str, state: UserState, i: int) -> str | None:
         leaf = self.leaf_[i] or "the store"
-        if feature in ("collaborative", "co_occurrence", "content") and state.weights:
-            liked = np.fromiter(state.weights, dtype=int)
+        if feature in ("collaborative", "co_occurrence", "recent", "content") and state.weights:
+            liked = np.fromiter(state.recent if feature == "recent" else state.weights, dtype=int)
             space = self.embeddings_ if feature == "content" else self.als_.item_factors_
             sims = space[liked] @ space[i] / (np.linalg.norm(space[liked], axis=1) * np.linalg.norm(space[i]) + 1e-9)
             j = int(liked[np.argmax(sims)])
             if j == i:
                 return None
+            verb = "bought" if j in state.purchased else "liked"
+            if feature == "recent":
+                return f"goes with {self.titles_[j]}, which you looked at lately"
             if feature != "content":
-                verb = "bought" if j in state.purchased else "liked"
                 return f"{verb} {self.titles_[j]}; people who {verb} it also chose this"
             return f"similar to {self.titles_[j]}, which you liked"
-        if feature in ("brand", "price") and state.weights:
+        if feature in ("brand", "category_brand", "price") and state.weights:
             brand_ok = state.brands.get(self.brands_[i], 0) >= 0.2
             price_ok = state.price_center is not None and not np.isnan(self.prices_[i]) and \
                 abs(np.log(max(self.prices_[i], 0.01)) - state.price_center) < 0.4
@@ -329,6 +444,6 @@ class Ranker:
         return None
 
     def describe(self) -> dict:
-        return {"params": asdict(self.params), "weights": dict(zip(FEATURES, map(float, self.weights_), strict=True)),
-                "items": len(self.item_ids_), "users": self.n_users_,
+        return {"params": asdict(self.chosen_), "weights": dict(zip(FEATURES, map(float, self.weights_), strict=True)),
+                "validation": self.validation_, "items": len(self.item_ids_), "users": self.n_users_,
                 "repeat_categories": sorted(self.repeat_categories_)}

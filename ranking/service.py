@@ -26,7 +26,7 @@ from retrieval.encoders import Encoder
 from retrieval.records import Candidate
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: two-stage ranker with tuned parts (older pickles lack its fields)
 
 
 def filter_mask(ranker: Ranker, products: dict, filters) -> np.ndarray:
