@@ -26,6 +26,10 @@ _RATING_PATTERNS = (
 _FREE = re.compile(r"\b(?:is|are|it's|for|completely|totally|entirely|costs? nothing,?)\s+free\b(?!\s+(?:shipping|delivery|returns?))"
                    r"|\bfor nothing\b|免费(?!送货|配送|退|包邮)", re.I)
 _ID_LIKE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}\b")
+# Words that make an amount a limit or the end of a range ("under $150", "$40-$120", "150元以内"), not a price.
+_BOUND_BEFORE = re.compile(r"(?:under|below|less than|up to|within|budget(?: of)?|at most|no more than|maximum|max|"
+                           r"between|around|about|from|to|and|spends?|-|–|~)\s*$", re.I)
+_BOUND_AFTER = re.compile(r"^\s*(?:以内|以下|左右|or less|or under|budget|max|-|–|~|to\b)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +82,25 @@ def _close(value: float, allowed: Iterable[float | None], tolerance: float) -> b
     return any(a is not None and abs(value - a) <= tolerance for a in allowed)
 
 
+def _as_bound(text: str, span: tuple[int, int]) -> bool:
+    return bool(_BOUND_BEFORE.search(text[max(0, span[0] - 16):span[0]]) or _BOUND_AFTER.search(text[span[1]:]))
+
+
 def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[str] = (),
-               allowed_amounts: Iterable[float] = ()) -> FactCheckResult:
+               allowed_amounts: Iterable[float] = (), bounds: Iterable[float] = (),
+               other_brands: Iterable[str] = ()) -> FactCheckResult:
     """Check every stated price, discount, rating, id and brand in `text` against `facts`.
 
     `known_brands`: the catalog's brands; naming one that is not among the facts is an invented claim.
     `allowed_amounts`: other amounts the text may state (a free-shipping threshold from the FAQ, say).
+    `bounds`: amounts the text may state only as a limit or a range, never as a price: the shopper's
+      own budget ("under $150") and their usual price band, which the prompt gave the model.
+    `other_brands`: brands the text may name besides the products' own (the shopper's words, profile).
     """
     violations: list[Violation] = []
     checked = 0
     prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts)
+    bounds = list(bounds)
     seen_spans: set[tuple[int, int]] = set()
     for pattern in _PRICE_PATTERNS:
         for m in pattern.finditer(text):
@@ -95,7 +108,8 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
                 continue
             seen_spans.add(m.span())
             checked += 1
-            if not _close(_amount(m.group(1)), prices, 0.006):
+            value = _amount(m.group(1))
+            if not _close(value, prices, 0.006) and not (_close(value, bounds, 0.006) and _as_bound(text, m.span())):
                 violations.append(Violation("price", m.group(0), f"{m.group(1)} is not the price of any product shown"))
     for m in _FREE.finditer(text):
         checked += 1
@@ -120,7 +134,7 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
         checked += 1
         if m.group(0) not in ids:
             violations.append(Violation("product_id", m.group(0), "no product with this id was shown"))
-    shown_brands = {f.brand.lower() for f in facts if f.brand}
+    shown_brands = {f.brand.lower() for f in facts if f.brand} | {b.lower() for b in other_brands}
     titles = " ".join(f.title.lower() for f in facts)
     for brand in known_brands:
         if brand and brand.lower() not in shown_brands and brand.lower() not in titles and \

@@ -35,8 +35,7 @@ def demo_shop(home: Path, seed: int, products: int, users: int, llm: str) -> Sho
     source = generate_demo_store(home / "source", seed=seed, products=products, users=users)
     shop = Shop.open(home, llm=llm)
     shop.ingest(catalog=source.products, reviews=source.reviews, events=source.events, users=source.users)
-    if hasattr(shop, "train"):
-        shop.train()
+    shop.train()
     return shop
 
 

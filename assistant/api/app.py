@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from assistant.api import chat_routes, push_routes, shopper_routes
-from assistant.api.batching import install_batching
 from assistant.api.campaign_runs import CampaignRuns
 from assistant.api.context import ApiConfig, ApiContext, Ctx
 from assistant.api.errors import install_error_handlers
@@ -24,10 +23,11 @@ from assistant.api.generation import GenerationPool
 from assistant.api.keys import ApiKeyStore
 from assistant.api.middleware import RequestContextMiddleware
 from assistant.api.schemas import ErrorOut, HealthOut
+from assistant.llm.batching import install_batching
 
 log = logging.getLogger("shopmate.api")
 
-# The heavy parts of the facade, loaded on first use; warmed up at start-up when the facade has them.
+# The heavy parts of the facade, loaded on first use; warmed up at start-up.
 HEAVY_PARTS = ("encoder", "index", "ranking", "generator")
 
 ERROR_RESPONSES = {
@@ -37,7 +37,6 @@ ERROR_RESPONSES = {
     413: {"model": ErrorOut, "description": "the body is over the size limit"},
     422: {"model": ErrorOut, "description": "the request is not valid; `fields` names each bad field"},
     429: {"model": ErrorOut, "description": "over this key's rate limit; see Retry-After"},
-    501: {"model": ErrorOut, "description": "this server's shopmate lacks the part behind the endpoint"},
     503: {"model": ErrorOut, "description": "too many generations waiting; see Retry-After"},
 }
 
@@ -55,13 +54,12 @@ def _loaded(shop, name: str) -> bool:
 
 def _warm_up(shop, config: ApiConfig) -> None:
     for name in HEAVY_PARTS:
-        if hasattr(type(shop), name):
-            try:
-                getattr(shop, name)
-                if name == "generator" and config.max_batch > 1:
-                    install_batching(shop, config.max_batch)
-            except Exception:
-                log.exception("warming up %s failed; requests that need it will report the error", name)
+        try:
+            getattr(shop, name)
+            if name == "generator" and config.max_batch > 1:
+                install_batching(shop, config.max_batch)
+        except Exception:
+            log.exception("warming up %s failed; requests that need it will report the error", name)
 
 
 def _ui_available() -> bool:
@@ -108,7 +106,7 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="liveness; which heavy parts are loaded")
     async def healthz(ctx: Ctx) -> HealthOut:
-        ready = {name: _loaded(shop, name) for name in HEAVY_PARTS if hasattr(type(shop), name)}
+        ready = {name: _loaded(shop, name) for name in HEAVY_PARTS}
         return HealthOut(status="ok", version=app.version, ready=ready, generation_in_flight=ctx.pool.in_flight)
 
     @app.get("/metrics", response_class=PlainTextResponse, tags=["service"],

@@ -15,7 +15,6 @@ from assistant.api.context import ApiContext, Ctx
 from assistant.api.errors import ApiError, request_id_of
 from assistant.api.generation import GenerationOverloaded, GenerationTimeout
 from assistant.api.schemas import ID_PATTERN, ChatIn, ChatOut, ErrorOut, TranscriptOut
-from assistant.api.shopper_routes import facade
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 log = logging.getLogger("shopmate.api.chat")
@@ -38,9 +37,8 @@ def wants_stream(request: Request, body: ChatIn) -> bool:
 
 
 async def _events(ctx: ApiContext, body: ChatIn, request_id: str) -> AsyncIterator[bytes]:
-    ask_stream = facade(ctx.shop, "ask_stream", "chat")
     try:
-        async for item in ctx.pool.stream(lambda: ask_stream(body.user_id, body.message, session_id=body.session_id)):
+        async for item in ctx.pool.stream(lambda: ctx.shop.ask_stream(body.user_id, body.message, session_id=body.session_id)):
             if isinstance(item, str):
                 yield _sse("token", {"text": item})
             else:
@@ -63,13 +61,11 @@ async def _events(ctx: ApiContext, body: ChatIn, request_id: str) -> AsyncIterat
                         504: {"model": ErrorOut, "description": "the generation ran past its time limit"}},
              dependencies=[Depends(require("chat"))])
 async def chat(body: ChatIn, request: Request, ctx: Ctx):
-    ask = facade(ctx.shop, "ask", "chat")
     if wants_stream(request, body):
-        facade(ctx.shop, "ask_stream", "chat")
         return StreamingResponse(_events(ctx, body, request_id_of(request)), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     try:
-        reply = await ctx.pool.run(ask, body.user_id, body.message, session_id=body.session_id)
+        reply = await ctx.pool.run(ctx.shop.ask, body.user_id, body.message, session_id=body.session_id)
     except GenerationTimeout as exc:
         ctx.metrics.inc("shopmate_generation_timeouts_total")
         raise ApiError(504, f"{exc}; try again, or a shorter message", code="timeout") from exc
@@ -84,7 +80,7 @@ async def chat(body: ChatIn, request: Request, ctx: Ctx):
             summary="a chat session's transcript, for an agent taking over", dependencies=[Depends(require("read"))])
 def session(session_id: Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)],
             ctx: Ctx) -> TranscriptOut:
-    transcript = facade(ctx.shop, "transcript", "chat")(session_id)
+    transcript = ctx.shop.transcript(session_id)
     if not transcript:
         raise ApiError(404, f"no chat session {session_id!r}")
     data = _plain(transcript)

@@ -16,7 +16,7 @@ log = logging.getLogger("shopmate.api")
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large",
                415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
-               501: "not_implemented", 503: "unavailable", 504: "timeout"}
+               503: "unavailable", 504: "timeout"}
 
 
 class ApiError(Exception):

@@ -18,7 +18,7 @@ from assistant.api.schemas import (
     PushPreviewIn,
     PushPreviewOut,
 )
-from assistant.api.shopper_routes import facade, known_user
+from assistant.api.shopper_routes import known_user
 
 router = APIRouter(prefix="/v1", tags=["push"])
 CampaignId = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
@@ -44,7 +44,7 @@ def _message(value: Any) -> dict[str, Any]:
 @router.post("/push/preview", response_model=PushPreviewOut, summary="one user's message(s) for a campaign, "
              "checked, without sending or writing the ledger", dependencies=[Depends(require("push"))])
 async def push_preview(body: PushPreviewIn, ctx: Ctx) -> PushPreviewOut:
-    preview = facade(ctx.shop, "push_preview", "push")
+    preview = ctx.shop.push_preview
     path = campaign_file(ctx, body.campaign)
     known_user(ctx, body.user_id)
     try:
@@ -68,7 +68,7 @@ async def push_preview(body: PushPreviewIn, ctx: Ctx) -> PushPreviewOut:
              summary="start a batch run of a campaign in the background; poll its status",
              dependencies=[Depends(require("push"))])
 def start_run(campaign_id: CampaignId, ctx: Ctx, body: CampaignRunIn | None = None) -> CampaignRunOut:
-    push = facade(ctx.shop, "push", "push")
+    push = ctx.shop.push
     path = campaign_file(ctx, campaign_id)
     body = body or CampaignRunIn()
     options = body.model_dump()

@@ -30,13 +30,6 @@ router = APIRouter(prefix="/v1", tags=["shoppers"])
 UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
 
 
-def facade(shop, name: str, area: str):
-    method = getattr(shop, name, None)
-    if method is None:
-        raise ApiError(501, f"this server's shopmate has no {area} part yet (Shop.{name} is missing)")
-    return method
-
-
 def known_user(ctx: ApiContext, user_id: str) -> None:
     if ctx.shop.events.get_user(user_id) is None:
         raise ApiError(404, f"no user {user_id!r} in this store")
@@ -58,9 +51,9 @@ def search(body: SearchIn, ctx: Ctx) -> SearchOut:
     filters = _filters(body.filters)
     if body.user_id:
         known_user(ctx, body.user_id)
-        items = facade(ctx.shop, "search_for_user", "ranking")(body.user_id, body.query, filters=filters, k=body.k)
+        items = ctx.shop.search_for_user(body.user_id, body.query, filters=filters, k=body.k)
     else:
-        items = facade(ctx.shop, "search", "retrieval")(body.query, filters=filters, k=body.k)
+        items = ctx.shop.search(body.query, filters=filters, k=body.k)
     return SearchOut(query=body.query, user_id=body.user_id, results=[i.to_dict() for i in items])
 
 
@@ -75,7 +68,7 @@ def recommendations(user_id: UserId, ctx: Ctx, k: Annotated[int, Query(ge=1, le=
     if category or brand or max_price is not None:
         filters = _filters(SearchFiltersIn(categories=[category] if category else [],
                                            brands=[brand] if brand else [], max_price=max_price))
-    items = facade(ctx.shop, "recommend", "ranking")(user_id, k=k, filters=filters)
+    items = ctx.shop.recommend(user_id, k=k, filters=filters)
     return RecommendationsOut(user_id=user_id, items=[i.to_dict() for i in items])
 
 
@@ -83,13 +76,13 @@ def recommendations(user_id: UserId, ctx: Ctx, k: Annotated[int, Query(ge=1, le=
             dependencies=[Depends(require("read"))])
 def profile(user_id: UserId, ctx: Ctx) -> UserProfileOut:
     known_user(ctx, user_id)
-    return UserProfileOut(**facade(ctx.shop, "profile", "ranking")(user_id).to_dict())
+    return UserProfileOut(**ctx.shop.profile(user_id).to_dict())
 
 
 @router.post("/events", response_model=EventsOut, summary="feedback (clicks, purchases, dismissals): the profile "
              "changes at once", dependencies=[Depends(require("chat", "push"))])
 def record_events(body: EventsIn, ctx: Ctx) -> EventsOut:
-    record = facade(ctx.shop, "record_events", "ranking")
+    record = ctx.shop.record_events
     found = ctx.shop.catalog.get_products([e.product_id for e in body.events])
     missing = [{"field": f"body.events.{i}.product_id", "message": f"no product {e.product_id!r} in the catalog"}
                for i, e in enumerate(body.events) if e.product_id not in found]
@@ -106,4 +99,4 @@ def record_events(body: EventsIn, ctx: Ctx) -> EventsOut:
 @router.delete("/users/{user_id}", response_model=EraseOut, summary="erase a user everywhere (right to be "
                "forgotten)", dependencies=[Depends(require("admin"))])
 def erase_user(user_id: UserId, ctx: Ctx) -> EraseOut:
-    return EraseOut(user_id=user_id, erased=facade(ctx.shop, "erase_user", "erasure")(user_id))
+    return EraseOut(user_id=user_id, erased=ctx.shop.erase_user(user_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -26,9 +26,21 @@ from ranking.records import RankedItem
 from retrieval.query import SearchFilters
 
 MAX_MESSAGE = 4000
-_SENTENCE_END = re.compile(r"[.!?。！？\n]")
+# A full stop ends a sentence only before a space: "$123.99" and "4.5 out of 5" are one claim, not two.
+_SENTENCE_END = re.compile(r"[。！？\n]|[.!?](?=\s)")
 _PROMPT_ECHO = re.compile(r"\b(FACTS|SHOPPER (?:SAYS|PROFILE|ASKS)|STORE POLICY|DESCRIPTION|REVIEWS)\s*:|</?review>")
 _RISKY = re.compile(r"[\d$¥￥€£%★]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Grounding:
+    """What a reply may state: the facts of the products shown, and what else the prompt told the model."""
+
+    facts: tuple[ProductFacts, ...] = ()
+    amounts: tuple[float, ...] = ()   # amounts the store's policy document states
+    bounds: tuple[float, ...] = ()    # the shopper's own budget and usual price band: limits, never prices
+    brands: tuple[str, ...] = ()      # brands the shopper named or usually buys
 
 
 @dataclass(slots=True)
@@ -44,9 +56,9 @@ class ChatReply:
         return asdict(self)
 
 
-def _facts(items: list[RankedItem]) -> list[ProductFacts]:
-    return [ProductFacts(i.product.id, i.product.title, i.product.brand, i.product.price, rating=i.product.rating,
-                         currency=i.product.currency) for i in items]
+def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
+    return tuple(ProductFacts(i.product.id, i.product.title, i.product.brand, i.product.price,
+                              rating=i.product.rating, currency=i.product.currency) for i in items)
 
 
 class ChatEngine:
@@ -58,11 +70,13 @@ class ChatEngine:
 
     # -- the turn -----------------------------------------------------------------------------------
     def ask(self, user_id: str | None, message: str, session_id: str | None = None) -> ChatReply:
-        *_, reply = self.ask_stream(user_id, message, session_id)
+        # Nobody reads the words as they come, so the model writes them in one `generate` call, which a
+        # batching generator (the HTTP server's, the chat benchmark's) runs together with other turns.
+        *_, reply = self.ask_stream(user_id, message, session_id, streamed=False)
         return reply
 
-    def ask_stream(self, user_id: str | None, message: str, session_id: str | None = None
-                   ) -> Iterator[str | ChatReply]:
+    def ask_stream(self, user_id: str | None, message: str, session_id: str | None = None,
+                   streamed: bool = True) -> Iterator[str | ChatReply]:
         if not isinstance(message, str) or not message.strip():
             raise ValueError("the message is empty: say what you are looking for, e.g. 'a gift for a runner under $50'")
         truncated = len(message) > MAX_MESSAGE
@@ -83,14 +97,15 @@ class ChatEngine:
             items: list[RankedItem] = []
             messages = prompts.faq_prompt(message, doc.title, doc.text, language)
             fallback = ("相关政策：" if language == "zh" else "") + doc.text
-            stream = self._checked_stream(messages, [], language, doc.amounts, fallback)
+            grounding = self._grounding(message, amounts=tuple(doc.amounts))
+            stream = self._checked_stream(self._write(messages, streamed), grounding, language, fallback)
         elif turn.intent == "product_question":
             product = self.shop.catalog.get_product(turn.targets[0])
             passages = self._passages(product.id, message)
             items = [RankedItem(product, 1.0, ("the product you asked about",), tuple(passages))]
             messages = prompts.question_prompt(message, product, passages, language)
-            stream = self._checked_stream(messages, _facts(items), language, (),
-                                          prompts.question_template(product, passages, language))
+            stream = self._checked_stream(self._write(messages, streamed), self._grounding(message, _facts(items)),
+                                          language, prompts.question_template(product, passages, language))
         elif turn.intent == "compare":
             found = self.shop.catalog.get_products(list(turn.targets))
             items = [RankedItem(found[pid], 1.0, ()) for pid in turn.targets if pid in found]
@@ -100,11 +115,12 @@ class ChatEngine:
             items, nothing_fit = self._find(user_id, new_state)
             relaxed = nothing_fit
             new_state.shown = [i.product.id for i in items]
-            profile = summarize(self.shop.profile(user_id)) if user_id else "new visitor"
-            messages = prompts.product_prompt(message, items, language, profile, nothing_fit)
+            profile = self.shop.profile(user_id) if user_id else None
+            messages = prompts.product_prompt(message, items, language, summarize(profile) if profile else "new visitor",
+                                              nothing_fit)
             fallback = prompts.intro_template(len(items), language, nothing_fit)
-            stream = self._checked_stream(messages, _facts(items), language, (), fallback,
-                                          listing=prompts.product_listing(items, language))
+            stream = self._checked_stream(self._write(messages, streamed), self._grounding(message, _facts(items), profile),
+                                          language, fallback, listing=prompts.product_listing(items, language))
         text = ""
         outcome: dict = {}
         for piece in stream:
@@ -155,10 +171,31 @@ class ChatEngine:
         yield from stream
         yield {"outcome": "template", "claims_checked": 0, "violations": []}
 
-    def _check(self, text: str, facts: list[ProductFacts], language: str, amounts) -> FactCheckResult:
-        return check_text(text, facts, self.shop.catalog.brands(), amounts)
+    def _grounding(self, message: str, facts: tuple[ProductFacts, ...] = (), profile=None,
+                   amounts: tuple[float, ...] = ()) -> Grounding:
+        """The facts, plus what the prompt itself told the model: restating the shopper's budget ("under
+        $150"), their usual price band or a brand they named is no invented claim."""
+        bounds = [float(n.replace(",", "")) for n in _NUMBER.findall(message)]
+        brands = [b for b in self._brands_cache() if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", message, re.I)]
+        if profile is not None and not profile.is_cold:
+            brands += [b for b, _ in profile.top_brands[:3]]
+            if profile.price_band:
+                # The profile line states the band in whole dollars (see ranking.profiles.summarize).
+                bounds += [*profile.price_band, *(float(round(x)) for x in profile.price_band)]
+        return Grounding(facts, amounts, tuple(bounds), tuple(brands))
 
-    def _checked_stream(self, messages: list[ChatMessage], facts: list[ProductFacts], language: str, amounts,
+    def _check(self, text: str, grounding: Grounding) -> FactCheckResult:
+        return check_text(text, grounding.facts, self._brands_cache(), grounding.amounts, grounding.bounds,
+                          grounding.brands)
+
+    def _write(self, messages: list[ChatMessage], streamed: bool) -> Generator[str, None, None]:
+        """The model's words: token by token, or whole from one (batchable) `generate` call."""
+        if streamed:
+            yield from self.shop.generator.stream(messages, self.params)
+        else:
+            yield self.shop.generator.generate([messages], self.params)[0]
+
+    def _checked_stream(self, chunks: Generator[str, None, None], grounding: Grounding, language: str,
                         fallback: str, listing: str = "") -> Iterator[str | dict]:
         """Yield the model's words as far as they are checked, then the listing built from facts."""
         emitted = ""
@@ -172,19 +209,19 @@ class ChatEngine:
             if _PROMPT_ECHO.search(sentence):  # a small model repeating its instructions is no answer
                 violations.append("echo: the reply repeats the prompt")
                 return None
-            result = self._check(sentence, facts, language, amounts)
+            result = self._check(sentence, grounding)
             checked += result.checked
             if result.ok:
                 return sentence
             violations.extend(str(v) for v in result.violations)
-            fixed = repair(sentence, result, facts)
+            fixed = repair(sentence, result, grounding.facts)
             if fixed is not None:
                 outcome = "repaired"
             return fixed
 
         failed = False
         first = True
-        for chunk in self.shop.generator.stream(messages, self.params):
+        for chunk in chunks:
             held += chunk
             while (m := _SENTENCE_END.search(held)) is not None:
                 sentence, held = held[:m.end()], held[m.end():]
@@ -202,6 +239,7 @@ class ChatEngine:
                 emitted += good
                 yield good
             if failed:
+                chunks.close()  # stop the model now rather than when this turn is done
                 break
             if not first and held and not _RISKY.search(held) and not any(
                     b.lower() in held.lower() for b in self._brands_cache()):

@@ -26,7 +26,9 @@ class FaqDocument:
 
     @property
     def amounts(self) -> list[float]:
-        return [float(a) for a in _AMOUNT.findall(self.text)]
+        """The amounts the document states; "free" (return shipping, say) states zero."""
+        free = [0.0] if re.search(r"\bfree\b|免费", self.text, re.I) else []
+        return [float(a) for a in _AMOUNT.findall(self.text)] + free
 
 
 def load_faq(home: Path | None = None) -> dict[str, FaqDocument]:

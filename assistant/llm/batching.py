@@ -1,9 +1,9 @@
-"""Micro-batching for the server: concurrent `generate` calls from different requests become one batch.
+"""Micro-batching: concurrent `generate` calls from different threads become one batch.
 
 A small model on a CPU makes about three times the tokens a second at batch 8 as at batch 1 (see
-../shared/MODELS.md), and the generator contract is batch-first, so the server gathers the calls that
-arrive within a few milliseconds of each other (same generation settings) and runs them together.
-Streaming calls pass straight through: a stream is one conversation.
+../shared/MODELS.md), and the generator contract is batch-first, so the calls that arrive within a few
+milliseconds of each other (same generation settings) run together: the HTTP server's requests, or the
+chat benchmark's conversations. Streaming calls pass straight through: a stream is one conversation.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-log = logging.getLogger("shopmate.api.batching")
+log = logging.getLogger("shopmate.llm.batching")
 
 
 @dataclass
@@ -85,10 +85,8 @@ class BatchingGenerator:
                 at += len(r.prompts)
 
 
-def install_batching(shop, max_batch: int = 8) -> BatchingGenerator | None:
+def install_batching(shop, max_batch: int = 8) -> BatchingGenerator:
     """Load the shop's generator and put a batching wrapper in its place, for this process's lifetime."""
-    if not hasattr(type(shop), "generator"):
-        return None
     current = shop.generator
     if isinstance(current, BatchingGenerator):
         return current

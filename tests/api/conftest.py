@@ -142,14 +142,6 @@ def server(api_home, tmp_path_factory) -> Server:
     stop_server(process)
 
 
-def needs(*methods: str):
-    """Skip until the Shop facade has these methods (areas land in parallel)."""
-    from assistant.shop import Shop
-
-    missing = [m for m in methods if not hasattr(Shop, m)]
-    return pytest.mark.skipif(bool(missing), reason=f"Shop.{', Shop.'.join(missing)} has not landed yet")
-
-
 def demo_user(home: Path, index: int = 0, with_reviews: bool = False) -> str:
     """The index-th user (by id) with events (and reviews): tests that change a user take their own index."""
     import sqlite3

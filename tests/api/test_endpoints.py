@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from assistant.client import ApiError, ShopmateClient
-from tests.api.conftest import demo_user, needs
+from tests.api.conftest import demo_user
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,6 @@ def catalog_price(server, product_id: str) -> float:
         return conn.execute("SELECT price FROM products WHERE id = ?", (product_id,)).fetchone()[0]
 
 
-@needs("search")
 def test_search_finds_catalog_products_and_honours_filters(server, api):
     results = api.search("hiking boots", k=5)
     assert 0 < len(results) <= 5
@@ -41,7 +40,6 @@ def test_search_finds_catalog_products_and_honours_filters(server, api):
     assert all(r["price"] is not None and r["price"] <= 60 for r in cheap)
 
 
-@needs("search_for_user")
 def test_search_for_a_user_is_ranked_with_reasons(server, api):
     user = demo_user(server.home, 0)
     results = api.search("headphones", k=5, user_id=user)
@@ -51,7 +49,6 @@ def test_search_for_a_user_is_ranked_with_reasons(server, api):
     assert err.value.status == 404
 
 
-@needs("recommend")
 def test_recommendations_are_catalog_products_for_known_users_only(server, api):
     user = demo_user(server.home, 1)
     items = api.recommendations(user, k=5)
@@ -64,7 +61,6 @@ def test_recommendations_are_catalog_products_for_known_users_only(server, api):
     assert err.value.status == 404 and err.value.code == "not_found"
 
 
-@needs("profile")
 def test_profile_reflects_the_users_events(server, api):
     user = demo_user(server.home, 2)
     profile = api.profile(user)
@@ -75,7 +71,6 @@ def test_profile_reflects_the_users_events(server, api):
     assert err.value.status == 404
 
 
-@needs("record_events", "profile", "recommend")
 def test_feedback_changes_the_profile_and_recommendations_at_once(server, api):
     user = demo_user(server.home, 3)
     before = api.profile(user)
@@ -96,7 +91,6 @@ def test_feedback_changes_the_profile_and_recommendations_at_once(server, api):
     assert first not in [i["id"] for i in api.recommendations(user, k=5)]
 
 
-@needs("record_events")
 def test_events_for_products_not_in_the_catalog_are_422_naming_each(server, api):
     with pytest.raises(ApiError) as err:
         api.record_events([{"user_id": "U00001", "product_id": "NOPE-1", "kind": "click"},
@@ -105,7 +99,6 @@ def test_events_for_products_not_in_the_catalog_are_422_naming_each(server, api)
     assert [f["field"] for f in err.value.fields] == ["body.events.0.product_id", "body.events.1.product_id"]
 
 
-@needs("ask", "transcript")
 def test_chat_answers_with_catalog_products_and_the_session_reads_back(server, api):
     user = demo_user(server.home, 4)
     turn = api.chat(user, "I need hiking boots under $120")
@@ -123,7 +116,6 @@ def test_chat_answers_with_catalog_products_and_the_session_reads_back(server, a
     assert err.value.status == 404
 
 
-@needs("ask_stream")
 def test_chat_streams_server_sent_events_when_asked(server, api):
     user = demo_user(server.home, 4)
     events = list(api.chat_events(user, "a gift for a runner under $50"))
@@ -138,7 +130,6 @@ def test_chat_streams_server_sent_events_when_asked(server, api):
     assert body.startswith("event: token") and "event: reply" in body
 
 
-@needs("push_preview", "recommend", "generator")
 def test_push_preview_gives_one_users_checked_message(server, api):
     user = demo_user(server.home, 5)
     preview = api.push_preview("api-test", user)
@@ -155,7 +146,6 @@ def test_push_preview_gives_one_users_checked_message(server, api):
         assert err.value.status == 404
 
 
-@needs("push", "recommend", "generator")
 def test_a_campaign_run_starts_in_the_background_and_reports_its_result(server, api):
     run = api.start_campaign_run("api-test", limit=1, dry_run=True)
     assert run["status"] in ("queued", "running") and run["campaign"] == "api-test"

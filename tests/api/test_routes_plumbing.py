@@ -3,7 +3,6 @@ arguments), held with a shop whose ranking and chat parts are simple stand-ins, 
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
 import httpx
@@ -71,8 +70,6 @@ def test_search_returns_candidate_shapes_and_passes_k(stand_in):
     assert shop.calls[-1] == ("search", "boots", None, 3)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("retrieval.query") is None,
-                    reason="retrieval.query.SearchFilters has not landed yet")
 def test_filters_reach_the_facade_as_search_filters(stand_in):
     from retrieval.query import SearchFilters
 

@@ -80,10 +80,41 @@ def test_a_scripted_eight_turn_conversation_keeps_its_constraints(shop):
 
 
 def test_every_number_in_a_reply_is_a_catalog_fact(shop):
-    reply = shop.ask("U00010", "a smartwatch with gps")
+    # A new visitor: no profile, so the products shown are all the facts the reply may state.
+    reply = shop.ask(None, "a smartwatch with gps")
     from assistant.fact_check import ProductFacts, check_text
     facts = [ProductFacts(p["id"], p["title"], p["brand"], p["price"], rating=p["rating"]) for p in reply.products]
     assert check_text(reply.reply, facts, shop.catalog.brands()).ok
+
+
+def test_restating_the_shoppers_budget_and_usual_brands_passes_the_check_but_inventions_do_not(shop):
+    engine = shop.chat
+    profile = shop.profile("U00003")
+    grounding = engine._grounding("hiking boots under $150", (), profile)
+    liked = profile.top_brands[0][0]
+    assert engine._check(f"Since you like {liked}, these all come in under $150.", grounding).ok
+    lo, hi = (round(x) for x in profile.price_band)
+    assert engine._check(f"They sit in your usual ${lo}-${hi} range.", grounding).ok
+    other = next(b for b in shop.catalog.brands() if b not in grounding.brands)
+    assert not engine._check(f"Or try {other}.", grounding).ok
+    assert not engine._check("This pair costs $150.", grounding).ok
+
+
+def test_a_price_or_rating_split_across_stream_chunks_is_checked_whole(shop):
+    from assistant.chat.engine import Grounding
+    from assistant.fact_check import ProductFacts
+
+    p = next(p for p in shop.catalog.iter_products() if p.price and p.rating)
+    facts = (ProductFacts(p.id, p.title, p.brand, p.price, rating=p.rating),)
+    whole, cents = f"{p.price:.2f}".split(".")
+    stars, tenth = f"{p.rating:.1f}".split(".")
+    chunks = (c for c in [f"It costs ${whole}.", f"{cents}. It is rated {stars}.", f"{tenth} out of 5. Enjoy!"])
+    *text, outcome = shop.chat._checked_stream(chunks, Grounding(facts), "en", "fallback")
+    assert outcome["outcome"] == "passed" and outcome["claims_checked"] >= 2
+    assert "".join(text) == f"It costs ${p.price:.2f}. It is rated {p.rating:.1f} out of 5. Enjoy!"
+    wrong = (c for c in [f"It costs ${whole}.", f"{'02' if cents == '01' else '01'} today."])
+    *text, outcome = shop.chat._checked_stream(wrong, Grounding(facts), "en", "fallback")
+    assert outcome["outcome"] == "repaired" and "".join(text) == f"It costs ${p.price:.2f} today."
 
 
 def test_a_hostile_review_changes_no_price_and_no_claim(tmp_path, demo_source):
@@ -149,3 +180,25 @@ def test_stream_yields_text_before_the_final_reply(shop):
     *chunks, final = pieces
     assert isinstance(final, ChatReply) and chunks and all(isinstance(c, str) for c in chunks)
     assert "".join(chunks) == final.reply
+
+
+def test_unstreamed_turns_are_written_by_batchable_generate_calls(shop):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.llm.batching import BatchingGenerator
+
+    message = "a backpack with a laptop sleeve"
+    streamed = list(shop.ask_stream("U00003", message))[-1]
+    model = shop.generator
+    batcher = BatchingGenerator(model, max_batch=4, window_s=0.5)
+    shop.__dict__["generator"] = batcher
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            replies = list(pool.map(lambda user: shop.ask(user, message), ["U00003", "U00004", "U00005"]))
+    finally:
+        shop.__dict__["generator"] = model
+    assert max(batcher.batches) > 1  # the three turns met in one batch
+    # Greedy decoding: the whole reply written at once is the streamed one, checked the same way.
+    assert replies[0].reply == streamed.reply and replies[0].products == streamed.products
+    for reply in replies:
+        _assert_real_and_listed(shop, reply)

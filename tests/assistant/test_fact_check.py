@@ -48,3 +48,16 @@ def test_any_price_other_than_the_facts_is_caught_and_the_fact_passes(price):
 def test_the_check_never_crashes_on_any_text(text):
     result = check_text(text, [BOOT, SALE], known_brands=["Trailforge"])
     assert result.checked >= len(result.violations)
+
+
+def test_the_shoppers_own_budget_and_brands_may_be_restated_but_not_passed_off_as_prices():
+    facts = [BOOT]
+    assert check_text("These boots are all under $150.", facts, bounds=[150]).ok
+    assert check_text("You usually spend $40-$120, and this fits.", facts, bounds=[40, 120]).ok
+    assert check_text("都在150元以内。", facts, bounds=[150]).ok
+    priced = check_text("The Trailforge boots cost $150.", facts, bounds=[150])
+    assert [v.kind for v in priced.violations] == ["price"]  # a bound is a limit, never a product's price
+    assert not check_text("Under $99, too.", facts, bounds=[150]).ok  # only the amounts the shopper gave
+    brands = ["Trailforge", "Kinetra"]
+    assert check_text("No Kinetra fits, but these are close.", facts, brands, other_brands=["Kinetra"]).ok
+    assert not check_text("No Kinetra fits, but these are close.", facts, brands).ok

@@ -1,4 +1,4 @@
-"""The server's micro-batcher: concurrent generate calls run as one batch, each caller gets its own replies."""
+"""The micro-batcher: concurrent generate calls run as one batch, each caller gets its own replies."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.api.batching import BatchingGenerator
+from assistant.llm.batching import BatchingGenerator
 
 
 class RecordingGenerator:
