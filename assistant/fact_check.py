@@ -99,7 +99,9 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
     """
     violations: list[Violation] = []
     checked = 0
-    prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts)
+    # An amount in a product's own name ("$50 Visa Gift Card") is part of the name, not a price claim.
+    named = [_amount(m.group(1)) for f in facts for pattern in _PRICE_PATTERNS for m in pattern.finditer(f.title)]
+    prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts) + named
     bounds = list(bounds)
     seen_spans: set[tuple[int, int]] = set()
     for pattern in _PRICE_PATTERNS:

@@ -40,7 +40,7 @@ class Grounding:
     facts: tuple[ProductFacts, ...] = ()
     amounts: tuple[float, ...] = ()   # amounts the store's policy document states
     bounds: tuple[float, ...] = ()    # the shopper's own budget and usual price band: limits, never prices
-    brands: tuple[str, ...] = ()      # brands the shopper named or usually buys
+    brands: tuple[str, ...] = ()      # brands the shopper named or usually buys, or the reasons name
 
 
 @dataclass(slots=True)
@@ -116,11 +116,12 @@ class ChatEngine:
             relaxed = nothing_fit
             new_state.shown = [i.product.id for i in items]
             profile = self.shop.profile(user_id) if user_id else None
-            messages = prompts.product_prompt(message, items, language, summarize(profile) if profile else "new visitor",
-                                              nothing_fit)
+            summary = summarize(profile) if profile else "new visitor"
+            messages = prompts.product_prompt(message, items, language, summary, nothing_fit)
+            grounding = self._grounding(message, _facts(items), profile, reasons="\n".join(i.reason for i in items))
             fallback = prompts.intro_template(len(items), language, nothing_fit)
-            stream = self._checked_stream(self._write(messages, streamed), self._grounding(message, _facts(items), profile),
-                                          language, fallback, listing=prompts.product_listing(items, language))
+            stream = self._checked_stream(self._write(messages, streamed), grounding, language, fallback,
+                                          listing=prompts.product_listing(items, language))
         text = ""
         outcome: dict = {}
         for piece in stream:
@@ -172,11 +173,13 @@ class ChatEngine:
         yield {"outcome": "template", "claims_checked": 0, "violations": []}
 
     def _grounding(self, message: str, facts: tuple[ProductFacts, ...] = (), profile=None,
-                   amounts: tuple[float, ...] = ()) -> Grounding:
+                   amounts: tuple[float, ...] = (), reasons: str = "") -> Grounding:
         """The facts, plus what the prompt itself told the model: restating the shopper's budget ("under
-        $150"), their usual price band or a brand they named is no invented claim."""
+        $150"), their usual price band, a brand they named or one the ranker's reasons name ("similar to
+        the Subway card you liked") is no invented claim."""
         bounds = [float(n.replace(",", "")) for n in _NUMBER.findall(message)]
-        brands = [b for b in self._brands_cache() if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", message, re.I)]
+        told = f"{message}\n{reasons}"
+        brands = [b for b in self._brands_cache() if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I)]
         if profile is not None and not profile.is_cold:
             brands += [b for b, _ in profile.top_brands[:3]]
             if profile.price_band:

@@ -97,6 +97,8 @@ def test_restating_the_shoppers_budget_and_usual_brands_passes_the_check_but_inv
     assert engine._check(f"They sit in your usual ${lo}-${hi} range.", grounding).ok
     other = next(b for b in shop.catalog.brands() if b not in grounding.brands)
     assert not engine._check(f"Or try {other}.", grounding).ok
+    because = engine._grounding("hiking boots", (), None, reasons=f"similar to the {other} boots you liked")
+    assert engine._check(f"Like the {other} pair you liked.", because).ok
     assert not engine._check("This pair costs $150.", grounding).ok
 
 

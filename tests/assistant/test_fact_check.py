@@ -61,3 +61,9 @@ def test_the_shoppers_own_budget_and_brands_may_be_restated_but_not_passed_off_a
     brands = ["Trailforge", "Kinetra"]
     assert check_text("No Kinetra fits, but these are close.", facts, brands, other_brands=["Kinetra"]).ok
     assert not check_text("No Kinetra fits, but these are close.", facts, brands).ok
+
+
+def test_an_amount_in_a_products_own_name_is_part_of_the_name():
+    card = ProductFacts("B00ABCDEF1", "Visa $50 Gift Card", "Visa", 54.95)
+    assert check_text("The Visa $50 Gift Card is $54.95.", [card]).ok
+    assert not check_text("The Visa card is $50 off.", [BOOT]).ok
