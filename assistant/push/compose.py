@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from assistant.push.audience import assign_variant, category_matches
 from assistant.push.campaign import Campaign
-from assistant.push.copy import Brief, build_prompt, fallback_message, parse_reply
+from assistant.push.copy import Brief, build_prompt, fallback_message, fit_to_limits, parse_reply
 from assistant.push.guardrails import (
     TextVerdict,
     check_text,
@@ -129,7 +129,8 @@ class Composer:
     # -- step 2 and 3: generate, check, regenerate once, fall back ------------------------------------
     def _parse(self, brief: Brief, reply: str) -> tuple[str, str]:
         title, body = parse_reply(reply)
-        return ("" if brief.title_max == 0 else title), body  # an SMS has no title, whatever the model wrote
+        title = "" if brief.title_max == 0 else title  # an SMS has no title, whatever the model wrote
+        return fit_to_limits(title, body, brief.title_max, brief.body_max)
 
     def _check(self, brief: Brief, title: str, body: str, bought: set[str]) -> TextVerdict:
         return check_text(title, body, brief.offers, title_max=brief.title_max, body_max=brief.body_max,

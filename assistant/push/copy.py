@@ -111,6 +111,28 @@ def parse_reply(text: str) -> tuple[str, str]:
     return title, body
 
 
+_SENTENCE = re.compile(r".+?(?:[.!?](?=\s|$)|[。！？]|$)", re.S)
+_DANGLING = re.compile(r"[\s,;:–—-]+(?:(?:with|and|for|the|a|an|to|of|on|in|at|your|now)[\s,;:–—-]*)*$", re.I)
+
+
+def fit_to_limits(title: str, body: str, title_max: int, body_max: int) -> tuple[str, str]:
+    """Small models overshoot character limits by a few words. Keep the body's leading whole sentences
+    that fit, and cut an overlong title at a word boundary; what still does not fit is left as it is,
+    for the length check to reject. The checks then judge the trimmed text, price and name included."""
+    if len(body) > body_max:
+        kept = ""
+        for sentence in _SENTENCE.findall(body):
+            if len(kept + sentence) > body_max:
+                break
+            kept += sentence
+        body = kept.strip() or body
+    if title_max and len(title) > title_max:
+        cut = title[:title_max + 1]
+        cut = cut[:cut.rfind(" ")] if " " in cut else title[:title_max]
+        title = _DANGLING.sub("", cut).strip() or title
+    return title, body
+
+
 # -- the template fallback --------------------------------------------------------------------------------
 def _en_bodies(name: str, o: Offer) -> list[str]:
     cur, prod, pct, ends = o.product.currency, short_name(o.product.title), o.discount_text, end_date(o, "en")

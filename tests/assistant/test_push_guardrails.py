@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.push.copy import Brief, parse_reply, template_options
+from assistant.push.copy import Brief, fit_to_limits, parse_reply, template_options
 from assistant.push.guardrails import (
     banned_word_problems,
     in_quiet_hours,
@@ -111,3 +111,23 @@ def test_template_messages_always_fit_the_channel_and_state_the_computed_price(t
     for t, b in options:
         assert len(t) <= title_max and len(b) <= body_max
         assert f"${offer.sale_price:,.2f}" in b
+
+
+def test_an_overlong_draft_keeps_its_leading_whole_sentences_and_a_title_cut_at_a_word():
+    body = ("The Trailforge Summit 3 Hiking Boots are now $119.99 (was $149.99). Warm and dry on winter trails. "
+            "Offer ends Dec 31, so hurry!")
+    title, fitted = fit_to_limits("Stay warm this winter with the Trailforge Summit boots", body, 40, 120)
+    assert title == "Stay warm this winter"
+    assert fitted == "The Trailforge Summit 3 Hiking Boots are now $119.99 (was $149.99). Warm and dry on winter trails."
+    assert fit_to_limits("Fine", "Short and sweet.", 40, 120) == ("Fine", "Short and sweet.")
+    # Nothing whole fits: left as it is, for the length check to reject and the model to try again.
+    long = "one sentence that never stops " * 6
+    assert fit_to_limits("", long, 0, 120) == ("", long)
+
+
+@given(st.text(max_size=300), st.text(max_size=80), st.integers(10, 160), st.integers(5, 60))
+def test_fitting_never_lengthens_and_a_fitted_body_is_a_prefix(body, title, body_max, title_max):
+    new_title, new_body = fit_to_limits(title, body, title_max, body_max)
+    assert len(new_body) <= len(body) and len(new_title) <= len(title)
+    assert body.startswith(new_body.strip()) or new_body == body
+    assert len(new_body) <= body_max or new_body == body
