@@ -22,7 +22,7 @@ def _content(message) -> str:
 
 class ScriptedGenerator:
     """`script` maps a shopper's first name to a list of behaviours, one per attempt (the last repeats):
-    "ok", "wrong_price", "too_long", "banned", "generic" (the same body for everyone), "chinese", "junk"."""
+    "ok", "wrong_price", "too_long", "rambling", "banned", "generic" (the same body for everyone), "chinese", "junk"."""
 
     name = "scripted"
 
@@ -53,7 +53,9 @@ class ScriptedGenerator:
         if behaviour == "wrong_price":  # the sale price is right, the regular price it quotes is not
             wrong = f"${float(fact['was'].strip('$').replace(',', '')) + 30:.2f}"
             return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}, down from {wrong}!"
-        if behaviour == "too_long":
+        if behaviour == "too_long":  # one run-on sentence: no whole sentence fits the channel
+            return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}, " + "really " * 20 + "!"
+        if behaviour == "rambling":  # a good first sentence, then more than the channel holds
             return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. " + "Really! " * 20
         if behaviour == "banned":
             return f"TITLE: {pct} off {brand}\nBODY: {name}, guaranteed best: the {title_words} for {sale}."

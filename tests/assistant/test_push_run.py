@@ -83,6 +83,16 @@ def test_a_failure_fixed_on_the_retry_keeps_the_models_words(shop, tmp_path):
     assert summary.first_try == 3 and not summary.fallbacks
 
 
+def test_a_rambling_draft_is_trimmed_to_its_whole_sentences_and_passes_first_time(shop, tmp_path):
+    out = tmp_path / "outbox.jsonl"
+    summary = shop.push(write_campaign(tmp_path), out=out, now=NOW, generator=ScriptedGenerator({"Zoe": ["rambling"]}))
+    line = by_user(outbox(out))[user_id("Zoe")]
+    assert line["checks"]["first_try"] and line["checks"]["fallback"] is None and line["model"] == "scripted"
+    assert line["body"].startswith("Zoe, the ") and line["body"].endswith("Really!") and len(line["body"]) <= 120
+    assert line["body"].count("Really!") < 20  # what did not fit was cut at a sentence's end
+    assert summary.first_try == summary.written
+
+
 def test_too_long_and_banned_twice_fall_back_with_counted_reasons(shop, tmp_path):
     out = tmp_path / "outbox.jsonl"
     gen = ScriptedGenerator({"Zoe": ["too_long"], "Ben": ["banned"], "Alex": ["junk"]})
