@@ -112,7 +112,7 @@ def parse_reply(text: str) -> tuple[str, str]:
 
 
 _SENTENCE = re.compile(r".+?(?:[.!?](?=\s|$)|[。！？]|$)", re.S)
-_DANGLING = re.compile(r"[\s,;:–—-]+(?:(?:with|and|for|the|a|an|to|of|on|in|at|your|now)[\s,;:–—-]*)*$", re.I)
+_DANGLING = re.compile(r"[\s,;:–—-]+(?:(?:with|and|for|the|a|an|to|of|on|in|at|by|from|your|our|is|are|now|so)[\s,;:–—-]*)*$", re.I)
 
 
 def fit_to_limits(title: str, body: str, title_max: int, body_max: int) -> tuple[str, str]:

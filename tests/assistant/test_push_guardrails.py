@@ -120,6 +120,8 @@ def test_an_overlong_draft_keeps_its_leading_whole_sentences_and_a_title_cut_at_
     assert title == "Stay warm this winter"
     assert fitted == "The Trailforge Summit 3 Hiking Boots are now $119.99 (was $149.99). Warm and dry on winter trails."
     assert fit_to_limits("Fine", "Short and sweet.", 40, 120) == ("Fine", "Short and sweet.")
+    assert fit_to_limits("Priya, your favorite rain jacket is on sale now", "", 36, 120)[0] == \
+        "Priya, your favorite rain jacket"
     # Nothing whole fits: left as it is, for the length check to reject and the model to try again.
     long = "one sentence that never stops " * 6
     assert fit_to_limits("", long, 0, 120) == ("", long)
