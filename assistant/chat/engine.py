@@ -41,6 +41,7 @@ class Grounding:
     amounts: tuple[float, ...] = ()   # amounts the store's policy document states
     bounds: tuple[float, ...] = ()    # the shopper's own budget and usual price band: limits, never prices
     brands: tuple[str, ...] = ()      # brands the shopper named or usually buys, or the reasons name
+    catalog_brands: tuple[str, ...] = ()  # any other of these named is an invented claim
 
 
 @dataclass(slots=True)
@@ -87,7 +88,9 @@ class ChatEngine:
         language = detect_language(message, default=state.language if state.need else default_lang)
         shown_prices = {pid: p.price for pid, p in self.shop.catalog.get_products(state.shown).items()
                         if p.price is not None}
-        turn = understand(message, state, self.shop.catalog.brands(),
+        # Read once a turn: a brand added to the catalog since the last turn is checked from this one on.
+        catalog_brands = tuple(self.shop.catalog.brands())
+        turn = understand(message, state, list(catalog_brands),
                           [c for c in self.shop.catalog.categories()], shown_prices)
         new_state = turn.state
         new_state.language = language
@@ -97,14 +100,14 @@ class ChatEngine:
             items: list[RankedItem] = []
             messages = prompts.faq_prompt(message, doc.title, doc.text, language)
             fallback = ("相关政策：" if language == "zh" else "") + doc.text
-            grounding = self._grounding(message, amounts=tuple(doc.amounts))
+            grounding = self._grounding(message, catalog_brands, amounts=tuple(doc.amounts))
             stream = self._checked_stream(self._write(messages, streamed), grounding, language, fallback)
         elif turn.intent == "product_question":
             product = self.shop.catalog.get_product(turn.targets[0])
             passages = self._passages(product.id, message)
             items = [RankedItem(product, 1.0, ("the product you asked about",), tuple(passages))]
             messages = prompts.question_prompt(message, product, passages, language)
-            stream = self._checked_stream(self._write(messages, streamed), self._grounding(message, _facts(items)),
+            stream = self._checked_stream(self._write(messages, streamed), self._grounding(message, catalog_brands, _facts(items)),
                                           language, prompts.question_template(product, passages, language))
         elif turn.intent == "compare":
             found = self.shop.catalog.get_products(list(turn.targets))
@@ -118,7 +121,8 @@ class ChatEngine:
             profile = self.shop.profile(user_id) if user_id else None
             summary = summarize(profile) if profile else "new visitor"
             messages = prompts.product_prompt(message, items, language, summary, nothing_fit)
-            grounding = self._grounding(message, _facts(items), profile, reasons="\n".join(i.reason for i in items))
+            grounding = self._grounding(message, catalog_brands, _facts(items), profile,
+                                        reasons="\n".join(i.reason for i in items))
             fallback = prompts.intro_template(len(items), language, nothing_fit)
             stream = self._checked_stream(self._write(messages, streamed), grounding, language, fallback,
                                           listing=prompts.product_listing(items, language))
@@ -172,23 +176,24 @@ class ChatEngine:
         yield from stream
         yield {"outcome": "template", "claims_checked": 0, "violations": []}
 
-    def _grounding(self, message: str, facts: tuple[ProductFacts, ...] = (), profile=None,
-                   amounts: tuple[float, ...] = (), reasons: str = "") -> Grounding:
+    @staticmethod
+    def _grounding(message: str, catalog_brands: tuple[str, ...], facts: tuple[ProductFacts, ...] = (),
+                   profile=None, amounts: tuple[float, ...] = (), reasons: str = "") -> Grounding:
         """The facts, plus what the prompt itself told the model: restating the shopper's budget ("under
         $150"), their usual price band, a brand they named or one the ranker's reasons name ("similar to
         the Subway card you liked") is no invented claim."""
         bounds = [float(n.replace(",", "")) for n in _NUMBER.findall(message)]
         told = f"{message}\n{reasons}"
-        brands = [b for b in self._brands_cache() if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I)]
+        brands = [b for b in catalog_brands if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I)]
         if profile is not None and not profile.is_cold:
             brands += [b for b, _ in profile.top_brands[:3]]
             if profile.price_band:
                 # The profile line states the band in whole dollars (see ranking.profiles.summarize).
                 bounds += [*profile.price_band, *(float(round(x)) for x in profile.price_band)]
-        return Grounding(facts, amounts, tuple(bounds), tuple(brands))
+        return Grounding(facts, amounts, tuple(bounds), tuple(brands), catalog_brands)
 
     def _check(self, text: str, grounding: Grounding) -> FactCheckResult:
-        return check_text(text, grounding.facts, self._brands_cache(), grounding.amounts, grounding.bounds,
+        return check_text(text, grounding.facts, grounding.catalog_brands, grounding.amounts, grounding.bounds,
                           grounding.brands)
 
     def _write(self, messages: list[ChatMessage], streamed: bool) -> Generator[str, None, None]:
@@ -245,7 +250,7 @@ class ChatEngine:
                 chunks.close()  # stop the model now rather than when this turn is done
                 break
             if not first and held and not _RISKY.search(held) and not any(
-                    b.lower() in held.lower() for b in self._brands_cache()):
+                    b.lower() in held.lower() for b in grounding.catalog_brands):
                 emitted += held
                 yield held
                 held = ""
@@ -264,8 +269,3 @@ class ChatEngine:
         if listing:
             yield "\n" + listing
         yield {"outcome": outcome, "claims_checked": checked, "violations": violations}
-
-    def _brands_cache(self) -> list[str]:
-        if not hasattr(self, "_brands"):
-            self._brands = self.shop.catalog.brands()
-        return self._brands

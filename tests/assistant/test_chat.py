@@ -90,14 +90,15 @@ def test_every_number_in_a_reply_is_a_catalog_fact(shop):
 def test_restating_the_shoppers_budget_and_usual_brands_passes_the_check_but_inventions_do_not(shop):
     engine = shop.chat
     profile = shop.profile("U00003")
-    grounding = engine._grounding("hiking boots under $150", (), profile)
+    brands = tuple(shop.catalog.brands())
+    grounding = engine._grounding("hiking boots under $150", brands, (), profile)
     liked = profile.top_brands[0][0]
     assert engine._check(f"Since you like {liked}, these all come in under $150.", grounding).ok
     lo, hi = (round(x) for x in profile.price_band)
     assert engine._check(f"They sit in your usual ${lo}-${hi} range.", grounding).ok
-    other = next(b for b in shop.catalog.brands() if b not in grounding.brands)
+    other = next(b for b in brands if b not in grounding.brands)
     assert not engine._check(f"Or try {other}.", grounding).ok
-    because = engine._grounding("hiking boots", (), None, reasons=f"similar to the {other} boots you liked")
+    because = engine._grounding("hiking boots", brands, (), None, reasons=f"similar to the {other} boots you liked")
     assert engine._check(f"Like the {other} pair you liked.", because).ok
     assert not engine._check("This pair costs $150.", grounding).ok
 
@@ -117,6 +118,40 @@ def test_a_price_or_rating_split_across_stream_chunks_is_checked_whole(shop):
     wrong = (c for c in [f"It costs ${whole}.", f"{'02' if cents == '01' else '01'} today."])
     *text, outcome = shop.chat._checked_stream(wrong, Grounding(facts), "en", "fallback")
     assert outcome["outcome"] == "repaired" and "".join(text) == f"It costs ${p.price:.2f} today."
+
+
+class _Says:
+    """A generator that always writes the same words, to put a given claim in a reply."""
+
+    name = "says"
+
+    def __init__(self, text):
+        self.text = text
+
+    def generate(self, prompts, params):
+        return [self.text for _ in prompts]
+
+    def stream(self, messages, params):
+        yield self.text
+
+
+def test_a_brand_added_to_the_catalog_mid_conversation_is_checked_from_the_next_turn(tmp_path, demo_source):
+    from assistant.shop import Shop
+    from retrieval.records import Product
+
+    shop = Shop.open(tmp_path / "home", llm="test")
+    shop.ingest(catalog=demo_source.products, events=demo_source.events, users=demo_source.users)
+    shop.build_index()
+    shop.__dict__["generator"] = _Says("Or try Zephyrine instead.")
+    first = shop.ask(None, "a backpack for travel")
+    assert first.checks["outcome"] == "passed"  # not a catalog brand yet: just a word
+    # Another kind of product, so the backpack search does not show it (a shown brand may be named).
+    shop.catalog.upsert_products([Product("PZ0001", "Zephyrine Brew Coffee Maker", "A coffee maker.",
+                                          ("Home & Kitchen", "Coffee Makers"), "Zephyrine", 80.0)])
+    second = shop.ask(None, "a backpack for travel", first.session)
+    assert second.checks["outcome"] == "replaced"
+    assert any(v.startswith("brand") and "Zephyrine" in v for v in second.checks["violations"])
+    shop.close()
 
 
 def test_a_hostile_review_changes_no_price_and_no_claim(tmp_path, demo_source):
