@@ -27,7 +27,7 @@ import torch
 
 from assistant.chat.engine import ChatReply
 from assistant.demo_store import generate_demo_store
-from assistant.llm.batching import BatchingGenerator
+from assistant.llm.batching import install_batching
 from assistant.shop import Shop
 
 NEEDS = ["I need {leaf} under ${cap}", "a gift for someone who likes {leaf}", "{brand} {leaf}",
@@ -83,15 +83,10 @@ def run_store(shop: Shop, turns: int, concurrency: int, latency_turns: int) -> d
     users = [u.id for u in shop.events.iter_users()][:50] or [None]
     scripts = conversations(shop, max(1, turns // 4))
     result = {"latency": streamed_latency(shop, users, conversations(shop, latency_turns, seed=1))}
-    model = shop.generator
-    batcher = BatchingGenerator(model, max_batch=concurrency)
-    shop.__dict__["generator"] = batcher  # `generator` is a cached_property: this is how the facade sees it
+    batcher = install_batching(shop, concurrency)  # as the HTTP server does; streamed turns pass through it
     started = time.perf_counter()
-    try:
-        with ThreadPoolExecutor(concurrency) as pool:
-            done = list(pool.map(lambda i: run_conversation(shop, users[i % len(users)], scripts[i]), range(len(scripts))))
-    finally:
-        shop.__dict__["generator"] = model
+    with ThreadPoolExecutor(concurrency) as pool:
+        done = list(pool.map(lambda i: run_conversation(shop, users[i % len(users)], scripts[i]), range(len(scripts))))
     seconds = time.perf_counter() - started
     outcomes: Counter = Counter()
     by_intent: dict[str, Counter] = defaultdict(Counter)

@@ -41,6 +41,13 @@ class Signals:
         if r.user_id:
             self._add(r.user_id, r.product_id, "rate", rating_weight(r.rating), r.time)
 
+    def latest_by_user(self) -> dict[str, int]:
+        """Each user's most recent time: recency is measured within a user's own history."""
+        latest: dict[str, int] = {}
+        for (user, _), t in self.last_time.items():
+            latest[user] = max(t, latest.get(user, 0))
+        return latest
+
     def _add(self, user: str, item: str, kind: str, amount: float, time: int) -> None:
         key = (user, item)
         kinds = self.by_kind[key]
@@ -105,9 +112,7 @@ def build_interactions(signals: Signals, items: list[str], now: int | None = Non
     rows, cols, vals = [], [], []
     negatives: dict[str, set[str]] = defaultdict(set)
     purchased: dict[str, set[str]] = defaultdict(set)
-    latest: dict[str, int] = {}
-    for (user, _), t in signals.last_time.items():
-        latest[user] = max(t, latest.get(user, 0))
+    latest = signals.latest_by_user()
     for (user, item), kinds in signals.by_kind.items():
         if item not in item_index:
             continue

@@ -63,9 +63,7 @@ def recency_matrices(signals: Signals, inter: Interactions, half_lives: tuple[fl
     """For each half-life (days), the users x items matrix of how recently each user touched each positive
     item, relative to the user's own latest event (1 = just now), over `inter`'s rows and columns."""
     users, items = inter.user_index, inter.item_index
-    latest: dict[str, int] = {}
-    for (user, _), t in signals.last_time.items():
-        latest[user] = max(t, latest.get(user, 0))
+    latest = signals.latest_by_user()
     rows, cols, ages = [], [], []
     for (user, item), kinds in signals.by_kind.items():
         if item in items and user in users and pair_weight(kinds) > 0:
