@@ -44,6 +44,8 @@ demo: venv models
 	$(SHOPMATE) --home $(DEMO_HOME) index
 	$(SHOPMATE) --home $(DEMO_HOME) train
 	$(SHOPMATE) --home $(DEMO_HOME) status
+	# Export the language model once, here, so the UI's first reply never waits for a conversion.
+	$(SHOPMATE) --home $(DEMO_HOME) models prepare
 	$(SHOPMATE) --home $(DEMO_HOME) ui
 
 test: venv browser

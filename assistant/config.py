@@ -17,6 +17,9 @@ class Settings:
     # "default" (Qwen2.5-Coder-1.5B), "fast" (0.5B), "test" (SmolLM2-135M), a Hugging Face id or a local path.
     llm: str = "default"
     llm_url: str | None = None
+    # How a local model runs: "ctranslate2" (int8; measured fastest, see docs/generation.md), "openvino"
+    # (the 4-bit GGUF as shipped) or "transformers" (the reference; also any Hugging Face id).
+    llm_backend: str = "ctranslate2"
 
     @classmethod
     def from_env(cls, home: str | Path | None = None, **overrides) -> Settings:
@@ -27,6 +30,7 @@ class Settings:
             "encoder": env.get("SHOPMATE_ENCODER") or "minilm",
             "llm": env.get("SHOPMATE_LLM") or "default",
             "llm_url": env.get("SHOPMATE_LLM_URL") or None,
+            "llm_backend": env.get("SHOPMATE_LLM_BACKEND") or "ctranslate2",
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

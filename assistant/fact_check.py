@@ -86,6 +86,23 @@ def _as_bound(text: str, span: tuple[int, int]) -> bool:
     return bool(_BOUND_BEFORE.search(text[max(0, span[0] - 16):span[0]]) or _BOUND_AFTER.search(text[span[1]:]))
 
 
+def _names_with_amounts(text: str, facts: Sequence[ProductFacts]) -> list[tuple[int, int]]:
+    """Where the text names a product whose own title holds an amount ("Visa $50 Gift Card"): that amount
+    is part of the name, not a price claim. Only the title's words up to and with the amount count as
+    its name, so a title that plants "costs $1.00 today" lends that amount to no other sentence."""
+    spans = []
+    lowered = text.lower()
+    for f in facts:
+        for pattern in _PRICE_PATTERNS:
+            for m in pattern.finditer(f.title):
+                name = f.title[:m.end()].lower()
+                at = lowered.find(name)
+                while at >= 0:
+                    spans.append((at + m.start(), at + m.end()))
+                    at = lowered.find(name, at + 1)
+    return spans
+
+
 def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[str] = (),
                allowed_amounts: Iterable[float] = (), bounds: Iterable[float] = (),
                other_brands: Iterable[str] = ()) -> FactCheckResult:
@@ -99,11 +116,9 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
     """
     violations: list[Violation] = []
     checked = 0
-    # An amount in a product's own name ("$50 Visa Gift Card") is part of the name, not a price claim.
-    named = [_amount(m.group(1)) for f in facts for pattern in _PRICE_PATTERNS for m in pattern.finditer(f.title)]
-    prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts) + named
+    prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts)
     bounds = list(bounds)
-    seen_spans: set[tuple[int, int]] = set()
+    seen_spans: set[tuple[int, int]] = set(_names_with_amounts(text, facts))
     for pattern in _PRICE_PATTERNS:
         for m in pattern.finditer(text):
             if any(s <= m.start() < e for s, e in seen_spans):

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from ranking.event_store import EventStore
 from ranking.row_mapping import event_from_row, user_from_row
 from retrieval.catalog_store import CatalogStore, UpsertCounts
-from retrieval.cleaning import RowRejected, parse_price
+from retrieval.cleaning import RowRejected, clean_title, parse_price
 from retrieval.readers import RawRow, RowIssue, read_rows
 from retrieval.row_mapping import PRODUCT_COLUMNS, pick, product_from_row, review_from_row
 
@@ -119,7 +119,13 @@ def _add_counts(total: UpsertCounts, part: UpsertCounts) -> None:
 
 
 def _note_product_cleaning(run: _FileRun, row: RawRow, columns) -> None:
-    for field_name in ("title", "description"):
+    raw_title = pick(row.data, "title", PRODUCT_COLUMNS, columns)
+    repaired = not clean_title(raw_title)
+    if repaired:
+        run.file.cleaned["title taken from the description"] += 1
+        run.issue(row.line, f"title {str(raw_title or '')[:40]!r} was empty or only markup; the description's first "
+                            "sentence stands in", "cleaned")
+    for field_name in ("description",) if repaired else ("title", "description"):
         raw = pick(row.data, field_name, PRODUCT_COLUMNS, columns)
         if raw is not None and any(h in str(raw) for h in _HTML_HINT):
             run.file.cleaned[f"html stripped from {field_name}"] += 1
@@ -154,32 +160,34 @@ def ingest_files(catalog_store: CatalogStore, event_store: EventStore, *, catalo
     known_products = catalog_store.product_ids() if (reviews or events) else set()
     if reviews:
         run = _FileRun("reviews", str(reviews), report)
-        latest: dict[tuple[str, str], tuple[RawRow, Any]] = {}
-        anonymous: list[Any] = []
-        names: dict[str, str] = {}
-        for row, (review, name) in run.mapped(run.rows(reviews, fmt, show_progress),
-                                              lambda r: review_from_row(r.data, columns)):
-            if review.product_id not in known_products:
-                run.issue(row.line, f"unknown product id {review.product_id!r}; load the catalog that lists it "
-                                    "first (--catalog)")
-                continue
-            if review.user_id is None:
-                anonymous.append(review)
-                continue
-            names.setdefault(review.user_id, name)
-            key = (review.user_id, review.product_id)
-            if key in latest:
-                older_row, older = latest[key]
-                if older.time > review.time:
-                    run.issue(row.line, f"older review by the same user of the same product as line {older_row.line}",
-                              "duplicate")
+        # Only (line, time) per user and product stays in memory, never the reviews: they stream to the
+        # store in batches, and a later review of the same product by the same user replaces the earlier.
+        latest: dict[tuple[str, str], tuple[int, int]] = {}
+
+        def kept(pairs) -> Iterator[tuple[Any, str]]:
+            for row, (review, name) in pairs:
+                if review.product_id not in known_products:
+                    run.issue(row.line, f"unknown product id {review.product_id!r}; load the catalog that lists it "
+                                        "first (--catalog)")
                     continue
-                run.issue(older_row.line, f"superseded by a later review of the same product by the same user "
-                                          f"(line {row.line})", "duplicate")
-            latest[key] = (row, review)
-        report.users_created += event_store.ensure_users(names, names)
-        for batch in _batched([r for _, r in latest.values()] + anonymous):
-            _add_counts(run.file.store, catalog_store.upsert_reviews(batch))
+                if review.user_id is not None:
+                    key = (review.user_id, review.product_id)
+                    if key in latest:
+                        older_line, older_time = latest[key]
+                        if older_time > review.time:
+                            run.issue(row.line, f"older review by the same user of the same product as line "
+                                                f"{older_line}", "duplicate")
+                            continue
+                        run.issue(older_line, f"superseded by a later review of the same product by the same user "
+                                              f"(line {row.line})", "duplicate")
+                    latest[key] = (row.line, review.time)
+                yield review, name
+
+        for batch in _batched(kept(run.mapped(run.rows(reviews, fmt, show_progress),
+                                              lambda r: review_from_row(r.data, columns)))):
+            names = {r.user_id: name for r, name in batch if r.user_id is not None}
+            report.users_created += event_store.ensure_users(names, names)
+            _add_counts(run.file.store, catalog_store.upsert_reviews([r for r, _ in batch]))
     if events:
         run = _FileRun("events", str(events), report)
 

@@ -50,9 +50,11 @@ class Shop:
     @cached_property
     def index(self):
         """Products and review passages in Chroma (<home>/chroma, or the server at settings.chroma_url)."""
+        from retrieval.encoders import load_multilingual
         from retrieval.index import CatalogIndex
 
-        return CatalogIndex(self.catalog, self.encoder, path=self.home / "chroma", url=self.settings.chroma_url)
+        return CatalogIndex(self.catalog, self.encoder, path=self.home / "chroma", url=self.settings.chroma_url,
+                            multilingual=load_multilingual(self.settings.encoder))
 
     @cached_property
     def searcher(self):

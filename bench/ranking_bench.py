@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import tempfile
 import time
@@ -36,6 +37,34 @@ def _latency(shop: Shop, users: list[str], k: int = 10) -> dict:
             "requests": len(times)}
 
 
+def reason_sense(shop: Shop, users: list[str], k: int = 10, candidates: int = 20, seed: int = 0) -> dict:
+    """How many reasons that name a product name one from another category than the product they explain
+    (a "similar to" a sunscreen for running shoes), on the recommendation page and when re-ranking random
+    catalog products as search would hand them over (see docs/ranking.md)."""
+    from retrieval.records import Candidate
+
+    ranker = shop.ranking.ranker
+    products = shop.ranking.products
+    titles = sorted(zip(ranker.titles_, ranker.categories_, strict=True), key=lambda tc: -len(tc[0]))
+    rng = np.random.default_rng(seed)
+    ids = sorted(products)
+    counts = {page: {"reasons": 0, "naming_a_product": 0, "naming_another_category": 0}
+              for page in ("recommend", "rerank")}
+    for user in users:
+        pages = {"recommend": shop.recommend(user, k),
+                 "rerank": shop.rank(user, [Candidate(products[p], float(rng.random()))
+                                            for p in rng.choice(ids, candidates, replace=False)], k)}
+        for page, items in pages.items():
+            for item in items:
+                for reason in item.reasons:
+                    counts[page]["reasons"] += 1
+                    named = next((c for t, c in titles if t in reason), None)
+                    if named is not None:
+                        counts[page]["naming_a_product"] += 1
+                        counts[page]["naming_another_category"] += named != item.product.category_path
+    return {"users": len(users), **counts}
+
+
 def bench_store(name: str, shop: Shop, sample_users: int, evaluate: bool = True) -> dict:
     started = time.perf_counter()
     manifest = shop.train()
@@ -47,7 +76,8 @@ def bench_store(name: str, shop: Shop, sample_users: int, evaluate: bool = True)
     result = {"store": name, "counts": shop.counts(), "train_seconds": round(train_s, 1),
               "retrain_seconds": round(retrain_s, 1),
               "learned_blend": manifest["weights"], "chosen": manifest["params"],
-              "validation": manifest["validation"], "recommend_latency": _latency(shop, users)}
+              "validation": manifest["validation"], "reason_gate": manifest["reason_gate"],
+              "recommend_latency": _latency(shop, users), "reason_sense": reason_sense(shop, users[:150])}
     if evaluate:
         started = time.perf_counter()
         result["eval"] = shop.evaluate()
@@ -76,7 +106,9 @@ def main() -> None:
     parser.add_argument("--scale-users", type=int, default=22000)
     parser.add_argument("--scale-eval", action="store_true", help="also evaluate against the baselines at scale")
     args = parser.parse_args()
-    results = {"machine": f"{platform.processor() or platform.machine()}, 2 cores", "stores": []}
+    results = {"machine": f"{platform.processor() or platform.machine()}, 2 cores", "stores": [],
+               # Measured beside other work on a shared machine: the load says how much timings suffer.
+               "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
         shop, timings = _generated(Path(tmp) / "demo", args.demo_products, args.demo_users)
         results["stores"].append({**bench_store(f"demo {args.demo_products} products / {args.demo_users} users",
@@ -96,6 +128,10 @@ def main() -> None:
         print(f"\n{store['store']} ({store['counts']['events']} events, {store['counts']['reviews']} reviews): "
               f"train {store['train_seconds']}s (retrain {store['retrain_seconds']}s), recommend p50 {store['recommend_latency']['p50_ms']} ms "
               f"p95 {store['recommend_latency']['p95_ms']} ms")
+        sense = store["reason_sense"]
+        print("reasons naming a product from another category: " + ", ".join(
+            f"{page} {sense[page]['naming_another_category']} of {sense[page]['naming_a_product']}"
+            for page in ("recommend", "rerank")))
         if "eval" not in store:
             continue
         print(f"{'model':<18} {'ndcg@10':>8} {'recall@10':>10} {'mrr':>7} {'coverage':>9} {'diversity':>10}")

@@ -29,17 +29,22 @@ def rating_weight(stars: float) -> float:
 
 @dataclass(slots=True)
 class Signals:
-    """Per (user, item): summed weights by kind, and the latest time seen."""
+    """Per (user, item): summed weights by kind, and the latest time seen; and which items each user
+    touched together (a basket: one session, or one day where events carry no session)."""
 
     by_kind: dict[tuple[str, str], dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
     last_time: dict[tuple[str, str], int] = field(default_factory=dict)
+    baskets: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add_event(self, e: Event) -> None:
         self._add(e.user_id, e.product_id, e.kind, rating_weight(e.value) if e.kind == "rate" else 1.0, e.time)
+        if e.kind != "dismiss":
+            self.baskets[(e.user_id, e.session or _day(e.time))].add(e.product_id)
 
     def add_review(self, r: Review) -> None:
         if r.user_id:
             self._add(r.user_id, r.product_id, "rate", rating_weight(r.rating), r.time)
+            self.baskets[(r.user_id, _day(r.time))].add(r.product_id)
 
     def latest_by_user(self) -> dict[str, int]:
         """Each user's most recent time: recency is measured within a user's own history."""
@@ -58,6 +63,10 @@ class Signals:
         else:
             kinds[kind] = kinds.get(kind, 0.0) + amount
         self.last_time[key] = max(time, self.last_time.get(key, 0))
+
+
+def _day(time: int) -> str:
+    return f"day-{int(time) // 86400}"
 
 
 def pair_weight(kinds: dict[str, float]) -> float:
@@ -152,4 +161,8 @@ def time_split(signals: Signals, share: float = 0.2, min_positive: int = 3,
         if key[1] not in held.get(key[0], ()):
             kept.by_kind[key] = dict(kinds)
             kept.last_time[key] = signals.last_time[key]
+    for key, items in signals.baskets.items():
+        kept_items = items - held.get(key[0], set())
+        if kept_items:
+            kept.baskets[key] = kept_items
     return kept, held

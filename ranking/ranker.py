@@ -26,6 +26,7 @@ from ranking.diversity import diversify as diversify_page
 from ranking.feedback import Signals, build_interactions, decay, pair_weight, time_split
 from ranking.metrics import ndcg_at_k
 from ranking.neighbours import item_neighbours
+from ranking.relatedness import CategoryCombinations, similarity_floor
 from ranking.tuning import recency_matrices, tune_als, tune_recency, tune_shrink
 from retrieval.records import Product
 
@@ -74,6 +75,7 @@ class UserState:
     recent: dict[int, float] = field(default_factory=dict)    # item index -> how recently touched (1 = latest)
     negatives: set[int] = field(default_factory=set)
     purchased: set[int] = field(default_factory=set)
+    touch: dict[int, str] = field(default_factory=dict)       # item index -> "bought", "liked" or "viewed"
     vector: np.ndarray | None = None
     content: np.ndarray | None = None
     categories: dict[str, float] = field(default_factory=dict)
@@ -138,6 +140,7 @@ class Ranker:
                 if self.params.tune:
                     self._tune_diversity(early, late)
         self._fit_parts(signals)
+        self._fit_relatedness(signals)
         # The saved model keeps no per-user data: users are rebuilt from the store on each request, so
         # erasing a user from the store erases them from the ranker too.
         self.n_users_ = len(self.interactions_.users)
@@ -206,6 +209,15 @@ class Ranker:
                 buyers[self.leaf_[self.index_[item]]] += 1
                 repeat[self.leaf_[self.index_[item]]] += kinds["purchase"] >= 2
         self.repeat_categories_ = {c for c, n in buyers.items() if n >= 5 and repeat[c] / n >= 0.1}
+
+    def _fit_relatedness(self, signals: Signals) -> None:
+        """What a reason may name (ranking.relatedness): the categories people combine, and how close is
+        close enough in each space the reasons compare products in."""
+        cats = self.categories_
+        self.combinations_ = CategoryCombinations().fit(
+            [cats[self.index_[p]] for p in items if p in self.index_] for items in signals.baskets.values())
+        self.floors_ = {space: similarity_floor(vectors, cats, self.combinations_.combined, seed=self.params.seed)
+                        for space, vectors in (("content", self.embeddings_), ("behaviour", self.als_.item_factors_))}
 
     def _impute_cold_items(self, neighbours: int = 10) -> None:
         """Items nobody has touched get the factors of their nearest products by content, so a new
@@ -295,6 +307,8 @@ class Ranker:
                 state.negatives.add(i)
                 continue
             state.weights[i] = w
+            state.touch[i] = "bought" if "purchase" in kinds else \
+                "liked" if "cart" in kinds or kinds.get("rate", 0) > 0 else "viewed"
             state.recent[i] = decay(latest - t, self.chosen_.recent_days)
             categories[self.categories_[i]] += w
             if self.brands_[i]:
@@ -410,18 +424,17 @@ class Ranker:
     def _reason(self, feature: str, state: UserState, i: int) -> str | None:
         leaf = self.leaf_[i] or "the store"
         if feature in ("collaborative", "co_occurrence", "recent", "content") and state.weights:
-            liked = np.fromiter(state.recent if feature == "recent" else state.weights, dtype=int)
-            space = self.embeddings_ if feature == "content" else self.als_.item_factors_
-            sims = space[liked] @ space[i] / (np.linalg.norm(space[liked], axis=1) * np.linalg.norm(space[i]) + 1e-9)
-            j = int(liked[np.argmax(sims)])
-            if j == i:
-                return None
-            verb = "bought" if j in state.purchased else "liked"
+            pool = np.fromiter(state.recent if feature == "recent" else state.weights, dtype=int)
+            j = self._anchor(i, pool, "content" if feature == "content" else "behaviour")
+            if j is None:
+                return None  # nothing the user touched is close enough to name: the next reason speaks
+            title, verb = self.titles_[j], state.touch.get(j, "viewed")
             if feature == "recent":
-                return f"goes with {self.titles_[j]}, which you looked at lately"
+                relation = "an alternative to" if self.categories_[j] == self.categories_[i] else "goes with"
+                return f"{relation} {title}, which you looked at lately"
             if feature != "content":
-                return f"{verb} {self.titles_[j]}; people who {verb} it also chose this"
-            return f"similar to {self.titles_[j]}, which you liked"
+                return f"{verb} {title}; people who {verb} it also chose this"
+            return f"similar to {title}, which you {verb}"
         if feature in ("brand", "category_brand", "price") and state.weights:
             brand_ok = state.brands.get(self.brands_[i], 0) >= 0.2
             price_ok = state.price_center is not None and not np.isnan(self.prices_[i]) and \
@@ -443,7 +456,21 @@ class Ranker:
             return f"new in {leaf}"
         return None
 
+    def _anchor(self, i: int, pool: np.ndarray, space: str) -> int | None:
+        """The user's item a reason about item i may name: the closest one in a category people combine
+        with i's, if it reaches the space's similarity floor; else None."""
+        pool = np.array([j for j in pool.tolist() if j != i
+                         and self.combinations_.combined(self.categories_[j], self.categories_[i])], dtype=int)
+        if len(pool) == 0:
+            return None
+        vectors = self.embeddings_ if space == "content" else self.als_.item_factors_
+        sims = vectors[pool] @ vectors[i] / (np.linalg.norm(vectors[pool], axis=1) * np.linalg.norm(vectors[i]) + 1e-9)
+        best = int(np.argmax(sims))
+        return int(pool[best]) if sims[best] >= self.floors_[space].floor else None
+
     def describe(self) -> dict:
         return {"params": asdict(self.chosen_), "weights": dict(zip(FEATURES, map(float, self.weights_), strict=True)),
                 "validation": self.validation_, "items": len(self.item_ids_), "users": self.n_users_,
-                "repeat_categories": sorted(self.repeat_categories_)}
+                "repeat_categories": sorted(self.repeat_categories_),
+                "reason_gate": {"combinations": self.combinations_.describe(),
+                                "similarity_floors": {s: f.to_dict() for s, f in self.floors_.items()}}}

@@ -11,6 +11,7 @@ import json
 import logging
 import pickle
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from retrieval.encoders import Encoder
 from retrieval.records import Candidate
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = 2  # 2: two-stage ranker with tuned parts (older pickles lack its fields)
+MODEL_VERSION = 3  # 2: two-stage ranker with tuned parts; 3: reasons gated by relatedness (older pickles lack its fields)
 
 
 def filter_mask(ranker: Ranker, products: dict, filters) -> np.ndarray:
@@ -134,6 +135,16 @@ class RankingService:
         state = self.state(user_id)
         mask = filter_mask(self.ranker, self.products, filters)
         return [self._item(state, i, s, f) for i, s, f in self.ranker.recommend(state, k, mask)]
+
+    def recommend_among(self, user_id: str | None, product_ids: Sequence[str], k: int = 10) -> list[RankedItem]:
+        """The page for a user drawn only from `product_ids` (a campaign's offers), with recommendation
+        reasons: nobody searched, so no reason speaks of a search. Unknown ids are left out."""
+        ranker = self.ranker
+        wanted = [ranker.index_[p] for p in product_ids if p in ranker.index_]
+        mask = np.zeros(len(ranker.item_ids_), dtype=bool)
+        mask[wanted] = True
+        state = self.state(user_id)
+        return [self._item(state, i, s, f) for i, s, f in ranker.recommend(state, k, mask)]
 
     def rank(self, user_id: str | None, candidates: list[Candidate], k: int | None = None) -> list[RankedItem]:
         """Reorder search candidates for this user; query relevance stays the leading signal."""

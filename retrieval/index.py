@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 
 PRODUCTS = "shopmate_products"
 PASSAGES = "shopmate_review_passages"
+# Products once more, read by the multilingual encoder: a Chinese need meets an English catalog here.
+MULTILINGUAL = "shopmate_products_multilingual"
 INDEX_FORMAT = 1
 CATEGORY_LEVELS = 4
 REBUILD_HINT = "run `shopmate index --rebuild`"
@@ -53,15 +57,17 @@ class IndexMismatchError(SearchIndexError):
 class SyncReport:
     products: dict[str, int] = field(default_factory=dict)
     passages: dict[str, int] = field(default_factory=dict)
+    multilingual: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     catalog_version: int = 0
 
     @property
     def embedded(self) -> int:
-        return self.products.get("embedded", 0) + self.passages.get("embedded", 0)
+        return sum(part.get("embedded", 0) for part in (self.products, self.passages, self.multilingual))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"products": self.products, "passages": self.passages, "seconds": round(self.seconds, 3),
+        return {"products": self.products, "passages": self.passages, "multilingual": self.multilingual,
+                "seconds": round(self.seconds, 3),
                 "catalog_version": self.catalog_version,
                 "items_per_s": round(self.embedded / self.seconds, 1) if self.seconds and self.embedded else None}
 
@@ -72,6 +78,13 @@ def product_document(p: Product) -> str:
     parts = [p.title, f"Brand: {p.brand}" if p.brand else "", f"Category: {p.category_path}" if p.category else "",
              p.description, attributes]
     return "\n".join(part for part in parts if part)
+
+
+def product_brief(p: Product) -> str:
+    """A short text for the multilingual encoder: the kind, title and attributes carry a product's meaning
+    across languages, and that encoder reads long texts slowly (here about 3 descriptions a second)."""
+    attributes = "; ".join(f"{k}: {v}" for k, v in sorted(p.attributes.items()) if v)
+    return ". ".join(part for part in (p.title, " > ".join(p.category), attributes) if part)
 
 
 def product_metadata(p: Product) -> dict[str, Any]:
@@ -115,8 +128,27 @@ def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def make_client(path: str | Path | None = None, url: str | None = None):
-    """Chroma's server at `url` (`chroma run`), else the embedded client storing its files in `path`."""
+def store_collection(name: str, store: str | None) -> str:
+    """The collection a store uses on a shared Chroma server: its name inside, so stores never collide."""
+    return name if not store else name.replace("shopmate_", f"shopmate_{store}_", 1)
+
+
+def store_name(catalog: CatalogStore) -> str:
+    """A stable name for this store: its directory's name and an id made once and kept in its database."""
+    store_id = catalog.db.get_meta("store_id")
+    if store_id is None:
+        store_id = uuid.uuid4().hex[:10]
+        catalog.db.set_meta("store_id", store_id)
+    # Chroma names are at most 63 characters: "shopmate_" + this + "_review_passages" stays under.
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", catalog.db.path.parent.name)[:16].strip("-") or "store"
+    return f"{slug}-{store_id}"
+
+
+def make_client(path: str | Path | None = None, url: str | None = None, attempts: int = 5):
+    """Chroma's server at `url` (`chroma run`), else the embedded client storing its files in `path`.
+
+    A server still starting (or restarting) is tried again with backoff; one that stays down is an
+    error naming it."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -125,8 +157,17 @@ def make_client(path: str | Path | None = None, url: str | None = None):
         parsed = urlparse(url if "://" in url else f"http://{url}")
         if not parsed.hostname:
             raise ValueError(f"--chroma-url {url!r} is not a URL; write e.g. http://localhost:8000")
-        return chromadb.HttpClient(host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 80),
-                                   ssl=parsed.scheme == "https", settings=settings)
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+        try:
+            return Retrying(retry=retry_if_exception_type(Exception), stop=stop_after_attempt(attempts),
+                            wait=wait_exponential(multiplier=0.5, max=8), reraise=True)(
+                chromadb.HttpClient, host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 80),
+                ssl=parsed.scheme == "https", settings=settings)
+        except Exception as exc:  # chromadb raises ValueError / httpx errors for a server that is not there
+            raise SearchIndexError(f"the Chroma server at {url} did not answer after {attempts} tries ({exc}); "
+                                   "start it (`chroma run --path DIR --port PORT`), fix --chroma-url / "
+                                   "SHOPMATE_CHROMA_URL, or unset it to use the embedded index") from exc
     if path is None:
         raise ValueError("the index needs a directory (path) or a Chroma server (url)")
     Path(path).mkdir(parents=True, exist_ok=True)
@@ -145,12 +186,17 @@ class CatalogIndex:
     """The Chroma side of retrieval: `sync()` it with the catalog, then `query_products` / `query_passages`."""
 
     def __init__(self, catalog: CatalogStore, encoder: Encoder, path: str | Path | None = None,
-                 url: str | None = None, batch_size: int = 128, client=None):
+                 url: str | None = None, batch_size: int = 128, client=None, store: str | None = None,
+                 multilingual: Encoder | None = None):
         self.catalog = catalog
         self.encoder = encoder
+        # A second, multilingual view of the products (None: the primary encoder's view only).
+        self.multilingual = multilingual
         self.location = url or str(path)
         self.batch_size = batch_size
         self.client = client if client is not None else make_client(path, url)
+        # On a server many stores may share, each store's collections carry its name.
+        self.store = store or (store_name(catalog) if url else None)
         self._lock = threading.RLock()
         self._collections: dict[str, Any] = {}
 
@@ -159,25 +205,34 @@ class CatalogIndex:
         if name not in self._collections:
             if create:
                 self._collections[name] = self.client.get_or_create_collection(
-                    name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                    metadata=self._manifest_metadata(complete=False))
+                    store_collection(name, self.store), embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                    metadata=self._manifest_metadata(complete=False, encoder=self._encoder_of(name)))
             else:
                 try:
-                    self._collections[name] = self.client.get_collection(name, embedding_function=None)
+                    self._collections[name] = self.client.get_collection(store_collection(name, self.store),
+                                                                         embedding_function=None)
                 except Exception as exc:  # chromadb raises NotFoundError (or ValueError in older clients)
                     if "does not exist" in str(exc) or "not found" in str(exc).lower():
                         return None
                     raise
         return self._collections[name]
 
-    def _manifest_metadata(self, complete: bool, catalog_version: int | None = None) -> dict[str, Any]:
-        return {"shopmate_format": INDEX_FORMAT, "shopmate_encoder": self.encoder.name,
-                "shopmate_dim": int(self.encoder.dim), "shopmate_complete": complete,
+    def _encoder_of(self, name: str) -> Encoder:
+        return self.multilingual if name == MULTILINGUAL and self.multilingual is not None else self.encoder
+
+    def _manifest_metadata(self, complete: bool, catalog_version: int | None = None, encoder: Encoder | None = None
+                           ) -> dict[str, Any]:
+        encoder = encoder or self.encoder
+        return {"shopmate_format": INDEX_FORMAT, "shopmate_encoder": encoder.name,
+                "shopmate_dim": int(encoder.dim), "shopmate_complete": complete,
                 "shopmate_catalog_version": int(catalog_version if catalog_version is not None else -1)}
 
-    def manifest(self) -> dict[str, Any] | None:
-        """What built the index: encoder name and dim, catalog version, whether the last sync finished."""
-        products = self._collection(PRODUCTS)
+    def manifest(self, name: str = PRODUCTS) -> dict[str, Any] | None:
+        """What built the index: encoder name and dim, catalog version, whether the last sync finished.
+
+        The products collection's manifest covers the whole index; `name=MULTILINGUAL` reads the
+        multilingual view's own (its encoder, and the catalog version it last caught up with)."""
+        products = self._collection(name)
         if products is None:
             return None
         meta = dict(products.metadata or {})
@@ -196,22 +251,38 @@ class CatalogIndex:
                                      "run `shopmate index` to resume it")
         return manifest
 
-    def _check_encoder(self, manifest: dict[str, Any]) -> None:
-        if manifest["format"] != INDEX_FORMAT or manifest["encoder"] != self.encoder.name \
-                or manifest["dim"] != self.encoder.dim:
+    def _check_encoder(self, manifest: dict[str, Any], encoder: Encoder | None = None) -> None:
+        encoder = encoder or self.encoder
+        if manifest["format"] != INDEX_FORMAT or manifest["encoder"] != encoder.name \
+                or manifest["dim"] != encoder.dim:
             raise IndexMismatchError(
                 f"the search index at {self.location} was built with encoder {manifest['encoder']!r} "
                 f"(dim {manifest['dim']}, format {manifest['format']}), but this store uses "
-                f"{self.encoder.name!r} (dim {self.encoder.dim}, format {INDEX_FORMAT}); {REBUILD_HINT}")
+                f"{encoder.name!r} (dim {encoder.dim}, format {INDEX_FORMAT}); {REBUILD_HINT}")
+
+    def multilingual_current(self) -> bool:
+        """True when no multilingual view is wanted, or it holds the catalog's current version."""
+        if self.multilingual is None:
+            return True
+        manifest = self.manifest(MULTILINGUAL)
+        return bool(manifest and manifest["complete"] and manifest["catalog_version"] == self.catalog.version)
 
     def is_current(self) -> bool:
         manifest = self.manifest()
-        return bool(manifest and manifest["complete"] and manifest["catalog_version"] == self.catalog.version)
+        return bool(manifest and manifest["complete"] and manifest["catalog_version"] == self.catalog.version
+                    and self.multilingual_current())
 
     # -- sync ---------------------------------------------------------------------------------------
     def _wanted_products(self) -> Iterator[_Item]:
         for p in self.catalog.iter_products():
             doc = product_document(p)
+            meta = product_metadata(p)
+            digest = _digest(doc, meta)
+            yield _Item(p.id, doc, {**meta, "hash": digest}, digest)
+
+    def _wanted_briefs(self) -> Iterator[_Item]:
+        for p in self.catalog.iter_products():
+            doc = product_brief(p)
             meta = product_metadata(p)
             digest = _digest(doc, meta)
             yield _Item(p.id, doc, {**meta, "hash": digest}, digest)
@@ -242,9 +313,9 @@ class CatalogIndex:
             version = self.catalog.version
             manifest = self.manifest()
             if rebuild:
-                for name in (PRODUCTS, PASSAGES):
+                for name in (PRODUCTS, PASSAGES, MULTILINGUAL):
                     if self._collection(name) is not None:
-                        self.client.delete_collection(name)
+                        self.client.delete_collection(store_collection(name, self.store))
                     self._collections.pop(name, None)
             elif manifest is not None:
                 self._check_encoder(manifest)
@@ -256,13 +327,28 @@ class CatalogIndex:
             report.products = self._sync_collection(products, self._wanted_products(), "products", show_progress)
             report.passages = self._sync_collection(passages, self._wanted_passages(), "review passages",
                                                     show_progress)
+            if self.multilingual is not None:
+                report.multilingual = self._sync_multilingual(version, show_progress)
             products.modify(metadata=self._manifest_metadata(complete=True, catalog_version=version))
             report.seconds = time.perf_counter() - started
             log.info("index synced: %s", report.to_dict())
             return report
 
-    def _sync_collection(self, collection, wanted: Iterator[_Item], label: str, show_progress: bool
-                         ) -> dict[str, int]:
+    def _sync_multilingual(self, version: int, show_progress: bool) -> dict[str, int]:
+        """The multilingual view keeps its own manifest, so it can be added to (or dropped from) an index."""
+        manifest = self.manifest(MULTILINGUAL)
+        if manifest is not None:
+            self._check_encoder(manifest, self.multilingual)
+        collection = self._collection(MULTILINGUAL, create=True)
+        report = self._sync_collection(collection, self._wanted_briefs(), "products (multilingual)", show_progress,
+                                       encoder=self.multilingual)
+        collection.modify(metadata=self._manifest_metadata(complete=True, catalog_version=version,
+                                                           encoder=self.multilingual))
+        return report
+
+    def _sync_collection(self, collection, wanted: Iterator[_Item], label: str, show_progress: bool,
+                         encoder: Encoder | None = None) -> dict[str, int]:
+        encoder = encoder or self.encoder
         stored = self.stored_hashes(collection)
         todo: list[_Item] = []
         seen: set[str] = set()
@@ -276,7 +362,7 @@ class CatalogIndex:
         bar = tqdm(total=len(todo), desc=f"indexing {label}", unit=" items", disable=not show_progress)
         for start in range(0, len(todo), self.batch_size):
             batch = todo[start:start + self.batch_size]
-            vectors = self.encoder.encode([b.document for b in batch], batch_size=32)
+            vectors = encoder.encode([b.document for b in batch], batch_size=32)
             self.upsert(collection, batch, vectors)
             bar.update(len(batch))
         bar.close()
@@ -311,11 +397,36 @@ class CatalogIndex:
                 for ids, dists, metas, docs in zip(got["ids"], got["distances"], got["metadatas"], got["documents"],
                                                    strict=True)]
 
-    def query_products(self, vectors: np.ndarray, n: int, filters: SearchFilters | None = None
-                       ) -> list[list[tuple[str, float]]]:
-        """Per query vector: (product id, cosine similarity), best first, within the filters."""
-        hits = self._query(PRODUCTS, vectors, n, chroma_where(filters))
+    def query_products(self, vectors: np.ndarray, n: int, filters: SearchFilters | None = None,
+                       name: str = PRODUCTS) -> list[list[tuple[str, float]]]:
+        """Per query vector: (product id, cosine similarity), best first, within the filters.
+
+        `name=MULTILINGUAL` searches the multilingual view (vectors from `self.multilingual`)."""
+        hits = self._query(name, vectors, n, chroma_where(filters))
         return [[(i, s) for i, s, _, _ in row] for row in hits]
+
+    def product_vectors(self, name: str = PRODUCTS, page: int = 5000) -> tuple[list[str], list[tuple[str, ...]],
+                                                                               np.ndarray]:
+        """Every product's id, category path and stored vector (to learn the category step from)."""
+        collection = self._collection(name)
+        if collection is None:
+            raise IndexNotBuiltError(f"no search index at {self.location}; run `shopmate index` first")
+        ids: list[str] = []
+        paths: list[tuple[str, ...]] = []
+        parts: list[np.ndarray] = []
+        offset = 0
+        while True:
+            got = collection.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
+            ids.extend(got["ids"])
+            paths.extend(tuple(m[f"cat_{i}"] for i in range(CATEGORY_LEVELS) if f"cat_{i}" in m)
+                         for m in (meta or {} for meta in got["metadatas"]))
+            if len(got["ids"]):
+                parts.append(np.asarray(got["embeddings"], dtype=np.float32))
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        dim = self._encoder_of(name).dim
+        return ids, paths, np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
 
     def query_passages(self, vectors: np.ndarray, n: int, min_rating: int = 4
                        ) -> list[list[tuple[str, float, str, str]]]:

@@ -77,7 +77,11 @@ class BM25:
 
     def top(self, query: str, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Indices and scores of the best `k` texts with a positive score (and `mask` true, if given)."""
-        scores = self.score(query)
+        return self.best(self.score(query), k, mask)
+
+    @staticmethod
+    def best(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """`top` over scores already computed (several fields' BM25 summed, say)."""
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         positive = np.flatnonzero(scores > 0)

@@ -1,14 +1,18 @@
 """Read rows from CSV, JSON Lines, JSON arrays and Parquet files (gzip or not), keeping line numbers.
 
 A row that cannot even be parsed (bad JSON, bad encoding) becomes a `RowIssue`, never an exception:
-the good rows around it still load.
+the good rows around it still load. Every reader streams: memory stays bounded by one line (JSON
+Lines, CSV), one array item (JSON arrays) or one batch of a row group (Parquet), so a multi-GB dump
+loads like a small one.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -84,71 +88,101 @@ def read_rows(path: str | Path, fmt: str = "auto") -> Iterator[RawRow | RowIssue
         yield from _read_jsonl(path)
 
 
+JSON_CHUNK = 1 << 16
+PARQUET_BATCH = 2048
+
+
+def _json_array_items(fh, source: str) -> Iterator[RawRow | RowIssue]:
+    """The objects of a JSON array, decoded one at a time from chunks (after the opening bracket)."""
+    decoder = json.JSONDecoder()
+    reader = codecs.getincrementaldecoder("utf-8")()
+    buffer, index, done = "", 0, False
+    while True:
+        buffer = buffer.lstrip(" \t\r\n,")
+        if buffer.startswith("]"):
+            return
+        try:
+            item, end = decoder.raw_decode(buffer)
+        except json.JSONDecodeError as exc:
+            if done:
+                yield RowIssue(source, index + 1, f"not a valid JSON array: {exc.msg} (item {index + 1})")
+                return
+            try:
+                chunk = fh.read(JSON_CHUNK)
+                buffer += reader.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as err:
+                yield RowIssue(source, index + 1, f"not valid UTF-8 (byte {err.start}); re-save the file as UTF-8")
+                return
+            done = not chunk
+            continue
+        index += 1
+        buffer = buffer[end:]
+        yield RawRow(source, index, item) if isinstance(item, dict) else RowIssue(
+            source, index, "array item is not a JSON object")
+
+
+def _json_line(source: str, number: int, raw: bytes) -> RawRow | RowIssue | None:
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RowIssue(source, number, f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8")
+    try:
+        item = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return RowIssue(source, number, f"bad JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(item, dict):
+        return RowIssue(source, number, "line is not a JSON object")
+    return RawRow(source, number, item)
+
+
 def _read_jsonl(path: Path) -> Iterator[RawRow | RowIssue]:
     source = str(path)
     with _open_bytes(path) as fh:
-        first = fh.read(1)
-        while first.isspace():
-            first = fh.read(1)
-        fh_rest = fh.read()
-    data = first + fh_rest
-    if first == b"[":  # a JSON array of objects rather than one object a line
-        try:
-            items = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            yield RowIssue(source, 1, f"not a valid JSON array: {exc}")
+        head = fh.read(1)
+        skipped = b""
+        while head.isspace():
+            skipped += head
+            head = fh.read(1)
+        if head == b"[":  # a JSON array of objects rather than one object a line
+            yield from _json_array_items(fh, source)
             return
-        for index, item in enumerate(items, start=1):
-            yield RawRow(source, index, item) if isinstance(item, dict) else RowIssue(
-                source, index, "array item is not a JSON object")
-        return
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield RowIssue(source, number, f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8")
-            continue
-        try:
-            item = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield RowIssue(source, number, f"bad JSON: {exc.msg} at column {exc.colno}")
-            continue
-        if not isinstance(item, dict):
-            yield RowIssue(source, number, "line is not a JSON object")
-            continue
-        yield RawRow(source, number, item)
+        lines = itertools.chain([head + fh.readline()], fh)
+        for number, raw in enumerate(lines, start=1 + skipped.count(b"\n")):
+            row = _json_line(source, number, raw)
+            if row is not None:
+                yield row
 
 
 def _read_csv(path: Path) -> Iterator[RawRow | RowIssue]:
     source = str(path)
-    with _open_bytes(path) as fh:
-        raw = fh.read()
-    lines = raw.split(b"\n")
-    decoded: list[str] = []
     bad_lines: dict[int, str] = {}
-    for number, line in enumerate(lines, start=1):
-        try:
-            decoded.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
-        except UnicodeDecodeError as exc:
-            bad_lines[number] = f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
-            decoded.append("")
+
+    def decoded(fh) -> Iterator[str]:
+        for number, line in enumerate(fh, start=1):
+            try:
+                yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                bad_lines[number] = f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+                yield "\n"  # keeps the line count, so later rows keep their numbers
+
     delimiter = "\t" if _base_suffix(path) == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO("\n".join(decoded)), delimiter=delimiter)
-    header_width = len(reader.fieldnames or [])
-    last_line = 1
-    for row in reader:
-        number = reader.line_num
-        for bad in [n for n in bad_lines if last_line < n <= number]:
-            yield RowIssue(source, bad, bad_lines.pop(bad))
-        last_line = number
-        if None in row or len([v for v in row.values() if v is not None]) != header_width:
-            yield RowIssue(source, number, f"expected {header_width} columns as in the header")
-            continue
-        if not any((v or "").strip() for v in row.values()):
-            continue
-        yield RawRow(source, number, dict(row))
+    with _open_bytes(path) as fh:
+        reader = csv.DictReader(decoded(fh), delimiter=delimiter)
+        header_width = len(reader.fieldnames or [])
+        last_line = 1
+        for row in reader:
+            number = reader.line_num
+            for bad in [n for n in bad_lines if last_line < n <= number]:
+                yield RowIssue(source, bad, bad_lines.pop(bad))
+            last_line = number
+            if None in row or len([v for v in row.values() if v is not None]) != header_width:
+                yield RowIssue(source, number, f"expected {header_width} columns as in the header")
+                continue
+            if not any((v or "").strip() for v in row.values()):
+                continue
+            yield RawRow(source, number, dict(row))
     for bad, reason in sorted(bad_lines.items()):
         yield RowIssue(source, bad, reason)
 
@@ -157,6 +191,9 @@ def _read_parquet(path: Path) -> Iterator[RawRow | RowIssue]:
     import pyarrow.parquet as pq
 
     source = str(path)
-    table = pq.read_table(path)
-    for number, row in enumerate(table.to_pylist(), start=1):
-        yield RawRow(source, number, row)
+    number = 0
+    with pq.ParquetFile(path) as parquet:
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
+            for row in batch.to_pylist():
+                number += 1
+                yield RawRow(source, number, row)

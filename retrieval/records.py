@@ -67,4 +67,4 @@ class Candidate:
         p = self.product
         return {"id": p.id, "title": p.title, "brand": p.brand, "category": list(p.category), "price": p.price,
                 "currency": p.currency, "rating": p.rating, "rating_count": p.rating_count,
-                "score": round(self.score, 6), "evidence": list(self.evidence)}
+                "score": round(float(self.score), 6), "evidence": list(self.evidence)}  # numpy floats print as strings

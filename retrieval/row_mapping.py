@@ -13,13 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from retrieval.cleaning import (
+    Money,
     RowRejected,
     clean_text,
+    clean_title,
+    currency_code,
     parse_bool,
-    parse_price,
+    parse_money,
     parse_rating,
     parse_time,
     require_id,
+    title_from_text,
 )
 from retrieval.records import Product, Review
 
@@ -97,30 +101,47 @@ def _image_url(value: Any) -> str:
     return text if text.startswith(("http://", "https://", "/")) else ""
 
 
+def _price_and_currency(raw_price: Any, raw_currency: Any) -> tuple[Money, str]:
+    """The amount, and the currency from the currency column or the price text (USD when neither says)."""
+    money = parse_money(raw_price)
+    named = clean_text(raw_currency)
+    column = currency_code(named) if named else None
+    if named and column is None:
+        raise RowRejected(f"currency {named[:20]!r} is not a currency code such as USD or EUR")
+    if column and money.currency and column != money.currency:
+        raise RowRejected(f"price {clean_text(raw_price)[:30]!r} is in {money.currency} but the currency column "
+                          f"says {column}")
+    return money, column or money.currency or "USD"
+
+
 def product_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> Product:
     get = lambda field: pick(data, field, PRODUCT_COLUMNS, columns)  # noqa: E731
     product_id = require_id(get("id"), "product id")
-    title = clean_text(get("title"))
-    if not title:
-        raise RowRejected("missing title")
     description = clean_text(get("description"))
     features = clean_text(get("features"))
     if features:
         description = f"{description} {features}".strip()
+    # A scraped title can be nothing but a cut-off tag; the description's first sentence stands in.
+    title = clean_title(get("title")) or title_from_text(description)
+    if not title:
+        raw = str(get("title") or "")[:60]
+        raise RowRejected(f"title {raw!r} is empty or only markup, and there is no description to take one from"
+                          if raw else "missing title, and no description to take one from")
     rating = get("rating")
     try:
         rating_value = float(rating) if rating is not None else None
     except (TypeError, ValueError):
         rating_value = None
     count = get("rating_count")
+    money, currency = _price_and_currency(get("price"), get("currency"))
     return Product(
         id=product_id,
         title=title,
         description=description,
         category=_category_path(get("category"), get("main_category")),
         brand=clean_text(get("brand")),
-        price=parse_price(get("price")),
-        currency=clean_text(get("currency")) or "USD",
+        price=money.amount,
+        currency=currency,
         attributes=_attributes(get("attributes")),
         image_url=_image_url(get("image_url")),
         rating=rating_value if rating_value is not None and 0 <= rating_value <= 5 else None,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from retrieval.catalog_store import CatalogStore
-from retrieval.index import CATEGORY_LEVELS, CatalogIndex, product_document
+from retrieval.categories import CategoryGuess, CategoryModel, category_label
+from retrieval.index import CATEGORY_LEVELS, MULTILINGUAL, PRODUCTS, CatalogIndex, product_document
+from retrieval.language import detect_language
 from retrieval.lexical import BM25
 from retrieval.passages import review_passages
 from retrieval.query import SearchFilters, clean_query, parse_query, resolve_filters
@@ -26,17 +29,26 @@ log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
 RRF_K = 60
+QUERY_CACHE = 256  # query vectors remembered per searcher
 
 
 @dataclass(frozen=True, slots=True)
 class FusionWeights:
-    """How the three rankings combine. `rrf` adds weight / (RRF_K + rank); `blend` adds weight x the
-    channel's score scaled to [0, 1] by its best hit (so a clear lexical winner keeps its lead)."""
+    """How the rankings combine. `rrf` adds weight / (RRF_K + rank); `blend` adds weight x the
+    channel's score scaled to [0, 1] by its best hit (so a clear lexical winner keeps its lead).
+
+    Tuned on the tune half of the hand-written needs and the generated queries' dev half
+    (bench/retrieval_relevance.py); `category` and `gate` belong to the category step."""
 
     dense: float = 1.0
     lexical: float = 5.0
     reviews: float = 0.6
-    method: str = "blend"  # tuned on the demo store's dev queries (bench/retrieval_relevance.py)
+    method: str = "blend"
+    multilingual: float = 0.0   # the multilingual view of the products, for a query in the catalog's language
+    fields: float = 0.25        # BM25 on title and category next to BM25 on the whole text
+    category: float = 0.5       # boost x how likely a product's kind is next to the likeliest kind
+    gate: float = 0.3           # kinds less likely than this share of the likeliest are left out
+    category_multilingual: float = 1.0  # the multilingual centroids' say in the category step (same-language query)
 
 
 class _LexicalSide:
@@ -52,13 +64,23 @@ class _LexicalSide:
         self.brand = np.array([p.brand for p in products], dtype=object)
         self.levels = [np.array([p.category[i] if len(p.category) > i else "" for p in products], dtype=object)
                        for i in range(CATEGORY_LEVELS)]
+        self.kind = np.array([category_label(p.category) for p in products], dtype=object)
         self.products = BM25().fit([product_document(p) for p in products])
+        # Title and category again on their own: a word there says what the product is, while the
+        # same word deep in a long description may only be a use or a comparison.
+        self.heads = BM25().fit([f"{p.title}\n{' '.join(p.category)}" for p in products])
         passages = [x for r in catalog.iter_reviews() if r.rating >= 4 for x in review_passages(r)]
         self.passage_product = np.array([self.row.get(x.product_id, -1) for x in passages], dtype=np.int64)
         self.passage_text = [x.text for x in passages]
         self.passages = BM25().fit(self.passage_text)
         self.brands = sorted({p.brand for p in products if p.brand})
         self.categories = sorted({p.category for p in products if p.category})
+
+    def top(self, text: str, k: int, mask: np.ndarray, fields: float) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.products.score(text)
+        if fields:
+            scores = scores + fields * self.heads.score(text)
+        return BM25.best(scores, k, mask)
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
         """`SearchFilters.accepts` for every product at once."""
@@ -97,23 +119,46 @@ def _blend(scored: dict[str, float], weight: float, into: dict[str, float]) -> N
 
 def _fuse(scored: dict[str, float], weight: float, method: str, into: dict[str, float]) -> None:
     """`scored` is one channel's hits in rank order (dicts keep insertion order)."""
+    if weight <= 0:
+        return
     if method == "blend":
         _blend(scored, weight, into)
     else:
         _rrf(list(scored), weight, into)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one query is searched: its language, its vectors per channel and each channel's weight."""
+
+    language: str
+    vectors: dict[str, np.ndarray]
+    dense: float
+    multilingual: float
+    lexical: float
+    reviews: float
+    category_channels: dict[str, float]
+
+
 class HybridSearcher:
-    """`search(query, filters, k)` over one catalog and its Chroma index."""
+    """`search(query, filters, k)` over one catalog and its Chroma index.
+
+    With a multilingual view in the index (`index.multilingual`), the query's language decides the
+    channels: a query in English (the catalog's language) weighs the English encoder, BM25 and the
+    multilingual view; any other language is read by the multilingual view alone, with BM25.
+    """
 
     def __init__(self, index: CatalogIndex, catalog: CatalogStore, weights: FusionWeights | None = None,
-                 depth: int = 50, auto_refresh: bool = True):
+                 depth: int = 50, auto_refresh: bool = True, catalog_language: str = "en"):
         self.index = index
         self.catalog = catalog
         self.weights = weights or FusionWeights()
         self.depth = depth
         self.auto_refresh = auto_refresh
+        self.catalog_language = catalog_language
         self._lexical: _LexicalSide | None = None
+        self._kinds: tuple[int, CategoryModel] | None = None
+        self._vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -123,16 +168,72 @@ class HybridSearcher:
                 self._lexical = _LexicalSide(self.catalog)
             return self._lexical
 
+    @property
+    def kinds(self) -> CategoryModel:
+        """The category step, learned from the index's own product vectors once per catalog version."""
+        with self._lock:
+            if self._kinds is None or self._kinds[0] != self.catalog.version:
+                ids, paths, vectors = self.index.product_vectors(PRODUCTS)
+                channels = {PRODUCTS: vectors}
+                if self.index.multilingual is not None:
+                    ml_ids, _, ml_vectors = self.index.product_vectors(MULTILINGUAL)
+                    order = {pid: i for i, pid in enumerate(ml_ids)}
+                    if set(order) == set(ids):
+                        channels[MULTILINGUAL] = ml_vectors[[order[pid] for pid in ids]]
+                model = CategoryModel().fit([category_label(p) for p in paths], channels)
+                self._kinds = (self.catalog.version, model)
+            return self._kinds[1]
+
     def _ready(self) -> None:
         """The index must fit this encoder; a stale one (catalog changed since) is brought up to date."""
         manifest = self.index.check()
-        if self.auto_refresh and (not manifest["complete"] or manifest["catalog_version"] != self.catalog.version):
+        behind = not manifest["complete"] or manifest["catalog_version"] != self.catalog.version \
+            or not self.index.multilingual_current()
+        if self.auto_refresh and behind:
             log.info("search index is behind the catalog (v%s vs v%s); updating what changed",
                      manifest["catalog_version"], self.catalog.version)
             self.index.sync()
 
-    def search(self, query: str, filters: SearchFilters | None = None, k: int = 10, mode: str = "hybrid"
-               ) -> list[Candidate]:
+    def _plan(self, text: str, mode: str) -> _Plan:
+        w = self.weights
+        language = detect_language(text, self.catalog_language)
+        foreign = self.index.multilingual is not None and language != self.catalog_language
+        vectors: dict[str, np.ndarray] = {}
+        if mode != "lexical" or w.category > 0 or w.gate > 0:
+            if not foreign:
+                vectors[PRODUCTS] = self._encode(PRODUCTS, text)
+            if self.index.multilingual is not None and (foreign or w.multilingual > 0 or w.category_multilingual > 0):
+                vectors[MULTILINGUAL] = self._encode(MULTILINGUAL, text)
+        if foreign:
+            # The English encoder reads Chinese as noise, and English reviews do not match it either.
+            return _Plan(language, vectors, 0.0, 1.0, w.lexical, 0.0, {MULTILINGUAL: 1.0})
+        return _Plan(language, vectors, w.dense, w.multilingual if MULTILINGUAL in vectors else 0.0, w.lexical,
+                     w.reviews, {PRODUCTS: 1.0, MULTILINGUAL: w.category_multilingual})
+
+    def _encode(self, channel: str, text: str) -> np.ndarray:
+        """A query's vector, remembered for a while: the chat asks the category step, then searches."""
+        encoder = self.index.multilingual if channel == MULTILINGUAL else self.index.encoder
+        key = (channel, encoder.name, text)
+        with self._lock:
+            if key in self._vectors:
+                self._vectors.move_to_end(key)
+                return self._vectors[key]
+        vector = encoder.encode([text])
+        with self._lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > QUERY_CACHE:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def guess_category(self, query: str) -> CategoryGuess:
+        """The kinds of product the query most likely asks for (the category step alone)."""
+        text = clean_query(query)
+        self._ready()
+        plan = self._plan(text, "hybrid")
+        return self.kinds.predict(plan.vectors, plan.category_channels)[0]
+
+    def search(self, query: str, filters: SearchFilters | None = None, k: int = 10, mode: str = "hybrid",
+               use_category: bool = True) -> list[Candidate]:
         if filters is not None and not isinstance(filters, SearchFilters):
             if isinstance(filters, dict):
                 filters = SearchFilters.from_dict(filters)
@@ -150,29 +251,56 @@ class HybridSearcher:
         wanted = parsed.filters.merged(resolve_filters(filters, lex.brands, lex.categories) if filters else None)
         free_text = parsed.text or text
         depth = max(self.depth, 3 * k)
+        plan = self._plan(free_text, mode)
+        guess = None
+        gated = False
+        if use_category and not wanted.categories and (self.weights.category > 0 or self.weights.gate > 0):
+            guess = self.kinds.predict(plan.vectors, plan.category_channels)[0]
+            likely = tuple(n for n in guess.names if guess.weight(n) >= self.weights.gate)
+            if 0 < len(likely) < len(guess.names):
+                # The gate is a filter on the kind: every channel searches within the likely kinds, so
+                # a shared word cannot pull in another kind, and a ranker downstream cannot either.
+                wanted = replace(wanted, categories=likely)
+                gated = True
         scores: dict[str, float] = {}
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
         evidence: dict[str, list[str]] = {}
-        vector = self.index.encoder.encode([free_text]) if mode != "lexical" else None
+        single = mode != "hybrid"
 
         if mode in ("hybrid", "dense"):
-            dense = dict(self.index.query_products(vector, depth, wanted)[0])
-            _fuse(dense, self.weights.dense if mode == "hybrid" else 1.0, self.weights.method, scores)
+            if PRODUCTS in plan.vectors and (plan.dense > 0 or single):
+                dense = dict(self.index.query_products(plan.vectors[PRODUCTS], depth, wanted)[0])
+                _fuse(dense, 1.0 if single else plan.dense, self.weights.method, scores)
+            if MULTILINGUAL in plan.vectors and plan.multilingual > 0:
+                cross = dict(self.index.query_products(plan.vectors[MULTILINGUAL], depth, wanted, MULTILINGUAL)[0])
+                _fuse(cross, 1.0 if single and not dense else plan.multilingual, self.weights.method, scores)
+                for pid, value in cross.items():
+                    dense[pid] = max(dense.get(pid, value), value)
+        mask = lex.mask(wanted)
         if mode in ("hybrid", "lexical"):
-            mask = lex.mask(wanted)
-            rows, values = lex.products.top(free_text, depth, mask)
+            rows, values = lex.top(free_text, depth, mask, self.weights.fields)
             lexical = {lex.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
             # BM25 is scaled by its best hit alone: a weak best match should not count as a full one.
             scaled = {pid: v / max(values[0], 1e-9) for pid, v in lexical.items()} if lexical else {}
+            weight = 1.0 if single else plan.lexical
             if self.weights.method == "blend":
                 for pid, v in scaled.items():
-                    scores[pid] = scores.get(pid, 0.0) + (self.weights.lexical if mode == "hybrid" else 1.0) * v
+                    scores[pid] = scores.get(pid, 0.0) + weight * v
             else:
-                _rrf(list(lexical), self.weights.lexical if mode == "hybrid" else 1.0, scores)
-        if mode == "hybrid" and self.weights.reviews > 0:
-            self._review_channel(free_text, vector, lex, mask, depth, scores, evidence)
+                _rrf(list(lexical), weight, scores)
+        if mode == "hybrid" and plan.reviews > 0 and PRODUCTS in plan.vectors:
+            self._review_channel(free_text, plan.vectors[PRODUCTS], lex, mask, depth, scores, evidence, plan.reviews)
+        if guess is not None and self.weights.category > 0:
+            for pid in scores:
+                row = lex.row.get(pid)
+                if row is not None:
+                    scores[pid] += self.weights.category * guess.weight(lex.kind[row])
 
+        if gated and not scores:
+            # The shopper's own filters leave nothing of the likely kinds ("anything by Beatnik"): their
+            # words win over the guess.
+            return self.search(query, filters, k, mode, use_category=False)
         best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         products = self.catalog.get_products(best)
         return [Candidate(product=products[pid], score=scores[pid], evidence=tuple(evidence.get(pid, ())[:2]),
@@ -180,7 +308,7 @@ class HybridSearcher:
                 for pid in best if pid in products and wanted.accepts(products[pid])]
 
     def _review_channel(self, text: str, vector: np.ndarray, lex: _LexicalSide, mask: np.ndarray, depth: int,
-                        scores: dict[str, float], evidence: dict[str, list[str]]) -> None:
+                        scores: dict[str, float], evidence: dict[str, list[str]], weight: float) -> None:
         """Rank products by their best-matching passage from a positive review (dense and BM25, fused)."""
         passage_scores: dict[tuple[str, str], float] = {}
         for rank, (_, _, pid, passage) in enumerate(self.index.query_passages(vector, depth * 2)[0]):
@@ -199,4 +327,4 @@ class HybridSearcher:
             evidence.setdefault(pid, [])
             if passage not in evidence[pid]:
                 evidence[pid].append(passage)
-        _fuse(by_product, self.weights.reviews, self.weights.method, scores)
+        _fuse(by_product, weight, self.weights.method, scores)

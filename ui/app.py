@@ -1,13 +1,16 @@
 """The shopmate web UI: four tabs over the Shop facade (Shop, Profile, Push, Insights).
 
-`build_app(shop)` builds the Blocks without serving them (tests and the API server mount it);
-`launch(shop, host, port)` serves it on its own, loopback by default, with queueing so several
-shoppers chatting at once all get answers. Nothing here reaches the network: analytics are off,
-there are no share links, fonts come with Gradio and charts are rendered to images server-side.
+`build_app(shop)` builds the Blocks without serving them; `launch(shop, host, port, door)` serves them
+behind the sign-in door (ui/gate.py) on uvicorn, loopback by default, with queueing so several
+shoppers chatting at once all get answers. Every handler learns who is calling from the signed-in
+session (`gr.Request.username`), never from the page: a shopper acts and sees only as themselves, and
+the team tabs answer only a team session whose key holds the scope. Nothing here reaches the network:
+analytics are off, there are no share links, fonts come with Gradio and charts are rendered server-side.
 """
 
 from __future__ import annotations
 
+import html
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -16,6 +19,7 @@ import gradio as gr  # noqa: E402  (analytics must be off before Gradio is impor
 
 from ui import charts, handlers  # noqa: E402
 from ui.cards import CARD_CSS, Card, card_html  # noqa: E402
+from ui.door import Identity  # noqa: E402
 
 N_CARDS = 4
 CHAT_CONCURRENCY = 4
@@ -38,11 +42,42 @@ def _slot_updates(state: dict) -> list:
     return updates
 
 
-def _profile_outputs(shop, state: dict) -> list:
-    data = handlers.profile_summary(shop, state.get("user_id"))
+def _who(request: gr.Request | None) -> Identity | None:
+    return Identity.from_username(getattr(request, "username", None))
+
+
+def _require(request: gr.Request | None, scope: str) -> Identity:
+    """The caller, if their team key holds `scope`; anyone else gets an error and nothing done."""
+    identity = _who(request)
+    if identity is None or not identity.can(scope):
+        raise gr.Error(f"This needs a store-team sign-in whose key holds the {scope} scope.")
+    return identity
+
+
+def _whoami_html(identity: Identity | None) -> str:
+    """Who is signed in, and a way out (same tab: Gradio's Markdown would open links in a new one)."""
+    if identity is None:
+        return '<p>Not signed in. <a href="signin" target="_self">Sign in</a></p>'
+    if identity.kind == "shopper":
+        who = f"shopper <strong>{html.escape(identity.subject)}</strong>"
+    else:
+        who = (f"the store team (key {html.escape(identity.subject)}: {html.escape(', '.join(identity.scopes))}); "
+               "chat here is anonymous and records nothing")
+    return f'<p>Signed in as {who}. <a href="signout" target="_self">Sign out</a></p>'
+
+
+def _profile_outputs(shop, identity: Identity | None, asked: str | None) -> list:
+    subject = handlers.profile_subject(identity, asked)
+    data = handlers.profile_summary(shop, subject) if subject else None
     if data is None:
-        note = ("Choose who you are on the Shop tab to see a profile." if not state.get("user_id")
-                else "Profiles are not part of this build yet.")
+        if subject:
+            note = f"No profile for {subject}."
+        elif identity is not None and identity.can("read"):
+            note = "Type a shopper's id to see their profile."
+        elif identity is not None and identity.kind == "staff":
+            note = "Looking up a shopper needs a key with the read scope."
+        else:
+            note = "Sign in to see your profile."
         empty = charts.bar_chart([], "")
         return [note, "", empty, empty, charts.activity_chart([]), []]
     tags = "".join(f"<span>{t}</span>" for t in data.get("interest_tags", [])) or "no interests yet"
@@ -63,11 +98,11 @@ def build_app(shop) -> gr.Blocks:
         gr.HTML(f"<style>{CARD_CSS}</style>", container=False, padding=False)
         state = gr.State(handlers.new_session())
         gr.Markdown("# shopmate\nYour shopping assistant, and the store team's console.")
+        whoami = gr.HTML("", elem_id="whoami")
+        ready_timer = gr.Timer(2.0, active=True)
         with gr.Tabs():
             with gr.Tab("Shop", id="shop", elem_id="tab-shop"):
-                user = gr.Dropdown(choices=handlers.user_choices(shop), value=None, label="Who is shopping?",
-                                   info="A shopper from the store, or a new visitor with no history",
-                                   elem_id="user-picker", filterable=True)
+                ready_note = gr.Markdown("", elem_id="ready-note")
                 with gr.Row(elem_classes="sm-shop-row", equal_height=False):
                     with gr.Column(scale=3, min_width=280):
                         chatbot = gr.Chatbot(label="Chat with shopmate", height=420, elem_id="chat",
@@ -92,8 +127,9 @@ def build_app(shop) -> gr.Blocks:
                             slot_outputs += [group, html]
 
             with gr.Tab("Profile", id="profile", elem_id="tab-profile") as profile_tab:
-                profile_head = gr.Markdown("Choose who you are on the Shop tab to see a profile.",
-                                           elem_id="profile-head")
+                lookup = gr.Textbox(label="Shopper id", visible=False, elem_id="profile-lookup",
+                                    placeholder="U00001", max_lines=1)
+                profile_head = gr.Markdown("", elem_id="profile-head")
                 profile_tags = gr.HTML("", label="Interest tags")
                 with gr.Row():
                     cat_plot = gr.Plot(label="Top categories", format="png", show_label=False)
@@ -103,12 +139,10 @@ def build_app(shop) -> gr.Blocks:
                                       interactive=False, wrap=True)
                 refresh_profile = gr.Button("Refresh profile")
 
-            with gr.Tab("Push", id="push", elem_id="tab-push"):
+            with gr.Tab("Push", id="push", elem_id="tab-push", visible=False) as push_tab:
                 gr.Markdown("Preview a campaign for ten sample shoppers, then run it for the whole audience.")
-                files = handlers.campaign_files(shop)
                 source = gr.Radio(["Campaign file", "Short form"], value="Campaign file", label="Campaign from")
-                campaign = gr.Dropdown(choices=files, value=files[0] if files else None, label="Campaign file",
-                                       allow_custom_value=True, elem_id="campaign-file")
+                campaign = gr.Dropdown(choices=[], value=None, label="Campaign file", elem_id="campaign-file")
                 with gr.Group(visible=False) as form:
                     form_name = gr.Textbox(label="Campaign name", placeholder="Spring audio sale")
                     form_category = gr.Dropdown(choices=[" > ".join(c) for c in shop.catalog.categories()],
@@ -131,32 +165,48 @@ def build_app(shop) -> gr.Blocks:
                                        elem_id="push-preview-table")
                 run_summary = gr.JSON(label="Batch run summary")
 
-            with gr.Tab("Insights", id="insights", elem_id="tab-insights") as insights_tab:
-                facts = gr.JSON(label="Counts, data versions and models", value=handlers.store_facts(shop))
+            with gr.Tab("Insights", id="insights", elem_id="tab-insights", visible=False) as insights_tab:
+                facts = gr.JSON(label="Counts, data versions and models")
                 eval_btn = gr.Button("Run offline evaluation", elem_id="run-eval")
                 eval_plot = gr.Plot(label="Our ranker against the baselines", format="png",
                                     value=charts.evaluation_chart({}))
                 eval_raw = gr.JSON(label="Evaluation details")
 
         # -- shop --------------------------------------------------------------------------------------
-        def on_user(choice):
-            new = handlers.choose_user(shop, choice)
-            greeting = [] if not new["user_id"] else [
-                {"role": "assistant", "content": f"Hi! You are shopping as **{new['user_id']}**. What are you "
-                                                 "looking for today?"}]
-            return [new, greeting, ""] + _slot_updates(new)
+        def on_load(request: gr.Request):
+            identity = _who(request)
+            new = handlers.session_for(identity, None)
+            who = _whoami_html(identity)
+            greeting = [{"role": "assistant", "content": f"Hi! You are shopping as **{new['user_id']}**. What are "
+                                                         "you looking for today?"}] if new["user_id"] else []
+            files = handlers.campaign_files(shop) if identity and identity.can("push") else []
+            return [new, greeting, who, gr.update(visible=bool(identity and identity.can("push"))),
+                    gr.update(visible=bool(identity and identity.can("read"))),
+                    gr.update(visible=bool(identity and identity.can("read"))),
+                    gr.update(choices=files, value=files[0] if files else None)] + _slot_updates(new)
 
-        user.change(on_user, user, [state, chatbot, note, *slot_outputs], concurrency_limit=CHAT_CONCURRENCY)
+        app.load(on_load, None, [state, chatbot, whoami, push_tab, insights_tab, lookup, campaign, *slot_outputs])
 
-        def on_send(message, history, session):
+        def on_tick():
+            note = handlers.readiness_note(shop)
+            return note, gr.update(active=bool(note))
+
+        ready_timer.tick(on_tick, None, [ready_note, ready_timer], show_progress="hidden")
+        app.load(on_tick, None, [ready_note, ready_timer], show_progress="hidden")
+
+        def on_send(message, history, session, request: gr.Request):
+            identity = _who(request)
+            if identity is None:
+                raise gr.Error("Sign in first.")
+            session = handlers.session_for(identity, session)
             message = (message or "").strip()
             history = list(history or [])
             if not message:
                 yield [history, "", session, gr.skip()] + [gr.skip()] * len(slot_outputs)
                 return
-            if not session.get("user_id"):
-                history += [{"role": "user", "content": message},
-                            {"role": "assistant", "content": "Choose who you are first, in the picker above."}]
+            warming = handlers.readiness_note(shop)
+            if warming:  # answer at once rather than queue the shopper behind a model still loading
+                history += [{"role": "user", "content": message}, {"role": "assistant", "content": warming}]
                 yield [history, "", session, gr.skip()] + [gr.skip()] * len(slot_outputs)
                 return
             history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
@@ -179,7 +229,8 @@ def build_app(shop) -> gr.Blocks:
                     concurrency_id="chat")
 
         def feedback(slot, action):
-            def on_feedback(session):
+            def on_feedback(session, request: gr.Request):
+                session = handlers.session_for(_who(request), session)
                 line = handlers.record_feedback(shop, session, slot, action, k=N_CARDS)
                 return [session, line] + _slot_updates(session)
             return on_feedback
@@ -191,8 +242,11 @@ def build_app(shop) -> gr.Blocks:
 
         # -- profile -----------------------------------------------------------------------------------
         profile_outputs = [profile_head, profile_tags, cat_plot, brand_plot, activity_plot, recent]
-        for trigger in (profile_tab.select, refresh_profile.click):
-            trigger(lambda s: _profile_outputs(shop, s), state, profile_outputs)
+        def on_profile(asked, request: gr.Request):
+            return _profile_outputs(shop, _who(request), asked)
+
+        for trigger in (profile_tab.select, refresh_profile.click, lookup.submit):
+            trigger(on_profile, lookup, profile_outputs)
 
         # -- push --------------------------------------------------------------------------------------
         source.change(lambda s: [gr.update(visible=s == "Campaign file"), gr.update(visible=s == "Short form")],
@@ -203,14 +257,17 @@ def build_app(shop) -> gr.Blocks:
                 return handlers.write_campaign(shop, name, category, discount, channel, tone, int(days))
             if not path:
                 raise gr.Error("Pick a campaign file first.")
+            if path not in handlers.campaign_files(shop):  # only the listed files: no reading paths off the page
+                raise gr.Error(f"{path} is not one of the store's campaign files.")
             return path
 
         form_inputs = [source, campaign, form_name, form_category, form_discount, form_days, form_channel,
                        form_tone]
 
-        def on_preview(*values):
+        def on_preview(src, path, name, category, discount, days, channel, tone, request: gr.Request):
+            _require(request, "push")
             try:
-                path = campaign_path(*values)
+                path = campaign_path(src, path, name, category, discount, days, channel, tone)
                 rows = handlers.preview_rows(shop, path)
             except Exception as exc:  # shown to the marketer as a readable line; the log keeps the trace
                 raise gr.Error(f"Preview failed: {exc}") from exc
@@ -218,10 +275,11 @@ def build_app(shop) -> gr.Blocks:
 
         preview_btn.click(on_preview, form_inputs, [push_status, preview], concurrency_limit=2)
 
-        def on_run(*values, progress=PUSH_PROGRESS):
-            limit = values[-1]
+        def on_run(src, path, name, category, discount, days, channel, tone, limit, request: gr.Request,
+                   progress=PUSH_PROGRESS):
+            _require(request, "push")
             try:
-                path = campaign_path(*values[:-1])
+                path = campaign_path(src, path, name, category, discount, days, channel, tone)
                 out = shop.home / "outbox" / (os.path.splitext(os.path.basename(path))[0] + ".jsonl")
                 out.parent.mkdir(parents=True, exist_ok=True)
                 progress(0, desc="choosing the audience")
@@ -234,9 +292,14 @@ def build_app(shop) -> gr.Blocks:
         run_btn.click(on_run, [*form_inputs, run_limit], [push_status, run_summary], concurrency_limit=1)
 
         # -- insights ----------------------------------------------------------------------------------
-        insights_tab.select(lambda: handlers.store_facts(shop), None, facts)
+        def on_facts(request: gr.Request):
+            _require(request, "read")
+            return handlers.store_facts(shop)
 
-        def on_eval():
+        insights_tab.select(on_facts, None, facts)
+
+        def on_eval(request: gr.Request):
+            _require(request, "read")
             if not hasattr(shop, "evaluate"):
                 raise gr.Error("Offline evaluation is not part of this build yet.")
             result = shop.evaluate()
@@ -247,9 +310,39 @@ def build_app(shop) -> gr.Blocks:
     return app
 
 
-def launch(shop, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
-    """Serve the UI on its own (loopback by default); never a share link."""
-    app = build_app(shop)
-    app.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=not block, inbrowser=False,
-               show_error=True, theme=THEME, css=CARD_CSS, footer_links=[], quiet=not block)
-    return app
+class Served:
+    """The UI served by uvicorn on a thread (block=False); `close()` stops it."""
+
+    def __init__(self, server, thread):
+        self.server, self.thread = server, thread
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def launch(shop, door, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Served | None:
+    """Serve the UI behind `door` at http://host:port/ui/ (loopback by default); never a share link."""
+    import threading
+    import time
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from ui.gate import mount_ui
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    mount_ui(app, shop, door, path="/ui")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning" if not block else "info",
+                                           timeout_graceful_shutdown=2))
+    if block:
+        server.run()
+        return None
+    thread = threading.Thread(target=server.run, name="shopmate-ui", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the UI server did not start on {host}:{port}")
+        time.sleep(0.05)
+    return Served(server, thread)

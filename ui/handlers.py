@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 
+from assistant.api.readiness import FAILED, LOADING, WAITING, warm_up_of
 from ui.cards import Card
+from ui.door import Identity
 
-NEW_VISITOR = "__new_visitor__"
 FEEDBACK_KINDS = {"like": ("rate", 5.0), "not_interested": ("dismiss", None), "cart": ("cart", None)}
 FEEDBACK_NOTES = {"like": "Liked", "cart": "In your cart"}
 SAMPLE_USERS = 10
@@ -29,25 +30,40 @@ def new_session(user_id: str | None = None) -> dict[str, Any]:
             "last_message": ""}
 
 
-def user_choices(shop, limit: int = 200) -> list[tuple[str, str]]:
-    """(label, id) pairs for the user picker: a new visitor first, then the store's users."""
-    choices = [("New visitor (no history)", NEW_VISITOR)]
-    for user in shop.events.iter_users():
-        if len(choices) > limit:
-            break
-        choices.append((f"{user.name} ({user.id})" if user.name else user.id, user.id))
-    return choices
+def session_for(identity: Identity | None, state: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The tab's state, bound to whoever signed in: a state that belongs to someone else starts afresh.
+
+    A shopper chats as themselves; the store team chats as an anonymous visitor (no history, nothing
+    recorded), so no one acts as a shopper they did not sign in as.
+    """
+    owner = identity.username if identity else None
+    if state and state.get("owner") == owner and owner is not None:
+        return dict(state)
+    fresh = new_session(identity.subject if identity and identity.kind == "shopper" else None)
+    fresh["owner"] = owner
+    return fresh
 
 
-def choose_user(shop, choice: str | None) -> dict[str, Any]:
-    """A fresh session for the chosen user; a new visitor gets an id of their own for this tab."""
-    if not choice:
-        return new_session(None)
-    if choice == NEW_VISITOR:
-        user_id = f"visitor-{uuid.uuid4().hex[:8]}"
-        shop.events.ensure_users([user_id], names={user_id: "New visitor"})
-        return new_session(user_id)
-    return new_session(choice)
+def profile_subject(identity: Identity | None, asked: str | None) -> str | None:
+    """Whose profile a caller may see: a shopper only their own; the team (read) the one they ask for."""
+    if identity is None:
+        return None
+    if identity.kind == "shopper":
+        return identity.subject
+    if not identity.can("read"):
+        return None
+    return (asked or "").strip() or None
+
+
+def readiness_note(shop) -> str:
+    """A line for the shopper while the language model loads, or why it failed; empty once it is ready."""
+    warm = warm_up_of(shop)
+    state = warm.state_of("generator") if warm else None
+    if state in (WAITING, LOADING):
+        return "The assistant is warming up (loading its language model); answers start in a moment."
+    if state == FAILED:
+        return "The assistant's language model failed to load; the store team has the details in the log."
+    return ""
 
 
 def _visible_cards(items, state: Mapping[str, Any], k: int) -> list[dict[str, Any]]:
@@ -122,7 +138,7 @@ def record_feedback(shop, state: dict[str, Any], slot: int, action: str, k: int 
     cards = state.get("cards") or []
     user_id = state.get("user_id")
     if not user_id:
-        return "Choose who you are first (top of the Shop tab)."
+        return "Likes and carts are kept for signed-in shoppers; the store team's chat records nothing."
     if slot >= len(cards):
         return "That card is gone; ask again for new suggestions."
     card = cards[slot]
@@ -214,9 +230,10 @@ def preview_rows(shop, campaign_path: str, n: int = SAMPLE_USERS) -> list[list[s
         for m in result["messages"]:
             checks = m.get("checks") or {}
             passed = ", ".join(checks.get("passed", []))
-            failed = checks.get("failed") or []
+            # The model's draft failed a check and a template was sent instead: say which check.
+            fallback = checks.get("fallback")
             rows.append([user_id, m.get("title", ""), m.get("body", ""), passed,
-                         ("failed: " + ", ".join(map(str, failed))) if failed else "all passed"])
+                         f"template (model's draft failed: {fallback})" if fallback else "model's copy passed"])
     return rows
 
 

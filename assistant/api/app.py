@@ -1,7 +1,9 @@
 """`create_app(shop)`: the FastAPI application over one Shop.
 
 The routes call only the Shop facade. Heavy parts (index, ranker, language model) load in the
-background at start-up, so /healthz answers at once and the first chat does not pay for the loading.
+background at start-up, so /healthz (liveness) answers at once, /readyz says 503 until they are
+loaded, and the first chat does not pay for the loading. The UI at /ui sits behind the sign-in door
+(ui/gate.py): every Gradio route answers 401 without a session.
 """
 
 from __future__ import annotations
@@ -9,20 +11,21 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import logging
-import threading
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from assistant.api import chat_routes, push_routes, shopper_routes
+from assistant.api.auth import metrics_access
 from assistant.api.campaign_runs import CampaignRuns
 from assistant.api.context import ApiConfig, ApiContext, Ctx
 from assistant.api.errors import install_error_handlers
 from assistant.api.generation import GenerationPool
 from assistant.api.keys import ApiKeyStore
 from assistant.api.middleware import RequestContextMiddleware
-from assistant.api.schemas import ErrorOut, HealthOut
+from assistant.api.readiness import WarmUp, warm_up_of
+from assistant.api.schemas import ErrorOut, HealthOut, ReadyOut
 from assistant.llm.batching import install_batching
 
 log = logging.getLogger("shopmate.api")
@@ -52,14 +55,12 @@ def _loaded(shop, name: str) -> bool:
     return name in getattr(shop, "__dict__", {})
 
 
-def _warm_up(shop, config: ApiConfig) -> None:
-    for name in HEAVY_PARTS:
-        try:
-            getattr(shop, name)
-            if name == "generator" and config.max_batch > 1:
-                install_batching(shop, config.max_batch)
-        except Exception:
-            log.exception("warming up %s failed; requests that need it will report the error", name)
+def _start_warm_up(shop, config: ApiConfig) -> WarmUp:
+    def after(name: str) -> None:
+        if name == "generator" and config.max_batch > 1:
+            install_batching(shop, config.max_batch)
+
+    return WarmUp(shop, HEAVY_PARTS, after=after).start()
 
 
 def _ui_available() -> bool:
@@ -78,14 +79,14 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if config.warm_up:
-            threading.Thread(target=_warm_up, args=(shop, config), name="warm-up", daemon=True).start()
+            _start_warm_up(shop, config)
         yield
         ctx.pool.shutdown()
         ctx.runs.shutdown()
 
     app = FastAPI(title="shopmate", version=_version(), lifespan=lifespan,
                   description="The shopping assistant's HTTP API for customer-service tools. Send an API key "
-                              "(`shopmate keys create --scope read|chat|push|admin`) as `Authorization: Bearer "
+                              "(`shopmate keys create --scope read|chat|push|metrics|admin`) as `Authorization: Bearer "
                               "KEY`; admin holds every scope. Errors are JSON: `{error, message, request_id, "
                               "fields}`; every response has an `X-Request-ID` header.")
     app.state.ctx = ctx
@@ -106,21 +107,40 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="liveness; which heavy parts are loaded")
     async def healthz(ctx: Ctx) -> HealthOut:
-        ready = {name: _loaded(shop, name) for name in HEAVY_PARTS}
+        ready = {name: _loaded(shop, name) for name in HEAVY_PARTS}  # loaded now; /readyz for the verdict
         return HealthOut(status="ok", version=app.version, ready=ready, generation_in_flight=ctx.pool.in_flight)
 
+    @app.get("/readyz", response_model=ReadyOut, tags=["service"],
+             summary="readiness: 200 once every heavy part has loaded, 503 while loading or after a failure",
+             responses={503: {"model": ReadyOut, "description": "still loading, or a part failed to load"}})
+    async def readyz() -> JSONResponse:
+        warm = warm_up_of(shop)
+        if warm is not None:
+            parts, ready = warm.to_dict(), warm.ready
+        else:  # no warm-up ran (warm_up=False): ready means loaded on first use
+            parts = {n: {"state": "ready" if _loaded(shop, n) else "waiting", "seconds": None, "error": None}
+                     for n in HEAVY_PARTS}
+            ready = all(p["state"] == "ready" for p in parts.values())
+        body = ReadyOut(status="ready" if ready else "loading", parts=parts)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503,
+                            headers={} if ready else {"Retry-After": "5"})
+
     @app.get("/metrics", response_class=PlainTextResponse, tags=["service"],
-             summary="Prometheus metrics (text format 0.0.4)",
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+             summary="Prometheus metrics (text format 0.0.4); a key with the metrics scope, or an allowed address",
+             dependencies=[Depends(metrics_access)],
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                        401: ERROR_RESPONSES[401], 403: ERROR_RESPONSES[403]})
     def prometheus_metrics(ctx: Ctx) -> PlainTextResponse:
         return PlainTextResponse(ctx.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
+    app.state.ui_guarded = False
     if config.mount_ui and _ui_available():
-        import gradio as gr
+        from ui.door import Door, load_secret
+        from ui.gate import mount_ui
 
-        from ui.app import build_app
-
-        gr.mount_gradio_app(app, build_app(shop), path="/ui")
+        door = Door(ctx.keys, load_secret(shop.home), secure_cookie=config.ui_secure_cookie)
+        mount_ui(app, shop, door, path="/ui")
+        app.state.ui_guarded = True
 
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=config.max_body_bytes)
     return app

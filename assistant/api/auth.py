@@ -3,6 +3,7 @@ its rate, and leaves the key on request.state for the access log."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from typing import Annotated
 
@@ -42,3 +43,20 @@ def require(*scopes: str):
         return key
 
     return check
+
+
+async def metrics_access(request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                         ctx: Ctx) -> None:
+    """/metrics: a client on the allow-list ($SHOPMATE_METRICS_ALLOW), else a key with the metrics scope."""
+    client = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        address = None
+    if address is not None and any(address in ipaddress.ip_network(n, strict=False) for n in ctx.config.metrics_allow):
+        return
+    await _metrics_key(request, credentials, ctx)
+
+
+_metrics_key = require("metrics")

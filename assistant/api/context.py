@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,17 @@ def _env_number(name: str, default: float) -> float:
         raise ValueError(f"${name}={raw!r} is not a number; unset it or give a number") from exc
 
 
+def _networks(name: str) -> tuple[str, ...]:
+    raw = [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+    for part in raw:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"${name}: {part!r} is not an address or network; give e.g. 10.0.0.5,10.1.0.0/16"
+                             ) from exc
+    return tuple(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class ApiConfig:
     host: str = "127.0.0.1"
@@ -41,6 +53,10 @@ class ApiConfig:
     campaign_dirs: tuple[Path, ...] = ()
     mount_ui: bool = True
     warm_up: bool = True
+    # Mark the UI's session cookie Secure: set when a TLS proxy fronts the server.
+    ui_secure_cookie: bool = False
+    # Addresses (CIDR) that may read /metrics without a key, e.g. the Prometheus host; none by default.
+    metrics_allow: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, **overrides) -> ApiConfig:
@@ -49,6 +65,8 @@ class ApiConfig:
             "generation_timeout_s": _env_number("SHOPMATE_API_GENERATION_TIMEOUT", 60.0),
             "generation_workers": int(_env_number("SHOPMATE_API_GENERATION_WORKERS", 4)),
             "rate_per_minute": int(_env_number("SHOPMATE_API_RATE", 600)),
+            "ui_secure_cookie": os.environ.get("SHOPMATE_UI_SECURE_COOKIE", "") in ("1", "true", "yes"),
+            "metrics_allow": _networks("SHOPMATE_METRICS_ALLOW"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

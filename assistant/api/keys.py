@@ -16,7 +16,8 @@ from typing import Any
 
 from retrieval.db import Database
 
-SCOPES: tuple[str, ...] = ("read", "chat", "push", "admin")
+# metrics: only /metrics (a Prometheus scraper needs nothing else).
+SCOPES: tuple[str, ...] = ("read", "chat", "push", "metrics", "admin")
 KEY_PREFIX = "smk_"
 
 MIGRATIONS = [
@@ -95,6 +96,12 @@ class ApiKeyStore:
         """The active key whose hash matches, or None."""
         row = self.db.conn.execute("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
                                    (hash_key(plain),)).fetchone()
+        return _row_to_key(row) if row else None
+
+    def get(self, key_id: str) -> ApiKey | None:
+        """The active key with this id, or None (revoked keys included nowhere)."""
+        row = self.db.conn.execute("SELECT * FROM api_keys WHERE id = ? AND revoked_at IS NULL",
+                                   (key_id,)).fetchone()
         return _row_to_key(row) if row else None
 
     def list(self, include_revoked: bool = False) -> list[ApiKey]:

@@ -238,3 +238,8 @@ class HealthOut(BaseModel):
     version: str
     ready: dict[str, bool] = {}
     generation_in_flight: int = 0
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "loading"]
+    parts: dict[str, dict] = {}

@@ -16,7 +16,7 @@ log = logging.getLogger("shopmate.api")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -36,9 +36,9 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def serve(shop, config: ApiConfig) -> None:
     app = create_app(shop, config)
-    if not _is_loopback(config.host):
-        log.warning("listening on %s: reachable from other machines; every /v1 call still needs an API key",
-                    config.host)
+    if not is_loopback(config.host):
+        log.warning("listening on %s: reachable from other machines; /v1 and /metrics need an API key, /ui a "
+                    "sign-in", config.host)
     log.info("shopmate API on http://%s:%d (OpenAPI at /openapi.json, docs at /docs)", config.host, config.port)
     server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_config=None,
                                            access_log=False, timeout_graceful_shutdown=5))

@@ -1,15 +1,23 @@
 """Understanding a shopper's turn in code: intent, references to shown products, and constraints that
-carry across turns. Prices, brands and ordinals are more reliable in code than in a small model."""
+carry across turns. Prices, brands and ordinals are more reliable in code than in a small model.
+
+With the search's category step (`guess_kind`), a new need whose two likeliest kinds of product are
+close is not guessed: the turn asks back ("clarify"), and the next turn's answer settles the kind.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from assistant.chat.faq import faq_topic
 from assistant.chat.sessions import DialogueState
+from retrieval.categories import CategoryGuess
+from retrieval.language import detect_language
+from retrieval.lexical import tokenize
 from retrieval.query import SearchFilters, parse_query
 
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "last": -1,
@@ -32,6 +40,12 @@ ZH_TERMS = {"跑鞋": "running shoes", "跑步鞋": "running shoes", "登山鞋"
             "瑜伽": "yoga", "刀": "kitchen knives", "智能手表": "smartwatches", "手表": "smartwatches",
             "雨衣": "rain jackets", "冲锋衣": "rain jackets", "护肤": "skincare", "面霜": "skincare",
             "防水": "waterproof", "轻": "lightweight", "安静": "quiet", "礼物": "gift"}
+# "it", "them", "this one" after a list: the shopper asks about what was shown, not for something new.
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this one|that one|these|those)\b|它|它们|这个|那个|这款|那款|这双|那双",
+                      re.I)
+_FORMER = re.compile(r"\b(former|first one|the first)\b|前者|第一个|前一个", re.I)
+_LATTER = re.compile(r"\b(latter|second one|the second|the other)\b|后者|第二个|后一个", re.I)
+CLARIFY_RATIO = 0.6  # ask back when the second kind is at least this likely next to the first
 _FIRST_TWO = re.compile(r"\b(?:first|top|these|those) two\b|\bboth\b|前两", re.I)
 _ONLY = re.compile(r"\b(only|just)\b|只要|只看", re.I)
 
@@ -42,13 +56,54 @@ class Understanding:
     targets: tuple[str, ...]    # product ids the turn refers to
     state: DialogueState
     topic: str | None = None    # the FAQ topic, for faq turns
+    question: str | None = None  # what to ask back, for clarify turns
+
+
+def kind_name(category: str, language: str) -> str:
+    """A kind of product as a shopper would say it ("rain jackets", "雨衣")."""
+    if language == "zh":
+        return _ZH_NAMES.get(category.lower(), category)
+    return category.lower() if category.isascii() else category
+
+
+_ZH_NAMES = {english: chinese for chinese, english in reversed(ZH_TERMS.items())}
+
+
+def clarify_question(kinds: tuple[str, str], language: str) -> str:
+    a, b = (kind_name(k, language) for k in kinds)
+    return f"您要找的是{a}，还是{b}？" if language == "zh" else f"Are you looking for {a}, or {b}?"
+
+
+def _chosen_kind(message: str, pending: list[str], guess_kind: Callable[[str], CategoryGuess] | None) -> str | None:
+    """Which of the offered kinds an answer picks: by position, by name, or by what it describes."""
+    if len(pending) >= 2:
+        if _FORMER.search(message) and not _LATTER.search(message):
+            return pending[0]
+        if _LATTER.search(message) and not _FORMER.search(message):
+            return pending[1]
+    english = " ".join(term for word, term in ZH_TERMS.items() if word in message)
+    words = set(tokenize(f"{message} {english}"))
+    named = [k for k in pending if words & set(tokenize(k))]
+    if len(named) == 1:
+        return named[0]
+    if guess_kind is not None and len(pending) >= 2:
+        guess = guess_kind(message).restricted(pending)
+        if guess.names and guess.close_pair(CLARIFY_RATIO) is None:
+            return guess.top
+    return None
+
+
+_VERB_LAST = re.compile(r"\b(?:it|they|does|do|will|would|to|can|should|must|that)\s+$")  # "does it last?"
 
 
 def _ordinal_targets(message: str, shown: list[str]) -> list[str]:
     lowered = message.lower()
     found = []
     for word, position in ORDINALS.items():
-        for m in re.finditer(re.escape(word), lowered):
+        pattern = re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b"
+        for m in re.finditer(pattern, lowered):
+            if word == "last" and _VERB_LAST.search(lowered[:m.start()]):
+                continue
             found.append((m.start(), position))
     targets = []
     for _, position in sorted(found):
@@ -57,9 +112,30 @@ def _ordinal_targets(message: str, shown: list[str]) -> list[str]:
     return targets
 
 
-def understand(message: str, state: DialogueState, brands: list[str], categories: list, prices: dict[str, float]
-               ) -> Understanding:
-    """`prices`: the catalog prices of the products shown last (for "cheaper")."""
+def understand(message: str, state: DialogueState, brands: list[str], categories: list, prices: dict[str, float],
+               guess_kind: Callable[[str], CategoryGuess] | None = None) -> Understanding:
+    """`prices`: the catalog prices of the products shown last (for "cheaper"); `guess_kind`: the search's
+    category step (`HybridSearcher.guess_category`), to ask back when a new need fits two kinds."""
+    if state.pending:
+        chosen = _chosen_kind(message, state.pending, guess_kind)
+        if chosen is not None:
+            filters = SearchFilters.from_dict(state.filters) if state.filters else SearchFilters()
+            return Understanding("need", (), DialogueState(state.need, replace(filters, categories=(chosen,)).to_dict(),
+                                                           state.extra_terms, [], state.language))
+        state = replace(state, pending=[])
+    turn = _understand(message, state, brands, categories, prices)
+    if turn.intent != "need" or guess_kind is None or turn.state.filters.get("categories"):
+        return turn
+    pair = guess_kind(turn.state.need).close_pair(CLARIFY_RATIO)
+    if pair is None:
+        return turn
+    language = detect_language(message, state.language)
+    return Understanding("clarify", (), replace(turn.state, pending=list(pair), shown=[]),
+                         question=clarify_question(pair, language))
+
+
+def _understand(message: str, state: DialogueState, brands: list[str], categories: list, prices: dict[str, float]
+                ) -> Understanding:
     lowered = message.lower()
     targets = _ordinal_targets(message, state.shown)
     topic = faq_topic(message)
@@ -109,7 +185,8 @@ def understand(message: str, state: DialogueState, brands: list[str], categories
     if colors:
         refined = True
 
-    if _QUESTION.search(message) and (targets or state.shown) and not has_need and not refined:
+    about_shown = bool(_PRONOUN.search(message)) and not parsed.filters.categories
+    if _QUESTION.search(message) and (targets or state.shown) and (about_shown or not has_need) and not refined:
         return Understanding("product_question", tuple(targets[:1] or state.shown[:1]), state)
 
     if has_need and state.need and not (_ONLY.search(message) or _CHEAPER.search(message)) and \

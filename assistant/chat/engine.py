@@ -1,8 +1,12 @@
-"""One chat turn: understand (code) -> retrieve and rank -> write (model) -> check -> store.
+"""One chat turn: understand (code) -> retrieve and rank -> compose (code) -> write (model) -> check -> store.
 
-The model's words stream as they come, except a sentence that states a number, a price or a brand:
-that one is held until it ends and passes the fact check. A failing sentence is repaired when the
-fix is certain, otherwise the rest of the reply is built from the facts alone.
+Code writes what facts decide: the opening line with the shopper's own limits, the list with prices,
+ratings and reasons, side-by-side comparisons and every fallback. It is shown at once. The model then
+adds one or two sentences only it can write (why the top picks fit, an answer from a product's texts),
+each held until it ends and shown only if it passes the fact check (numbers, ids, brands) and the
+reply's rules (assistant/reply_rules.py: who is spoken to, products named, comparisons, features,
+reviewers' voice, limits, history). A sentence that fails is repaired when the fix is certain and
+dropped otherwise; an unfinished last sentence is dropped; the turn records every rule broken.
 """
 
 from __future__ import annotations
@@ -21,27 +25,28 @@ from assistant.chat.language import detect_language
 from assistant.chat.sessions import DialogueState, SessionStore, Turn
 from assistant.fact_check import FactCheckResult, ProductFacts, check_text, repair
 from assistant.llm.types import ChatMessage, GenerationParams
-from ranking.profiles import summarize
+from assistant.reply_rules import CatalogNames, ReplyContext, ShownProduct, check_sentence
 from ranking.records import RankedItem
 from retrieval.query import SearchFilters
 
 MAX_MESSAGE = 4000
 # A full stop ends a sentence only before a space: "$123.99" and "4.5 out of 5" are one claim, not two.
 _SENTENCE_END = re.compile(r"[。！？\n]|[.!?](?=\s)")
-_PROMPT_ECHO = re.compile(r"\b(FACTS|SHOPPER (?:SAYS|PROFILE|ASKS)|STORE POLICY|DESCRIPTION|REVIEWS)\s*:|</?review>")
-_RISKY = re.compile(r"[\d$¥￥€£%★]")
+_FINISHED = re.compile(r"[.!?。！？…)\"'”’]\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True, slots=True)
 class Grounding:
-    """What a reply may state: the facts of the products shown, and what else the prompt told the model."""
+    """What a reply may state: the facts of the products shown, what else the prompt told the model,
+    and the context the reply's rules read."""
 
     facts: tuple[ProductFacts, ...] = ()
     amounts: tuple[float, ...] = ()   # amounts the store's policy document states
-    bounds: tuple[float, ...] = ()    # the shopper's own budget and usual price band: limits, never prices
-    brands: tuple[str, ...] = ()      # brands the shopper named or usually buys, or the reasons name
+    bounds: tuple[float, ...] = ()    # the shopper's own limits: restated as limits, never as prices
+    brands: tuple[str, ...] = ()      # brands the shopper named, or the reasons name
     catalog_brands: tuple[str, ...] = ()  # any other of these named is an invented claim
+    rules: ReplyContext = field(default_factory=ReplyContext)
 
 
 @dataclass(slots=True)
@@ -57,6 +62,19 @@ class ChatReply:
         return asdict(self)
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What a turn will say: the part composed in code, and what the model is asked to add."""
+
+    items: list[RankedItem]
+    composed: str
+    messages: list[ChatMessage] | None = None
+    grounding: Grounding = field(default_factory=Grounding)
+    fallback: str = ""             # said instead when none of the model's words may be shown
+    separator: str = "\n\n"       # between the composed part and the model's words
+    relaxed: bool | None = None
+
+
 def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
     return tuple(ProductFacts(i.product.id, i.product.title, i.product.brand, i.product.price,
                               rating=i.product.rating, currency=i.product.currency) for i in items)
@@ -66,8 +84,10 @@ class ChatEngine:
     def __init__(self, shop, params: GenerationParams | None = None):
         self.shop = shop
         self.sessions = SessionStore(shop.db)
-        self.params = params or GenerationParams(max_new_tokens=96)
+        # Two short sentences fit in 80 tokens in English and Chinese; an unfinished one is dropped.
+        self.params = params or GenerationParams(max_new_tokens=80)
         self.faq = load_faq(shop.home)
+        self._names: tuple[int, CatalogNames] | None = None
 
     # -- the turn -----------------------------------------------------------------------------------
     def ask(self, user_id: str | None, message: str, session_id: str | None = None) -> ChatReply:
@@ -80,76 +100,95 @@ class ChatEngine:
                    streamed: bool = True) -> Iterator[str | ChatReply]:
         if not isinstance(message, str) or not message.strip():
             raise ValueError("the message is empty: say what you are looking for, e.g. 'a gift for a runner under $50'")
+        started = time.perf_counter()
         truncated = len(message) > MAX_MESSAGE
         message = message.strip()[:MAX_MESSAGE]
         session_id, state = self.sessions.open(session_id, user_id)
         user = self.shop.events.get_user(user_id) if user_id else None
         default_lang = "zh" if user and user.locale.lower().startswith("zh") else "en"
         language = detect_language(message, default=state.language if state.need else default_lang)
+        catalog_brands = tuple(self.shop.catalog.brands())
         shown_prices = {pid: p.price for pid, p in self.shop.catalog.get_products(state.shown).items()
                         if p.price is not None}
-        # Read once a turn: a brand added to the catalog since the last turn is checked from this one on.
-        catalog_brands = tuple(self.shop.catalog.brands())
-        turn = understand(message, state, list(catalog_brands),
-                          [c for c in self.shop.catalog.categories()], shown_prices)
+        turn = understand(message, state, list(catalog_brands), list(self.shop.catalog.categories()), shown_prices,
+                          guess_kind=self.shop.searcher.guess_category)
         new_state = turn.state
         new_state.language = language
+        timings: dict[str, float] = {"understand_s": time.perf_counter() - started}
 
-        if turn.intent == "faq":
-            doc = self.faq.get(turn.topic)
-            items: list[RankedItem] = []
-            messages = prompts.faq_prompt(message, doc.title, doc.text, language)
-            fallback = ("相关政策：" if language == "zh" else "") + doc.text
-            grounding = self._grounding(message, catalog_brands, amounts=tuple(doc.amounts))
-            stream = self._checked_stream(self._write(messages, streamed), grounding, language, fallback)
-        elif turn.intent == "product_question":
-            product = self.shop.catalog.get_product(turn.targets[0])
-            passages = self._passages(product.id, message)
-            items = [RankedItem(product, 1.0, ("the product you asked about",), tuple(passages))]
-            messages = prompts.question_prompt(message, product, passages, language)
-            stream = self._checked_stream(self._write(messages, streamed), self._grounding(message, catalog_brands, _facts(items)),
-                                          language, prompts.question_template(product, passages, language))
-        elif turn.intent == "compare":
-            found = self.shop.catalog.get_products(list(turn.targets))
-            items = [RankedItem(found[pid], 1.0, ()) for pid in turn.targets if pid in found]
-            stream = iter([prompts.compare_template(items, language)])
-            stream = self._template_only(stream)
-        else:
-            items, nothing_fit = self._find(user_id, new_state)
-            relaxed = nothing_fit
-            new_state.shown = [i.product.id for i in items]
-            profile = self.shop.profile(user_id) if user_id else None
-            summary = summarize(profile) if profile else "new visitor"
-            messages = prompts.product_prompt(message, items, language, summary, nothing_fit)
-            grounding = self._grounding(message, catalog_brands, _facts(items), profile,
-                                        reasons="\n".join(i.reason for i in items))
-            fallback = prompts.intro_template(len(items), language, nothing_fit)
-            stream = self._checked_stream(self._write(messages, streamed), grounding, language, fallback,
-                                          listing=prompts.product_listing(items, language))
-        text = ""
-        outcome: dict = {}
-        for piece in stream:
-            if isinstance(piece, dict):
-                outcome = piece
-                continue
-            text += piece
-            yield piece
+        plan = self._plan(turn, user_id, message, state, new_state, language, catalog_brands, timings)
+        text = plan.composed
+        yield plan.composed
+        timings["first_words_s"] = time.perf_counter() - started
+        outcome: dict = {"outcome": "template", "claims_checked": 0, "violations": [], "rules_broken": []}
+        if plan.messages is not None:
+            pieces = self._checked(self._write(plan.messages, streamed, timings), plan.grounding, plan.fallback,
+                                   timings)
+            lead = plan.separator if plan.composed else ""
+            for piece in pieces:
+                if isinstance(piece, dict):
+                    outcome = piece
+                    continue
+                piece, lead = lead + piece, ""
+                text += piece
+                yield piece
         if truncated:
             outcome["message_truncated_to"] = MAX_MESSAGE
-        if turn.intent in ("need", "refine"):
-            outcome["constraints_relaxed"] = relaxed
-        products = [i.to_dict() for i in items]
+        if plan.relaxed is not None:
+            outcome["constraints_relaxed"] = plan.relaxed
+        timings["total_s"] = time.perf_counter() - started
+        outcome["timings"] = {k: round(v, 4) for k, v in timings.items()}
+        products = [i.to_dict() for i in plan.items]
         now = int(time.time())
         self.sessions.record(session_id, new_state, [
             Turn("user", message, turn.intent, language, [], {}, now),
             Turn("assistant", text, turn.intent, language, products, outcome, now)])
         yield ChatReply(text, products, session_id, language, turn.intent, outcome)
 
+    def _plan(self, turn, user_id, message, state: DialogueState, new_state: DialogueState, language: str,
+              catalog_brands: tuple[str, ...], timings: dict) -> _Plan:
+        if turn.intent == "clarify":
+            return _Plan([], turn.question)
+        if turn.intent == "faq":
+            doc = self.faq.get(turn.topic)
+            fallback = ("相关政策：" if language == "zh" else "") + doc.text
+            grounding = self._grounding(message, catalog_brands, language, amounts=tuple(doc.amounts))
+            return _Plan([], "", prompts.faq_prompt(message, doc.title, doc.text, language), grounding, fallback, "")
+        if turn.intent == "product_question":
+            product = self.shop.catalog.get_product(turn.targets[0])
+            passages = self._passages(product.id, message)
+            items = [RankedItem(product, 1.0, ("the product you asked about",), tuple(passages))]
+            grounding = self._grounding(message, catalog_brands, language, items, reviews=tuple(passages))
+            # A review quoted to the shopper states no price, discount or brand the facts do not hold.
+            quotable = [p for p in passages if self._check(p, grounding).ok]
+            return _Plan(items, prompts.question_header(product, language),
+                         prompts.question_prompt(message, product, passages, language), grounding,
+                         prompts.question_template(product, quotable, language), "\n")
+        if turn.intent == "compare":
+            found = self.shop.catalog.get_products(list(turn.targets))
+            items = [RankedItem(found[pid], 1.0, ()) for pid in turn.targets if pid in found]
+            return _Plan(items, prompts.compare_template(items, language))
+        items, nothing_fit = self._find(user_id, new_state, timings)
+        new_state.shown = [i.product.id for i in items]
+        filters = SearchFilters.from_dict(new_state.filters) if new_state.filters else SearchFilters()
+        # A refinement ("cheaper") means nothing alone: the model reads it with the need it refines.
+        asked = message if turn.intent == "need" or not state.need else f"{state.need}; then: {message}"
+        composed = prompts.intro_template(items, filters, language, nothing_fit, said=asked)
+        if not items:
+            return _Plan([], composed, relaxed=nothing_fit)
+        composed += "\n" + prompts.product_listing(items, language)
+        grounding = self._grounding(asked, catalog_brands, language, items, filters,
+                                    reasons="\n".join(i.reason for i in items),
+                                    reviews=tuple(i.evidence[0] for i in items[:prompts.PRODUCTS_IN_PROMPT]
+                                                  if i.evidence))
+        return _Plan(items, composed, prompts.product_prompt(asked, items, language), grounding, relaxed=nothing_fit)
+
     # -- retrieval ----------------------------------------------------------------------------------
-    def _find(self, user_id: str | None, state: DialogueState, k: int = 4) -> tuple[list[RankedItem], bool]:
+    def _find(self, user_id: str | None, state: DialogueState, timings: dict, k: int = 4
+              ) -> tuple[list[RankedItem], bool]:
         filters = SearchFilters.from_dict(state.filters) if state.filters else None
         query = " ".join([state.need, *state.extra_terms]).strip() or state.need
-        items = self.shop.search_for_user(user_id, query, filters=filters, k=k)
+        items = self._search_and_rank(user_id, query, filters, k, timings)
         if items or filters is None:
             return items, False
         # Nothing fits every constraint: loosen step by step (brand and rating, then price), keeping
@@ -157,115 +196,147 @@ class ChatEngine:
         for loose in (replace(filters, brands=(), min_rating=None),
                       SearchFilters(categories=filters.categories, exclude_ids=filters.exclude_ids),
                       SearchFilters(exclude_ids=filters.exclude_ids)):
-            items = self.shop.search_for_user(user_id, query, filters=loose, k=k)
+            items = self._search_and_rank(user_id, query, loose, k, timings)
             if items:
                 break
         return items, True
+
+    def _search_and_rank(self, user_id, query: str, filters, k: int, timings: dict) -> list[RankedItem]:
+        started = time.perf_counter()
+        candidates = self.shop.search(query, filters=filters, k=max(3 * k, 30))
+        searched = time.perf_counter()
+        items = self.shop.rank(user_id, candidates, k)
+        timings["retrieval_s"] = timings.get("retrieval_s", 0.0) + searched - started
+        timings["ranking_s"] = timings.get("ranking_s", 0.0) + time.perf_counter() - searched
+        return items
 
     def _passages(self, product_id: str, question: str, n: int = 3) -> list[str]:
         reviews = [r.text for r in self.shop.catalog.reviews_for(product_id, limit=50) if r.text]
         if not reviews:
             return []
-        encoder = self.shop.encoder
-        vectors = encoder.encode([question, *reviews])
+        vectors = self.shop.encoder.encode([question, *reviews])
         order = np.argsort(-(vectors[1:] @ vectors[0]))
         return [reviews[i] for i in order[:n]]
 
     # -- writing and checking -----------------------------------------------------------------------
-    def _template_only(self, stream: Iterator[str]) -> Iterator[str | dict]:
-        yield from stream
-        yield {"outcome": "template", "claims_checked": 0, "violations": []}
+    def catalog_names(self) -> CatalogNames:
+        """The catalog's product names, to catch a reply naming one not shown; rebuilt when the catalog grows."""
+        count = self.shop.catalog.count_products()
+        if self._names is None or self._names[0] != count:
+            self._names = (count, CatalogNames((p.id, p.title) for p in self.shop.catalog.iter_products()))
+        return self._names[1]
+
+    def _grounding(self, message: str, catalog_brands: tuple[str, ...], language: str,
+                   items: list[RankedItem] = (), filters: SearchFilters | None = None,
+                   amounts: tuple[float, ...] = (), reasons: str = "", reviews: tuple[str, ...] = ()) -> Grounding:
+        """The facts, plus what the shopper said: restating their own budget ("under $150") or a brand they
+        named or the ranker's reasons name is no invented claim."""
+        limits = [float(n.replace(",", "")) for n in _NUMBER.findall(message)]
+        if filters is not None:
+            limits += [x for x in (filters.min_price, filters.max_price, filters.min_rating) if x is not None]
+        told = f"{message}\n{reasons}"
+        brands = tuple(b for b in catalog_brands if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I))
+        shown = tuple(ShownProduct.of(i.product, i.evidence[:1]) for i in items)
+        rules = ReplyContext(shown, language, message, tuple(limits), reviews, self.catalog_names(),
+                             prompts.EXAMPLE_NAMES)
+        return Grounding(_facts(list(items)), amounts, tuple(limits), brands, catalog_brands, rules)
 
     @staticmethod
-    def _grounding(message: str, catalog_brands: tuple[str, ...], facts: tuple[ProductFacts, ...] = (),
-                   profile=None, amounts: tuple[float, ...] = (), reasons: str = "") -> Grounding:
-        """The facts, plus what the prompt itself told the model: restating the shopper's budget ("under
-        $150"), their usual price band, a brand they named or one the ranker's reasons name ("similar to
-        the Subway card you liked") is no invented claim."""
-        bounds = [float(n.replace(",", "")) for n in _NUMBER.findall(message)]
-        told = f"{message}\n{reasons}"
-        brands = [b for b in catalog_brands if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I)]
-        if profile is not None and not profile.is_cold:
-            brands += [b for b, _ in profile.top_brands[:3]]
-            if profile.price_band:
-                # The profile line states the band in whole dollars (see ranking.profiles.summarize).
-                bounds += [*profile.price_band, *(float(round(x)) for x in profile.price_band)]
-        return Grounding(facts, amounts, tuple(bounds), tuple(brands), catalog_brands)
-
-    def _check(self, text: str, grounding: Grounding) -> FactCheckResult:
+    def _check(text: str, grounding: Grounding) -> FactCheckResult:
         return check_text(text, grounding.facts, grounding.catalog_brands, grounding.amounts, grounding.bounds,
                           grounding.brands)
 
-    def _write(self, messages: list[ChatMessage], streamed: bool) -> Generator[str, None, None]:
-        """The model's words: token by token, or whole from one (batchable) `generate` call."""
+    def _write(self, messages: list[ChatMessage], streamed: bool, timings: dict) -> Generator[str, None, None]:
+        """The model's words: token by token, or whole from one (batchable) `generate` call; the time spent
+        waiting on the model is added to `timings['generation_s']`."""
+        started = time.perf_counter()
+        spent = 0.0
         if streamed:
-            yield from self.shop.generator.stream(messages, self.params)
+            chunks = self.shop.generator.stream(messages, self.params)
+            while True:
+                t = time.perf_counter()
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    spent += time.perf_counter() - t
+                    break
+                spent += time.perf_counter() - t
+                timings.setdefault("first_model_words_s", time.perf_counter() - started)
+                timings["generation_s"] = spent
+                yield chunk
         else:
-            yield self.shop.generator.generate([messages], self.params)[0]
+            text = self.shop.generator.generate([messages], self.params)[0]
+            spent = time.perf_counter() - started
+            yield text
+        timings["generation_s"] = spent
 
-    def _checked_stream(self, chunks: Generator[str, None, None], grounding: Grounding, language: str,
-                        fallback: str, listing: str = "") -> Iterator[str | dict]:
-        """Yield the model's words as far as they are checked, then the listing built from facts."""
-        emitted = ""
-        held = ""
-        violations: list[str] = []
-        outcome = "passed"
-        checked = 0
-
-        def settle(sentence: str) -> str | None:
-            nonlocal outcome, checked
-            if _PROMPT_ECHO.search(sentence):  # a small model repeating its instructions is no answer
-                violations.append("echo: the reply repeats the prompt")
-                return None
-            result = self._check(sentence, grounding)
-            checked += result.checked
-            if result.ok:
-                return sentence
-            violations.extend(str(v) for v in result.violations)
+    def settle(self, sentence: str, grounding: Grounding) -> tuple[str | None, dict]:
+        """One finished sentence -> (what the shopper may read, or None), and what was found in it."""
+        found: dict = {"claims": 0, "violations": [], "rules": [], "repaired": False}
+        result = self._check(sentence, grounding)
+        found["claims"] = result.checked
+        if not result.ok:
+            found["violations"] += [str(v) for v in result.violations]
             fixed = repair(sentence, result, grounding.facts)
-            if fixed is not None:
-                outcome = "repaired"
-            return fixed
+            if fixed is None:
+                found["rules"].append("fact")
+                return None, found
+            sentence, found["repaired"] = fixed, True
+        breaks = check_sentence(sentence, grounding.rules)
+        if breaks:
+            found["violations"] += [str(b) for b in breaks]
+            found["rules"] += sorted({b.rule for b in breaks})
+            return None, found
+        return sentence, found
 
-        failed = False
-        first = True
+    def _checked(self, chunks: Generator[str, None, None], grounding: Grounding, fallback: str, timings: dict
+                 ) -> Iterator[str | dict]:
+        """Yield each of the model's sentences once it has ended and passed; then the outcome."""
+        started_checks = 0.0
+        kept, dropped = 0, 0
+        violations: list[str] = []
+        rules: list[str] = []
+        checked = 0
+        repaired = False
+        held = ""
+        written: list[str] = []
+
+        def judge(sentence: str) -> str | None:
+            nonlocal started_checks, checked, repaired, kept, dropped
+            t = time.perf_counter()
+            good, found = self.settle(sentence, grounding)
+            started_checks += time.perf_counter() - t
+            checked += found["claims"]
+            violations.extend(found["violations"])
+            rules.extend(found["rules"])
+            repaired |= found["repaired"]
+            if good is None:
+                dropped += 1
+            else:
+                kept += 1
+                written.append(good.strip())
+            return good
+
         for chunk in chunks:
             held += chunk
             while (m := _SENTENCE_END.search(held)) is not None:
                 sentence, held = held[:m.end()], held[m.end():]
-                if first and sentence.strip():
-                    first = False
-                    # The first sentence settles the language: a reply in the wrong one is replaced whole.
-                    if detect_language(sentence, language) != language:
-                        violations.append(f"language: the reply is not in {prompts.LANGUAGE_NAMES[language]}")
-                        failed = True
-                        break
-                good = settle(sentence)
-                if good is None:
-                    failed = True
-                    break
-                emitted += good
-                yield good
-            if failed:
-                chunks.close()  # stop the model now rather than when this turn is done
-                break
-            if not first and held and not _RISKY.search(held) and not any(
-                    b.lower() in held.lower() for b in grounding.catalog_brands):
-                emitted += held
-                yield held
-                held = ""
-        if not failed and held.strip():
-            good = settle(held)
-            if good is None or (first and detect_language(held, language) != language):
-                failed = True
-            else:
-                emitted += good
-                yield good
-        if failed or not emitted.strip():
-            outcome = "replaced"
-            tail = fallback if not emitted.strip() else ("\n" + fallback)
-            emitted += tail
-            yield tail
-        if listing:
-            yield "\n" + listing
-        yield {"outcome": outcome, "claims_checked": checked, "violations": violations}
+                if sentence.strip() and (good := judge(sentence)) is not None:
+                    yield good if kept > 1 else good.lstrip()
+        if held.strip():
+            if _FINISHED.search(held):
+                if (good := judge(held)) is not None:
+                    yield (good if kept > 1 else good.lstrip()).rstrip()
+            else:  # the token limit cut it: a half sentence is never shown
+                violations.append(f"cut_off: the model stopped mid-sentence ({held.strip()[-40:]!r})")
+                rules.append("cut_off")
+                dropped += 1
+        outcome = "passed" if not dropped and not repaired else "repaired" if not dropped else "trimmed"
+        if not kept:
+            outcome = "replaced" if fallback else "composed"
+            if fallback:
+                yield fallback
+        timings["check_s"] = started_checks
+        yield {"outcome": outcome, "claims_checked": checked, "violations": violations,
+               "rules_broken": sorted(set(rules)), "sentences_kept": kept, "sentences_dropped": dropped,
+               "written": " ".join(written)}

@@ -46,6 +46,7 @@ class DialogueState:
     extra_terms: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)
     language: str = "en"
+    pending: list[str] = field(default_factory=list)  # the kinds of product a clarifying question offered
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ import sys
 
 from assistant.cli.common import EXIT_FAILURE, EXIT_USAGE, CliError
 
-COMMAND_MODULES = ["data_commands", "push_commands", "server_commands", "ui_commands", "retrieval_commands", "ranking_commands", "chat_commands"]
+COMMAND_MODULES = ["data_commands", "push_commands", "server_commands", "ui_commands", "retrieval_commands", "ranking_commands", "chat_commands",
+                   "models_commands"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+import httpx
+
 from assistant.cli.common import EXIT_OK, EXIT_USAGE, CliError, open_shop, print_json
+
+
+def _server_gone(shop, exc: Exception) -> CliError:
+    """A Chroma server that stopped answering mid-command, named, with the way back."""
+    return CliError(f"the Chroma server at {shop.settings.chroma_url} stopped answering ({type(exc).__name__}: {exc}); "
+                    "start it again and rerun the command: `shopmate index` picks up where it stopped")
 
 
 def run_index(args: argparse.Namespace) -> int:
@@ -15,6 +23,8 @@ def run_index(args: argparse.Namespace) -> int:
         report = shop.build_index(show_progress=not args.json, rebuild=args.rebuild)
     except SearchIndexError as exc:
         raise CliError(str(exc)) from exc
+    except httpx.TransportError as exc:
+        raise _server_gone(shop, exc) from exc
     if args.json:
         print_json({**report.to_dict(), "manifest": shop.index.manifest()})
     else:
@@ -41,6 +51,8 @@ def run_search(args: argparse.Namespace) -> int:
         results = shop.search(args.query, filters=None if filters.is_empty else filters, k=args.k)
     except SearchIndexError as exc:
         raise CliError(str(exc)) from exc
+    except httpx.TransportError as exc:
+        raise _server_gone(shop, exc) from exc
     except (TypeError, ValueError) as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
     if args.json:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, open_shop, print_json
+
+
+def use_llm_api_key(key: str | None) -> None:
+    """The remote generator reads $SHOPMATE_LLM_API_KEY; the flag sets it for this process only."""
+    if key:
+        os.environ["SHOPMATE_LLM_API_KEY"] = key
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -15,6 +22,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from assistant.api.server import configure_logging, serve
 
     configure_logging(logging.DEBUG if args.verbose else logging.INFO)
+    use_llm_api_key(args.llm_api_key)
     shop = open_shop(args, llm=args.llm, llm_url=args.llm_url)
     dirs = tuple(Path(d) for d in args.campaigns) + (shop.home / "campaigns", Path("examples/campaigns"))
     config = ApiConfig.from_env(host=args.host, port=args.port, campaign_dirs=dirs, mount_ui=not args.no_ui,
@@ -65,9 +73,11 @@ def run_keys_revoke(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP API (and the UI at /ui) for customer-service tools",
-                       description="Serve the HTTP API on uvicorn: /v1/... (API key needed), /healthz, /metrics, "
-                                   "/openapi.json, /docs, and the Gradio UI at /ui. Binds to loopback unless told "
-                                   "otherwise.")
+                       description="Serve the HTTP API on uvicorn: /v1/... (API key needed), /healthz (liveness), "
+                                   "/readyz (readiness), /metrics (a key with the metrics scope, or an address in "
+                                   "$SHOPMATE_METRICS_ALLOW), /openapi.json, /docs, and the Gradio UI at /ui behind "
+                                   "a sign-in (staff: an API key; shoppers: 'shopmate ui-link USER'). Binds to "
+                                   "loopback unless told otherwise.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     p.add_argument("--campaigns", action="append", default=[], metavar="DIR",
@@ -75,6 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "examples/campaigns)")
     p.add_argument("--llm", help="language model: default, fast, test, a Hugging Face id or a path")
     p.add_argument("--llm-url", help="an OpenAI-compatible server to generate with instead")
+    p.add_argument("--llm-api-key", metavar="KEY",
+                   help="the --llm-url server's API key (better: $SHOPMATE_LLM_API_KEY, which ps does not show)")
     p.add_argument("--workers", type=int, default=None, help="generation worker threads (default: 4)")
     p.add_argument("--generation-timeout", type=float, default=None, metavar="SECONDS",
                    help="give up on a generation after this long (default: 60)")
@@ -86,8 +98,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "printed once, alone on the last line.")
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     p = ksub.add_parser("create", help="create a key; prints it alone on the last line")
-    p.add_argument("--scope", action="append", required=True, choices=("read", "chat", "push", "admin"),
-                   help="what the key may do (repeatable); admin may do everything")
+    p.add_argument("--scope", action="append", required=True, choices=("read", "chat", "push", "metrics", "admin"),
+                   help="what the key may do (repeatable); metrics: only /metrics; admin may do everything")
     p.add_argument("--name", default="", help="who or what the key is for")
     p.add_argument("--rate", type=int, default=None, metavar="N",
                    help="requests a minute for this key (default: the server's, 600)")

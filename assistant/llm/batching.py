@@ -85,11 +85,19 @@ class BatchingGenerator:
                 at += len(r.prompts)
 
 
-def install_batching(shop, max_batch: int = 8) -> BatchingGenerator:
-    """Load the shop's generator and put a batching wrapper in its place, for this process's lifetime."""
+def install_batching(shop, max_batch: int = 8) -> BatchingGenerator | None:
+    """Load the shop's generator and put a batching wrapper in its place, for this process's lifetime.
+
+    Not for an OpenAI-compatible server: it batches concurrent requests by itself (vLLM, llama.cpp),
+    and gathering them here would only hold each one back for the window. Returns None then."""
+    from assistant.llm.remote import OpenAICompatibleGenerator
+
     current = shop.generator
     if isinstance(current, BatchingGenerator):
         return current
+    if isinstance(current, OpenAICompatibleGenerator):
+        log.info("generation goes to %s, which batches by itself: no micro-batching here", current.base_url)
+        return None
     wrapped = BatchingGenerator(current, max_batch=max_batch)
     # `generator` is a cached_property: replacing the cached value is how the facade's users see the wrapper.
     shop.__dict__["generator"] = wrapped

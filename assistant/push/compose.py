@@ -7,13 +7,22 @@ batches in this process, the Ray engine calls it inside Ray Data workers (`assis
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from assistant.push.audience import assign_variant, category_matches
 from assistant.push.campaign import Campaign
-from assistant.push.copy import Brief, build_prompt, fallback_message, fit_to_limits, parse_reply
+from assistant.push.copy import (
+    Brief,
+    build_prompt,
+    fallback_message,
+    fit_to_limits,
+    parse_reply,
+    worked_example,
+)
 from assistant.push.guardrails import (
     TextVerdict,
     check_text,
@@ -22,12 +31,13 @@ from assistant.push.guardrails import (
 )
 from assistant.push.ledger import PushLedger, Skip
 from assistant.push.records import Offer, Pick, PushMessage
+from assistant.push.variety import CampaignSentences, offer_names, sentences
 from ranking.event_store import EventStore
-from ranking.records import RankedItem, User
+from ranking.records import RankedItem, User, UserProfile
 from retrieval.catalog_store import CatalogStore
-from retrieval.records import Candidate
 
-RankFn = Callable[[str, list[Candidate], int], list[RankedItem]]
+# (user id, product ids, k) -> the ranker's page among those products, with recommendation reasons.
+PickFn = Callable[[str, Sequence[str], int], list[RankedItem]]
 MAX_NEW_TOKENS = 80
 
 
@@ -70,26 +80,33 @@ def user_language(campaign: Campaign, user: User) -> str:
 
 class Composer:
     def __init__(self, campaign: Campaign, offers: Sequence[Offer], *, events: EventStore, ledger: PushLedger | None,
-                 rank: RankFn, generator, model_name: str, now: datetime, max_new_tokens: int = MAX_NEW_TOKENS,
-                 known_brands: Sequence[str] = ()):
+                 pick: PickFn, generator, model_name: str, now: datetime, max_new_tokens: int = MAX_NEW_TOKENS,
+                 known_brands: Sequence[str] = (), profile: Callable[[str], UserProfile] | None = None,
+                 categories: Sequence[Sequence[str]] = ()):
         self.campaign = campaign
         self.offers = {o.product.id: o for o in offers}
         self.events = events
         self.ledger = ledger
-        self.rank = rank
+        self.pick = pick
+        self.profile = profile
+        # The free sentences (not about the name and price) the campaign's admitted bodies already use;
+        # a campaign that is not personalized sends one text to all on purpose.
+        self.sentences = CampaignSentences() if campaign.personalized else None
+        self.names = offer_names(offers)
         self.generator = generator
         self.model_name = model_name
         self.now = now
         self.max_new_tokens = max_new_tokens
         self.known_brands = tuple(known_brands)
+        self.categories = tuple(tuple(c) for c in categories)
 
     @classmethod
     def from_shop(cls, shop, campaign: Campaign, now: datetime, generator=None, use_ledger: bool = True) -> Composer:
         generator = generator if generator is not None else shop.generator
         return cls(campaign, resolve_offers(shop.catalog, campaign), events=shop.events,
-                   ledger=shop.push_ledger if use_ledger else None, rank=shop.rank, generator=generator,
-                   model_name=getattr(generator, "name", None) or shop.settings.llm, now=now,
-                   known_brands=shop.catalog.brands())
+                   ledger=shop.push_ledger if use_ledger else None, pick=shop.ranking.recommend_among,
+                   generator=generator, model_name=getattr(generator, "name", None) or shop.settings.llm, now=now,
+                   known_brands=shop.catalog.brands(), profile=shop.profile, categories=shop.catalog.categories())
 
     # -- step 1: the user, the moment, the picks ----------------------------------------------------
     def _brief(self, user_id: str) -> tuple[Brief, str, datetime, tuple[Pick, ...]] | Skip:
@@ -107,8 +124,8 @@ class Composer:
         eligible = [o for pid, o in self.offers.items() if pid not in bought]
         if not eligible:
             return Skip(c.id, user_id, "recently_bought")
-        ranked = self.rank(user_id, [Candidate(product=o.product, score=0.0) for o in eligible],
-                           c.limits.products_per_message)
+        # The ranker's recommendation among the offers: its reasons are why this person, never a search.
+        ranked = self.pick(user_id, [o.product.id for o in eligible], c.limits.products_per_message)
         picks = tuple(Pick(self.offers[r.product.id], r.score, tuple(r.reasons))
                       for r in ranked[:c.limits.products_per_message] if r.product.id in self.offers
                       and r.product.id not in bought)
@@ -118,8 +135,15 @@ class Composer:
         reasons = tuple(dict.fromkeys(r for p in picks for r in p.reasons))
         brief = Brief(user_name=user.name, language=user_language(c, user), offers=tuple(p.offer for p in picks),
                       reasons=reasons, tone=c.tone, angle=c.angle(variant), channel=c.channel.kind,
-                      title_max=c.channel.title_max, body_max=c.channel.body_max)
+                      title_max=c.channel.title_max, body_max=c.channel.body_max,
+                      interests=self._interests(user_id), seed=_seed(user_id))
         return brief, variant, send_at, picks
+
+    def _interests(self, user_id: str) -> tuple[str, ...]:
+        """What the person shops for, from their profile: their leading categories, by name."""
+        if self.profile is None:
+            return ()
+        return tuple(dict.fromkeys(c.split(" > ")[-1].lower() for c, _ in self.profile(user_id).top_categories[:3]))
 
     def recently_bought(self, user_id: str) -> set[str]:
         days = self.campaign.limits.exclude_bought_days
@@ -132,10 +156,22 @@ class Composer:
         title = "" if brief.title_max == 0 else title  # an SMS has no title, whatever the model wrote
         return fit_to_limits(title, body, brief.title_max, brief.body_max)
 
-    def _check(self, brief: Brief, title: str, body: str, bought: set[str]) -> TextVerdict:
+    def _check(self, brief: Brief, title: str, body: str, bought: set[str], attempt: int = 0) -> TextVerdict:
+        shown = [worked_example(brief, a) for a in range(attempt + 1)]  # a draft may copy any example it saw
         return check_text(title, body, brief.offers, title_max=brief.title_max, body_max=brief.body_max,
                           banned_words=self.campaign.banned_words, recently_bought=bought, language=brief.language,
-                          known_brands=self.known_brands)
+                          known_brands=self.known_brands, reasons=brief.reasons,
+                          examples=[(text, example.name) for example, text in shown], categories=self.categories)
+
+    def repeated(self, brief: Brief, body: str, batch: Counter | None = None) -> list[str]:
+        """Free sentences of `body` that the campaign (plus `batch`, drafts accepted earlier in this batch)
+        already used as often as allowed."""
+        if self.sentences is None:
+            return []
+        found = sentences(body, self.names, brief.user_name)
+        batch = batch or Counter()
+        return [s.text for s in found
+                if s.free and self.sentences.uses[s.key] + batch[s.key] >= self.sentences.max_uses]
 
     def _generate(self, conversations: list[list[dict[str, str]]]) -> list[str]:
         from assistant.llm import ChatMessage, GenerationParams
@@ -148,13 +184,23 @@ class Composer:
         prepared = [self._brief(uid) for uid in user_ids]
         work = [(i, p) for i, p in enumerate(prepared) if not isinstance(p, Skip)]
         bought = {user_ids[i]: self.recently_bought(user_ids[i]) for i, _ in work}
+        batch_uses: Counter[str] = Counter()  # free sentences of the drafts this batch accepted so far
+
+        def judge(i: int, brief: Brief, title: str, body: str, attempt: int = 0) -> TextVerdict:
+            verdict = self._check(brief, title, body, bought[user_ids[i]], attempt)
+            verdict.record("varied", [f"repeats {t!r}, which other messages already say"
+                                      for t in self.repeated(brief, body, batch_uses)])
+            if verdict.ok:
+                batch_uses.update({s.key for s in sentences(body, self.names, brief.user_name) if s.free})
+            return verdict
+
         conversations = [build_prompt(p[0]) for _, p in work]
         first = self._generate(conversations) if work else []
         drafts: dict[int, tuple[str, str, TextVerdict]] = {}
         retry: list[int] = []
         for (i, p), reply in zip(work, first, strict=True):
             title, body = self._parse(p[0], reply)
-            verdict = self._check(p[0], title, body, bought[user_ids[i]])
+            verdict = judge(i, p[0], title, body)
             drafts[i] = (title, body, verdict)
             if not verdict.ok:
                 retry.append(i)
@@ -166,13 +212,15 @@ class Composer:
             for (i, p), reply in zip(work, first, strict=True):
                 if i in retry:
                     problems = "; ".join(first_problems[i][:4])
-                    retry_convs.append(build_prompt(p[0]) + [
+                    # The next hook: a regeneration writes its personal sentence about something else.
+                    retry_convs.append(build_prompt(p[0], attempt=1) + [
                         {"role": "assistant", "content": reply.strip()[:400]},
                         {"role": "user", "content": f"That answer broke these rules: {problems}. Write the two "
-                                                    "lines again, following every rule and copying prices exactly."}])
+                                                    "lines again, following every rule, copying prices exactly, "
+                                                    f"with a new second sentence built on: {p[0].hook(1)}."}])
             for i, reply in zip(retry, self._generate(retry_convs), strict=True):
                 title, body = self._parse(by_index[i][0], reply)
-                drafts[i] = (title, body, self._check(by_index[i][0], title, body, bought[user_ids[i]]))
+                drafts[i] = (title, body, judge(i, by_index[i][0], title, body, attempt=1))
         out: list[Composed | Skip] = []
         for i, p in enumerate(prepared):
             if isinstance(p, Skip):
@@ -183,32 +231,37 @@ class Composer:
             fallback = None
             if not verdict.ok:
                 fallback = "+".join(verdict.failed) if verdict.failed else "unparseable"
-                made = self._fallback(brief, (), bought[user_ids[i]])
+                made = self._fallback(brief, (), bought[user_ids[i]], batch_uses)
                 if made is None:
                     out.append(Skip(self.campaign.id, user_ids[i], "template_failed"))
                     continue
                 title, body, verdict = made
+                batch_uses.update({s.key for s in sentences(body, self.names, brief.user_name) if s.free})
             out.append(Composed(self._message(user_ids[i], variant, send_at, picks, brief, title, body, verdict,
                                               first_try=i in first_ok, attempts=1 if i in first_ok else 2,
                                               fallback=fallback, problems=first_problems.get(i, [])), brief))
         return out
 
-    def _fallback(self, brief: Brief, taken: Sequence[str], bought: set[str]) -> tuple[str, str, TextVerdict] | None:
-        made = fallback_message(brief, taken)
+    def _fallback(self, brief: Brief, taken: Sequence[str], bought: set[str],
+                  batch_uses: Counter | None = None) -> tuple[str, str, TextVerdict] | None:
+        """The first template message not in `taken` whose free sentences the campaign has not used up."""
+        made = fallback_message(brief, taken, lambda body: not self.repeated(brief, body, batch_uses))
         if made is None:
             return None
         verdict = self._check(brief, made[0], made[1], bought)
+        verdict.record("varied", [])
         return (made[0], made[1], verdict) if verdict.ok else None
 
-    def refallback(self, composed: Composed, taken: Sequence[str]) -> Composed | None:
-        """A template message for a user whose body another user of the segment already has."""
+    def refallback(self, composed: Composed, taken: Sequence[str], why: str = "duplicate_body") -> Composed | None:
+        """A template message for a user whose body another user of the segment already has, or whose
+        free sentence the campaign has used up (`why` names which)."""
         m = composed.message
         made = self._fallback(composed.brief, taken, self.recently_bought(m.user))
         if made is None:
             return None
         title, body, verdict = made
         checks = {**m.checks, "passed": ["opted_in", "quiet_hours", "frequency_cap", *verdict.passed],
-                  "fallback": m.fallback or "duplicate_body"}
+                  "fallback": m.fallback or why}
         return Composed(PushMessage(**{**_fields(m), "title": title, "body": body, "checks": checks,
                                        "model": "template"}), composed.brief)
 
@@ -229,3 +282,8 @@ class Composer:
 
 def _fields(m: PushMessage) -> dict:
     return {name: getattr(m, name) for name in PushMessage.__slots__}
+
+
+def _seed(user_id: str) -> int:
+    """A stable number per person (the same on every run and machine) that varies hooks and phrasings."""
+    return int.from_bytes(hashlib.sha256(user_id.encode()).digest()[:4], "big")

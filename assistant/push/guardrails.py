@@ -17,6 +17,7 @@ from assistant.fact_check import ProductFacts, money
 from assistant.fact_check import check_text as fact_check_text
 from assistant.push.copy import short_name
 from assistant.push.records import Offer
+from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
 from ranking.records import User
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -24,7 +25,18 @@ _WORD_CHARS = re.compile(r"^\w[\w\s'-]*\w$|^\w$")
 
 # Names of the checks, as they appear in an outbox line's `checks.passed`.
 USER_CHECKS = ("opted_in", "frequency_cap", "quiet_hours")
-TEXT_CHECKS = ("nonempty", "length", "mentions_offer", "facts", "banned_words", "not_recently_bought", "language")
+TEXT_CHECKS = ("nonempty", "length", "mentions_offer", "facts", "banned_words", "not_recently_bought", "language",
+               "voice", "claims", "no_pasted_reason", "no_copied_example", "on_topic")
+
+# The reply rules (assistant.reply_rules) that apply to push copy, by the check that records them: who
+# is spoken to and the prompt's words ("voice"), and what is claimed about the product ("claims"). Not
+# "language" (push has its own check, and Chinese copy keeps English product names) nor the chat-only
+# rules about what the shopper asked.
+VOICE_RULES = ("address", "prompt_words")
+CLAIM_RULES = ("comparison", "attribute", "relation", "history", "reviewer_voice")
+_WORDS = re.compile(r"[\w\u3400-\u9fff]+")
+_WORDS_AND_CUTS = re.compile(r"[\w\u3400-\u9fff]+|[|]")  # a cut (a removed name) breaks a run of words
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 
 
 @dataclass(slots=True)
@@ -137,9 +149,79 @@ def fact_problems(text: str, offers: Sequence[Offer], known_brands: Iterable[str
     return [str(v) for v in fact_check_text(text, facts, known_brands=known_brands).violations]
 
 
+def rule_problems(title: str, body: str, offers: Sequence[Offer], language: str) -> dict[str, list[str]]:
+    """The reply rules broken by the title and each sentence of the body, by rule name."""
+    ctx = ReplyContext(shown=tuple(ShownProduct.of(o.product) for o in offers), language=language)
+    found: dict[str, list[str]] = {}
+    for sentence in [title, *_SENTENCE_END.split(body)]:
+        for rule_break in check_sentence(sentence, ctx):
+            found.setdefault(rule_break.rule, []).append(str(rule_break))
+    return found
+
+
+def _stem(word: str) -> str:
+    """Singular enough to match: boots -> boot, watches -> watch, fitness stays."""
+    if word.endswith(("ches", "shes", "xes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us")) else word
+
+
+def other_category_problems(text: str, offers: Sequence[Offer], categories: Iterable[Sequence[str]]) -> list[str]:
+    """The kind of product another category sells, named in copy for this one ("your hiking boots" in a
+    rain jacket's message, "keep your kitchen cool"): words of the catalog's leaf category names that
+    nothing about the promoted products (title, description, attributes, category) contains."""
+    own = " ".join(" ".join([o.product.title, o.product.description or "", o.product.category_path,
+                             " ".join(f"{k} {v}" for k, v in (o.product.attributes or {}).items())])
+                   for o in offers).lower()
+    own_stems = {_stem(w) for w in _WORDS.findall(own)}
+    lowered = text.lower()
+    problems = []
+    for word in sorted({w for path in categories if path for w in _WORDS.findall(path[-1].lower()) if len(w) >= 4}):
+        stem = _stem(word)
+        if stem not in own_stems and re.search(rf"(?<!\w){re.escape(stem)}", lowered):
+            problems.append(f"speaks of {word!r}, which the promoted product is not")
+    return problems
+
+
+def pasted_runs(text: str, sources: Iterable[str], names: Iterable[str] = (), min_words: int = 4
+                ) -> list[tuple[str, str]]:
+    """(source, the words repeated) for each of `sources` of which the text repeats a run of `min_words`
+    words (the whole source, if shorter). The promoted products' `names` are taken out of the text
+    first, so naming the product never counts."""
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = re.sub(re.escape(name), " | ", text, flags=re.I)
+    joined = " " + " ".join(w.lower() for w in _WORDS_AND_CUTS.findall(text)) + " "
+    found = []
+    for source in sources:
+        words = [w.lower() for w in _WORDS.findall(source)]
+        span = min(min_words, len(words))
+        runs = [" ".join(words[k:k + span]) for k in range(len(words) - span + 1)] if span else []
+        hit = next((run for run in runs if f" {run} " in joined), None)
+        if hit is not None:
+            found.append((source, hit))
+    return found
+
+
+def pasted_reason_problems(text: str, reasons: Iterable[str], names: Iterable[str] = ()) -> list[str]:
+    """A ranker's reason is a note for the marketer, not copy: pasted into the message, it is a defect."""
+    return [f"pastes the ranker's reason {r!r} ({run!r})" for r, run in pasted_runs(text, reasons, names)]
+
+
+def copied_example_problems(text: str, example: str, names: Iterable[str] = (), example_name: str = "") -> list[str]:
+    """Words lifted from the prompt's worked example (about a made-up product) say something false here.
+    The example's own person (`example_name`) is taken out, so "Theo, pack smarter" matches "Sam, pack
+    smarter"."""
+    lines = [line.split(":", 1)[-1].replace(example_name, " ") if example_name else line.split(":", 1)[-1]
+             for line in example.splitlines()]
+    return [f"copies the worked example ({run!r})" for _, run in pasted_runs(text, lines, names)]
+
+
 def check_text(title: str, body: str, offers: Sequence[Offer], *, title_max: int, body_max: int,
                banned_words: Iterable[str], recently_bought: set[str], language: str,
-               known_brands: Iterable[str] = ()) -> TextVerdict:
+               known_brands: Iterable[str] = (), reasons: Sequence[str] = (),
+               examples: Sequence[tuple[str, str]] = (), categories: Iterable[Sequence[str]] = ()) -> TextVerdict:
+    """Every text check on one draft. `examples`: (reply, person) of each worked example the model was
+    shown for this message (a regeneration saw two)."""
     verdict = TextVerdict()
     verdict.record("nonempty", [] if body.strip() and (title.strip() or title_max == 0) else ["no title or body"])
     verdict.record("length", length_problems(title, body, title_max, body_max))
@@ -149,4 +231,12 @@ def check_text(title: str, body: str, offers: Sequence[Offer], *, title_max: int
     verdict.record("banned_words", banned_word_problems(text, banned_words))
     verdict.record("not_recently_bought", recently_bought_problems((o.product.id for o in offers), recently_bought))
     verdict.record("language", language_problems(text, language))
+    broken = rule_problems(title, body, offers, language)
+    verdict.record("voice", [p for rule in VOICE_RULES for p in broken.get(rule, [])])
+    verdict.record("claims", [p for rule in CLAIM_RULES for p in broken.get(rule, [])])
+    names = [n for o in offers for n in (o.product.title, short_name(o.product.title))]
+    verdict.record("no_pasted_reason", pasted_reason_problems(text, reasons, names))
+    verdict.record("no_copied_example", [p for example, person in examples
+                                         for p in copied_example_problems(text, example, names, person)])
+    verdict.record("on_topic", other_category_problems(text, offers, categories))
     return verdict

@@ -20,6 +20,7 @@ from assistant.push.compose import Composed, Composer
 from assistant.push.engines import ENGINES, run_local, run_ray
 from assistant.push.ledger import PushLedger, Skip, append_outbox
 from assistant.push.records import PushMessage
+from assistant.push.variety import sentences
 
 
 @dataclass(slots=True)
@@ -66,22 +67,32 @@ def _profile_fn(shop, campaign: Campaign):
 
 
 class _SegmentBodies:
-    """The last check across users: no two users in a segment get the same body (when personalized)."""
+    """The last checks across users (when personalized): no two users in a segment get the same body,
+    and no free sentence (assistant.push.variety) goes into more bodies of the campaign than allowed.
+    Sequential over every engine's output, so the cap holds for Ray workers too."""
 
     def __init__(self, composer: Composer, taken: dict[str, set[str]], enabled: bool):
         self.composer, self.taken, self.enabled = composer, taken, enabled
+        if enabled and composer.sentences is not None:
+            for bodies in taken.values():  # a resumed run counts what it already sent
+                for body in bodies:
+                    composer.sentences.add(sentences(body, composer.names))
 
     def admit(self, item: Composed) -> Composed | Skip:
         m = item.message
         if not self.enabled:
             return item
         bodies = self.taken.setdefault(m.segment, set())
-        if m.body in bodies:
-            replaced = self.composer.refallback(item, sorted(bodies))
-            if replaced is None:
-                return Skip(m.campaign, m.user, "duplicate_body")
-            item, m = replaced, replaced.message
+        for why, failed in (("duplicate_body", m.body in bodies),
+                            ("repeated_sentence", bool(self.composer.repeated(item.brief, m.body)))):
+            if failed:
+                replaced = self.composer.refallback(item, sorted(bodies), why)
+                if replaced is None:
+                    return Skip(m.campaign, m.user, why)
+                item, m = replaced, replaced.message
         bodies.add(m.body)
+        if self.composer.sentences is not None:
+            self.composer.sentences.add(sentences(m.body, self.composer.names, item.brief.user_name))
         m.checks["passed"].append("unique_body")
         return item
 

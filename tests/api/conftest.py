@@ -162,7 +162,7 @@ def serve_in_process(shop, **config):
     from assistant.api import ApiConfig, create_app
 
     port = free_port()
-    app = create_app(shop, ApiConfig(port=port, mount_ui=False, warm_up=False, **config))
+    app = create_app(shop, ApiConfig(port=port, **{"mount_ui": False, "warm_up": False, **config}))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

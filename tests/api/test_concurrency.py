@@ -101,7 +101,7 @@ def test_a_generation_past_its_deadline_is_a_504_or_an_error_event(local_server)
     assert body["error"] == "timeout" and body["request_id"] == response.headers["x-request-id"]
     streamed = _chat(local_server.url, local_server.key, "one two three", stream=True)
     assert streamed.status_code == 200 and "event: error" in streamed.text and '"timeout"' in streamed.text
-    metrics = httpx.get(f"{local_server.url}/metrics").text
+    metrics = httpx.get(f"{local_server.url}/metrics", headers={"Authorization": f"Bearer {local_server.key}"}).text
     assert "shopmate_generation_timeouts_total 2" in metrics
 
 

@@ -163,9 +163,14 @@ def test_the_client_raises_api_errors_with_code_and_request_id(server):
     assert err.value.status == 401 and err.value.code == "unauthorized" and len(err.value.request_id) == 32
     with ShopmateClient(server.url) as anonymous:
         assert anonymous.health()["status"] == "ok"
-        assert "shopmate_http_requests_total" in anonymous.metrics()
+        with pytest.raises(ApiError) as err:
+            anonymous.metrics()
+        assert err.value.status == 401
+    with ShopmateClient(server.url, server.keys["admin"]) as admin:
+        assert "shopmate_http_requests_total" in admin.metrics()
 
 
-def test_the_ui_is_mounted_at_ui(server):
-    response = httpx.get(f"{server.url}/ui/", timeout=60, follow_redirects=True)
-    assert response.status_code == 200 and "<html" in response.text.lower()
+def test_the_ui_is_mounted_at_ui_behind_its_sign_in_page(server):
+    response = httpx.get(f"{server.url}/ui/", timeout=60, follow_redirects=True, headers={"Accept": "text/html"})
+    assert response.status_code == 200 and str(response.url).endswith("/ui/signin")
+    assert "API key" in response.text

@@ -39,7 +39,7 @@ def test_openapi_documents_every_endpoint_and_the_bearer_scheme(server):
     for path in ("/v1/chat", "/v1/sessions/{session_id}", "/v1/users/{user_id}/recommendations",
                  "/v1/users/{user_id}/profile", "/v1/search", "/v1/events", "/v1/push/preview",
                  "/v1/campaigns/{campaign_id}/runs", "/v1/campaigns/{campaign_id}/runs/{run_id}",
-                 "/v1/users/{user_id}", "/healthz", "/metrics"):
+                 "/v1/users/{user_id}", "/healthz", "/readyz", "/metrics"):
         assert path in doc["paths"], path
     assert any(s.get("scheme") == "bearer" for s in doc["components"]["securitySchemes"].values())
 
@@ -147,10 +147,19 @@ def test_request_ids_are_echoed_made_up_when_missing_and_logged(server):
     assert "GET /v1/campaigns/api-test/runs 200" in line
 
 
+def test_metrics_need_a_key_with_the_metrics_scope(server):
+    assert httpx.get(f"{server.url}/metrics").status_code == 401
+    with server.client("read") as reader:
+        assert reader.get("/metrics").status_code == 403
+    with server.client("admin") as admin:
+        assert admin.get("/metrics").status_code == 200
+
+
 def test_metrics_are_prometheus_text_with_route_templates(server):
     with server.client("read") as api:
         api.get(RUNS)
-    response = httpx.get(f"{server.url}/metrics")
+    scraper = create_key(server.home, "metrics")
+    response = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {scraper}"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     text = response.text
     assert "# TYPE shopmate_http_requests_total counter" in text

@@ -12,6 +12,7 @@ import re
 import time
 
 _NAME = re.compile(r" in (?:English|Simplified Chinese) for ([^\n.(]+)\.")
+_HOOK = re.compile(r"built on: ([^\n]+?)\.(?:\n|$)")
 _FACT = re.compile(r"Product: (?P<title>.+?) \(brand (?P<brand>[^)]+)\)\. Sale price (?P<sale>[^,]+), "
                    r"regular (?P<was>[^,]+), (?P<pct>\S+) off")
 
@@ -22,7 +23,8 @@ def _content(message) -> str:
 
 class ScriptedGenerator:
     """`script` maps a shopper's first name to a list of behaviours, one per attempt (the last repeats):
-    "ok", "wrong_price", "too_long", "rambling", "banned", "generic" (the same body for everyone), "chinese", "junk"."""
+    "ok", "wrong_price", "too_long", "rambling", "banned", "generic" (the same closing sentence for everyone), "nameless",
+    "personal" (a closing sentence on the prompt's hook), "third_person", "chinese", "junk"."""
 
     name = "scripted"
 
@@ -59,13 +61,20 @@ class ScriptedGenerator:
             return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. " + "Really! " * 20
         if behaviour == "banned":
             return f"TITLE: {pct} off {brand}\nBODY: {name}, guaranteed best: the {title_words} for {sale}."
+        if behaviour == "personal":
+            return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. " \
+                   f"Think {_HOOK.findall(text)[-1]}."
+        if behaviour == "third_person":
+            return f"TITLE: {pct} off {brand}\nBODY: The shopper would like the {title_words}, now {sale}."
+        if behaviour == "nameless":  # one sentence, no name: the same body for everyone with this pick
+            return f"TITLE: {pct} off {brand}\nBODY: The {title_words} is now {sale}."
         if behaviour == "generic":
             return f"TITLE: {pct} off {brand}\nBODY: The {title_words} is now {sale}. Treat yourself!"
         if behaviour == "chinese" or (behaviour == "ok" and "Simplified Chinese" in text):
             return f"TITLE: {brand}优惠{pct}\nBODY: {name}，{title_words}现价{sale}。"
         if behaviour == "junk":
             return "Sure! Here is a great message for you."
-        return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. Made for you."
+        return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}."
 
 
 def slow_generator() -> ScriptedGenerator:

@@ -60,12 +60,15 @@ def test_a_scripted_eight_turn_conversation_keeps_its_constraints(shop):
     r5 = shop.ask(user, "is the first one waterproof?", session)
     assert r5.intent == "product_question" and _ids(r5) == _ids(r4)[:1]
 
+    assert len(_ids(r4)) >= 2
     r6 = shop.ask(user, "compare the first two", session)
-    assert r6.intent == "compare" and _ids(r6) == _ids(r4)[:2] or len(_ids(r4)) < 2
+    assert r6.intent == "compare" and _ids(r6) == _ids(r4)[:2]
     assert all(f"[{pid}]" in r6.reply for pid in _ids(r6))
 
     r7 = shop.ask(user, "what is your return policy?", session)
-    assert r7.intent == "faq" and r7.products == [] and "30 days" in r7.reply or r7.checks["outcome"] == "passed"
+    assert r7.intent == "faq" and r7.products == []
+    # Either the model's words passed every check, or the shopper reads the policy itself.
+    assert r7.checks["outcome"] in {"passed", "repaired", "trimmed"} or "30 days" in r7.reply
 
     r8 = shop.ask(user, "有没有200元以内的跑鞋", session)
     assert r8.language == "zh" and r8.intent == "need"
@@ -76,7 +79,8 @@ def test_a_scripted_eight_turn_conversation_keeps_its_constraints(shop):
     assert [t["role"] for t in transcript["turns"]] == ["user", "assistant"] * 8
     assert transcript["turns"][-1]["products"] == r8.products
     for reply in (r1, r2, r3, r4, r5, r7, r8):
-        assert reply.checks["outcome"] in {"passed", "repaired", "replaced"}
+        assert reply.checks["outcome"] in {"passed", "repaired", "trimmed", "replaced", "composed"}
+        assert reply.checks["timings"]["total_s"] >= reply.checks["timings"]["first_words_s"] > 0
 
 
 def test_every_number_in_a_reply_is_a_catalog_fact(shop):
@@ -87,37 +91,49 @@ def test_every_number_in_a_reply_is_a_catalog_fact(shop):
     assert check_text(reply.reply, facts, shop.catalog.brands()).ok
 
 
-def test_restating_the_shoppers_budget_and_usual_brands_passes_the_check_but_inventions_do_not(shop):
+def test_the_shoppers_own_budget_may_be_restated_but_not_their_usual_band_or_an_invented_brand(shop):
     engine = shop.chat
-    profile = shop.profile("U00003")
     brands = tuple(shop.catalog.brands())
-    grounding = engine._grounding("hiking boots under $150", brands, (), profile)
-    liked = profile.top_brands[0][0]
-    assert engine._check(f"Since you like {liked}, these all come in under $150.", grounding).ok
-    lo, hi = (round(x) for x in profile.price_band)
-    assert engine._check(f"They sit in your usual ${lo}-${hi} range.", grounding).ok
-    other = next(b for b in brands if b not in grounding.brands)
-    assert not engine._check(f"Or try {other}.", grounding).ok
-    because = engine._grounding("hiking boots", brands, (), None, reasons=f"similar to the {other} boots you liked")
-    assert engine._check(f"Like the {other} pair you liked.", because).ok
-    assert not engine._check("This pair costs $150.", grounding).ok
+    items = shop.search_for_user("U00003", "hiking boots", k=2)
+    grounding = engine._grounding("hiking boots under $150", brands, "en", items)
+    assert engine.settle("These all come in under your budget of $150.", grounding)[0] is not None
+    lo, hi = (round(x) for x in shop.profile("U00003").price_band)
+    said, found = engine.settle(f"All of these fit within your budget of ${lo}-${hi}.", grounding)
+    assert said is None and {"fact", "limit"} & set(found["rules"])  # the band is no price and no limit they gave
+    other = next(b for b in brands if b not in grounding.brands and all(b != i.product.brand for i in items))
+    assert engine.settle(f"Or try {other}.", grounding)[0] is None
+    because = engine._grounding("hiking boots", brands, "en", items, reasons=f"similar to the {other} boots you liked")
+    assert engine.settle(f"{other} makes good boots too.", because)[0] is not None
+    assert engine.settle("This pair costs $150.", grounding)[0] is None
 
 
 def test_a_price_or_rating_split_across_stream_chunks_is_checked_whole(shop):
-    from assistant.chat.engine import Grounding
-    from assistant.fact_check import ProductFacts
-
     p = next(p for p in shop.catalog.iter_products() if p.price and p.rating)
-    facts = (ProductFacts(p.id, p.title, p.brand, p.price, rating=p.rating),)
+    item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
+    grounding = shop.chat._grounding(p.title, tuple(shop.catalog.brands()), "en", item)
     whole, cents = f"{p.price:.2f}".split(".")
     stars, tenth = f"{p.rating:.1f}".split(".")
     chunks = (c for c in [f"It costs ${whole}.", f"{cents}. It is rated {stars}.", f"{tenth} out of 5. Enjoy!"])
-    *text, outcome = shop.chat._checked_stream(chunks, Grounding(facts), "en", "fallback")
+    *text, outcome = shop.chat._checked(chunks, grounding, "fallback", {})
     assert outcome["outcome"] == "passed" and outcome["claims_checked"] >= 2
     assert "".join(text) == f"It costs ${p.price:.2f}. It is rated {p.rating:.1f} out of 5. Enjoy!"
     wrong = (c for c in [f"It costs ${whole}.", f"{'02' if cents == '01' else '01'} today."])
-    *text, outcome = shop.chat._checked_stream(wrong, Grounding(facts), "en", "fallback")
+    *text, outcome = shop.chat._checked(wrong, grounding, "fallback", {})
     assert outcome["outcome"] == "repaired" and "".join(text) == f"It costs ${p.price:.2f} today."
+
+
+def test_a_sentence_that_breaks_a_rule_is_dropped_and_the_rest_is_kept(shop):
+    p = next(p for p in shop.catalog.iter_products() if p.price and "waterproof" not in p.description.lower())
+    item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
+    grounding = shop.chat._grounding("what do you think?", tuple(shop.catalog.brands()), "en", item)
+    chunks = iter(["Based on the FACTS provided, the shopper would like it. ", "It is fully waterproof. ",
+                   "Enjoy it!", " And it also comes with a"])
+    *text, outcome = shop.chat._checked(chunks, grounding, "fallback", {})
+    assert "".join(text) == "Enjoy it!"
+    assert outcome["outcome"] == "trimmed" and outcome["sentences_kept"] == 1 and outcome["sentences_dropped"] == 3
+    assert set(outcome["rules_broken"]) >= {"address", "prompt_words", "attribute", "cut_off"}
+    *text, outcome = shop.chat._checked(iter(["The shopper likes it."]), grounding, "fallback", {})
+    assert text == ["fallback"] and outcome["outcome"] == "replaced"
 
 
 class _Says:
@@ -149,7 +165,7 @@ def test_a_brand_added_to_the_catalog_mid_conversation_is_checked_from_the_next_
     shop.catalog.upsert_products([Product("PZ0001", "Zephyrine Brew Coffee Maker", "A coffee maker.",
                                           ("Home & Kitchen", "Coffee Makers"), "Zephyrine", 80.0)])
     second = shop.ask(None, "a backpack for travel", first.session)
-    assert second.checks["outcome"] == "replaced"
+    assert second.checks["outcome"] == "composed" and "Zephyrine" not in second.reply
     assert any(v.startswith("brand") and "Zephyrine" in v for v in second.checks["violations"])
     shop.close()
 

@@ -30,6 +30,7 @@ def test_gift_cards_load_with_html_prices_and_duplicates_reported(empty_shop, gi
     assert counts["users"] == 458
     titles = [p.title for p in empty_shop.catalog.iter_products()]
     assert not any("<" in t and ">" in t for t in titles)
+    assert not any('class="' in t or t.startswith("<") for t in titles), "a markup fragment passed as a title"
     assert all(p.price is None or p.price > 0 for p in empty_shop.catalog.iter_products())
     lines = report.report_path.read_text().splitlines()
     assert {json.loads(line)["kind"] for line in lines} >= {"cleaned", "duplicate"}
@@ -159,3 +160,23 @@ def test_ingest_without_files_is_a_usage_error(tmp_path):
 def test_missing_file_names_the_path(tmp_path):
     result = _shopmate(tmp_path / "home", "ingest", "--catalog", str(tmp_path / "nope.csv"))
     assert result.returncode == 1 and "nope.csv: no such file" in result.stderr
+
+
+def test_markup_only_titles_are_repaired_or_set_aside_and_prices_keep_their_currency(empty_shop, tmp_path):
+    rows = [
+        {"id": "A", "title": '<span class="a-size-medium a-color-secondary"', "description": "Steel mug. Keeps tea hot.",
+         "price": "€12,50"},
+        {"id": "B", "title": '<span class="a-size-medium a-color-secondary"', "price": "15.00 EUR"},
+        {"id": "C", "title": "Teapot", "price": "15.00 EUR"},
+        {"id": "D", "title": "Kettle", "price": "1.299,00 €", "currency": "USD"},
+        {"id": "E", "title": "Cup", "price": "$4.50"},
+    ]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = empty_shop.ingest(catalog=tmp_path / "p.jsonl")
+    got = {p.id: (p.title, p.price, p.currency) for p in empty_shop.catalog.iter_products()}
+    assert got == {"A": ("Steel mug", 12.5, "EUR"), "C": ("Teapot", 15.0, "EUR"), "E": ("Cup", 4.5, "USD")}
+    reasons = {i.line: (i.kind, i.reason) for i in report.issues}
+    assert reasons[1][0] == "cleaned" and "only markup" in reasons[1][1]
+    assert reasons[2][0] == "rejected" and "no description" in reasons[2][1]
+    assert reasons[4][0] == "rejected" and "EUR" in reasons[4][1] and "USD" in reasons[4][1]
+    assert report.files[0].cleaned["title taken from the description"] == 1

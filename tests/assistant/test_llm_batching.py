@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.llm.batching import BatchingGenerator
+from assistant.llm.batching import BatchingGenerator, install_batching
+from assistant.llm.remote import OpenAICompatibleGenerator
 
 
 class RecordingGenerator:
@@ -57,3 +58,20 @@ def test_calls_with_different_settings_are_not_mixed_and_errors_reach_only_their
         gen.generate(["bad one"], "greedy")
     assert gen.generate(["fine"], "greedy") == ["reply to fine at greedy"]
     assert list(gen.stream([], "greedy")) == ["a", "b"] and gen.name == "recording"
+
+
+class FakeShop:
+    def __init__(self, generator):
+        self.generator = generator
+
+
+def test_a_local_generator_is_wrapped_once_and_a_server_is_left_to_batch_by_itself():
+    shop = FakeShop(RecordingGenerator())
+    wrapped = install_batching(shop, max_batch=4)
+    assert isinstance(shop.generator, BatchingGenerator) and wrapped.max_batch == 4
+    assert install_batching(shop) is wrapped
+    server = OpenAICompatibleGenerator("http://127.0.0.1:9/")
+    remote_shop = FakeShop(server)
+    assert install_batching(remote_shop) is None
+    assert remote_shop.generator is server
+    server.close()

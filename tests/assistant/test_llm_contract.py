@@ -1,6 +1,8 @@
-"""One contract for every Generator (the scikit-learn `check_estimator` idea): the local transformers
-generator and the OpenAI-compatible client, the latter against a real HTTP server on loopback that
-serves the same test model with SSE streaming. Also: the converted-weights cache is reused."""
+"""One contract for every Generator (the scikit-learn `check_estimator` idea): each installed local
+backend (transformers, the reference; OpenVINO, running the 4-bit GGUF weights; CTranslate2, int8) and the
+OpenAI-compatible client, the latter against a real HTTP server on loopback that serves the test model with SSE streaming.
+Also: the converted-weights cache, the exported OpenVINO IR and the CTranslate2 model are reused, and never
+when changed."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 
 from assistant.llm import ChatMessage, GenerationParams, Generator, GeneratorUnavailable
 from assistant.llm.local import MANIFEST, TransformersGenerator, read_manifest
+from assistant.llm.openvino_backend import read_ir_manifest
 from assistant.llm.remote import OpenAICompatibleGenerator
 from assistant.llm.types import finish_text
 from assistant.llm.weights import PACKAGED_MODELS
@@ -83,6 +86,24 @@ def local_generator(model_cache) -> TransformersGenerator:
 
 
 @pytest.fixture(scope="session")
+def openvino_generator(model_cache):
+    """The test model on OpenVINO, its IR exported from the GGUF into the fresh cache: loaded once."""
+    pytest.importorskip("openvino_genai", reason="the openvino backend is not installed")
+    from assistant.llm.openvino_backend import OpenVINOGenerator
+
+    return OpenVINOGenerator("test", cache=model_cache, threads=1)
+
+
+@pytest.fixture(scope="session")
+def ctranslate2_generator(model_cache):
+    """The test model on CTranslate2 (float32), converted from the GGUF into the fresh cache: loaded once."""
+    pytest.importorskip("ctranslate2", reason="the ctranslate2 backend is not installed")
+    from assistant.llm.ctranslate2_backend import CTranslate2Generator
+
+    return CTranslate2Generator("test", cache=model_cache, threads=1)
+
+
+@pytest.fixture(scope="session")
 def served_generator(local_generator):
     import uvicorn
 
@@ -103,9 +124,22 @@ def served_generator(local_generator):
     thread.join(timeout=10)
 
 
-@pytest.fixture(params=["local", "openai_http"])
+FIXTURES = {"transformers": "local_generator", "openvino": "openvino_generator",
+            "ctranslate2": "ctranslate2_generator", "openai_http": "served_generator"}
+# Whose greedy output each must match token for token: the same weights in the same arithmetic (the
+# HTTP server serves the transformers generator; OpenVINO's kernels round differently, see below).
+REFERENCE = {"transformers": "local_generator", "openvino": "openvino_generator",
+             "ctranslate2": "ctranslate2_generator", "openai_http": "local_generator"}
+
+
+@pytest.fixture(params=list(FIXTURES))
 def generator(request) -> Generator:
-    return request.getfixturevalue({"local": "local_generator", "openai_http": "served_generator"}[request.param])
+    return request.getfixturevalue(FIXTURES[request.param])
+
+
+@pytest.fixture
+def reference(request, generator) -> Generator:
+    return request.getfixturevalue(REFERENCE[request.node.callspec.params["generator"]])
 
 
 # -- the shared contract ----------------------------------------------------------------------------------
@@ -123,8 +157,8 @@ def test_batched_greedy_output_equals_one_by_one(generator):
     assert all(batched), "the test model should say something to every prompt"
 
 
-def test_greedy_output_is_deterministic_and_the_same_across_implementations(generator, local_generator):
-    assert generator.generate(PROMPTS[1:2], GREEDY) == local_generator.generate(PROMPTS[1:2], GREEDY)
+def test_greedy_output_is_deterministic_and_the_same_across_implementations(generator, reference):
+    assert generator.generate(PROMPTS[1:2], GREEDY) == reference.generate(PROMPTS[1:2], GREEDY)
 
 
 def test_stream_chunks_join_to_the_generated_text(generator):
@@ -183,6 +217,38 @@ def test_a_changed_converted_copy_is_not_trusted(local_generator, tmp_path):
     assert read_manifest(source, "0" * 64, dtype) is None  # made from other weights
 
 
+# -- the OpenVINO backend's exported IR ---------------------------------------------------------------------
+
+def test_openvino_runs_the_same_weights_as_the_reference(openvino_generator, local_generator):
+    # Greedy decoding agrees until the two runtimes' rounding first tips a close choice (after about
+    # eight tokens on this tiny 4-bit model); wrong weights or a wrong chat template differ at once.
+    short = GenerationParams(max_new_tokens=5)
+    assert openvino_generator.generate(PROMPTS, short) == local_generator.generate(PROMPTS, short)
+
+
+def test_second_openvino_load_reuses_the_exported_ir(openvino_generator, model_cache):
+    from assistant.llm.openvino_backend import OpenVINOGenerator
+
+    assert openvino_generator.loaded_from == "gguf"
+    manifest = openvino_generator.manifest
+    assert manifest["sha256"] == PACKAGED_MODELS["test"].sha256 and manifest["openvino_genai"]
+    assert not list(openvino_generator.path.glob("*.gguf")), "the IR folder holds no copy of the source"
+    again = OpenVINOGenerator("test", cache=model_cache, threads=1)
+    assert again.loaded_from == "ir" and again.path == openvino_generator.path
+    assert again.generate(PROMPTS[:1], GREEDY) == openvino_generator.generate(PROMPTS[:1], GREEDY)
+
+
+def test_a_changed_openvino_ir_is_not_trusted(openvino_generator, tmp_path):
+    copy = tmp_path / "openvino"
+    shutil.copytree(openvino_generator.path, copy, copy_function=os.link)
+    sha = PACKAGED_MODELS["test"].sha256
+    assert read_ir_manifest(copy, sha) is not None
+    (copy / "openvino_model.xml").unlink()
+    (copy / "openvino_model.xml").write_text((openvino_generator.path / "openvino_model.xml").read_text()[:-1])
+    assert read_ir_manifest(copy, sha) is None
+    assert read_ir_manifest(openvino_generator.path, "0" * 64) is None  # made from other weights
+
+
 # -- the HTTP client's errors -------------------------------------------------------------------------------
 
 def test_a_server_that_is_down_gives_an_error_naming_the_url_and_the_fix():
@@ -192,3 +258,27 @@ def test_a_server_that_is_down_gives_an_error_naming_the_url_and_the_fix():
         client.generate(PROMPTS[:1], GREEDY)
     with pytest.raises(GeneratorUnavailable, match=r"/v1 did not answer"):
         list(client.stream(PROMPTS[0], GREEDY))
+
+
+def test_ctranslate2_runs_the_same_weights_as_the_reference(ctranslate2_generator, local_generator):
+    # Float32 on both sides: the converted test model decodes greedily to the same words.
+    assert ctranslate2_generator.generate(PROMPTS, GREEDY) == local_generator.generate(PROMPTS, GREEDY)
+
+
+def test_second_ctranslate2_load_reuses_the_conversion_and_a_changed_one_is_not_trusted(ctranslate2_generator,
+                                                                                        model_cache, tmp_path):
+    from assistant.llm.ctranslate2_backend import CTranslate2Generator, quantization_for, read_ct2_manifest
+
+    manifest = ctranslate2_generator.manifest
+    assert manifest["sha256"] == PACKAGED_MODELS["test"].sha256 and manifest["quantization"] == "float32"
+    again = CTranslate2Generator("test", cache=model_cache, threads=1)
+    assert again.loaded_from == "ctranslate2" and again.path == ctranslate2_generator.path
+    sha = PACKAGED_MODELS["test"].sha256
+    copy = tmp_path / "ctranslate2"
+    shutil.copytree(ctranslate2_generator.path, copy, copy_function=os.link)
+    assert read_ct2_manifest(copy, sha, quantization_for("test")) is not None
+    assert read_ct2_manifest(copy, sha, "int8") is None  # another quantization
+    assert read_ct2_manifest(copy, "0" * 64, "float32") is None  # made from other weights
+    (copy / "config.json").unlink()
+    (copy / "config.json").write_text("{}")
+    assert read_ct2_manifest(copy, sha, "float32") is None  # a file changed since

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.config import Settings
-from assistant.llm import GenerationParams, load_generator
+from assistant.llm import GenerationParams, GeneratorUnavailable, load_generator, resolve_backend
 from assistant.llm.remote import OpenAICompatibleGenerator
 from assistant.llm.types import finish_text, visible_chunks
 from assistant.llm.weights import PACKAGED_MODELS, ModelUnavailable, PackagedModel, gguf_path, install_command
@@ -81,6 +81,45 @@ def test_a_server_url_selects_the_http_backend_without_loading_a_model(tmp_path)
     generator = load_generator(Settings(home=tmp_path, llm="served-model", llm_url="http://127.0.0.1:9/"))
     assert isinstance(generator, OpenAICompatibleGenerator)
     assert generator.base_url == "http://127.0.0.1:9/v1" and generator.model == "served-model"
+
+
+def test_the_backend_comes_from_the_environment_and_defaults_to_ctranslate2(tmp_path, monkeypatch):
+    monkeypatch.delenv("SHOPMATE_LLM_BACKEND", raising=False)
+    assert Settings.from_env(tmp_path).llm_backend == "ctranslate2"
+    monkeypatch.setenv("SHOPMATE_LLM_BACKEND", "transformers")
+    assert Settings.from_env(tmp_path).llm_backend == "transformers"
+    assert Settings.from_env(tmp_path, llm_backend="openvino").llm_backend == "openvino"
+
+
+def test_openvino_runs_gguf_and_ir_and_anything_else_runs_on_transformers(tmp_path):
+    assert resolve_backend("default", "openvino") == "openvino"
+    assert resolve_backend(str(tmp_path / "model.gguf"), "openvino") == "openvino"
+    (tmp_path / "openvino_model.xml").write_text("<net/>")
+    assert resolve_backend(str(tmp_path), "openvino") == "openvino"
+    assert resolve_backend("Qwen/Qwen2.5-0.5B-Instruct", "openvino") == "transformers"
+    assert resolve_backend("test", "transformers") == "transformers"
+
+
+def test_ctranslate2_runs_packaged_models_and_its_own_folders_and_anything_else_runs_on_transformers(tmp_path):
+    assert resolve_backend("default", "ctranslate2") == "ctranslate2"
+    assert resolve_backend("Qwen/Qwen2.5-0.5B-Instruct", "ctranslate2") == "transformers"
+    (tmp_path / "model.bin").write_bytes(b"")
+    assert resolve_backend(str(tmp_path), "ctranslate2") == "ctranslate2"
+    with pytest.raises(ValueError, match="unknown LLM backend"):
+        resolve_backend("default", "llamafile")
+
+
+def test_an_unknown_backend_is_refused_naming_the_choices(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown LLM backend 'llamacpp'.*openvino, transformers"):
+        load_generator(Settings(home=tmp_path, llm="test", llm_backend="llamacpp"))
+
+
+def test_a_missing_openvino_package_names_the_install_command(monkeypatch):
+    from assistant.llm.openvino_backend import OpenVINOGenerator
+
+    monkeypatch.setitem(sys.modules, "openvino_genai", None)  # what an environment without it imports
+    with pytest.raises(GeneratorUnavailable, match=r"pip install openvino-genai==.*SHOPMATE_LLM_BACKEND=transformers"):
+        OpenVINOGenerator("test")
 
 
 @pytest.mark.parametrize("bad", [{"max_new_tokens": 0}, {"temperature": -0.1}, {"top_p": 0}])

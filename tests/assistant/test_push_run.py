@@ -128,7 +128,7 @@ def test_chinese_readers_get_chinese_and_english_copy_for_them_is_caught(shop, t
 def test_personalized_campaigns_never_repeat_a_body_within_a_segment(shop, tmp_path):
     out = tmp_path / "outbox.jsonl"
     summary = shop.push(write_campaign(tmp_path, variants=1), out=out, now=NOW,
-                        generator=ScriptedGenerator(default="generic"))
+                        generator=ScriptedGenerator(default="nameless"))
     lines = outbox(out)
     english = [line for line in lines if line["language"] == "en"]
     assert len({line["body"] for line in english}) == len(english) >= 3
@@ -137,6 +137,34 @@ def test_personalized_campaigns_never_repeat_a_body_within_a_segment(shop, tmp_p
     shop.push(plain, out=tmp_path / "plain.jsonl", now=NOW, generator=ScriptedGenerator(default="generic"))
     plain_lines = [line for line in outbox(tmp_path / "plain.jsonl") if line["language"] == "en"]
     assert len({line["body"] for line in plain_lines}) < len(plain_lines)
+
+
+def test_one_closing_sentence_for_everyone_is_regenerated_then_replaced(shop, tmp_path):
+    from assistant.push.variety import offer_names, sentences
+
+    out = tmp_path / "outbox.jsonl"
+    gen = ScriptedGenerator(default="generic")
+    summary = shop.push(write_campaign(tmp_path, variants=1), out=out, now=NOW, generator=gen)
+    lines = outbox(out)
+    assert sum("Treat yourself!" in line["body"] for line in lines) == 1
+    assert summary.fallbacks.get("varied", 0) >= 2 and len(gen.calls) == 2  # one batch, one regeneration
+    products = shop.catalog.get_products([pid for line in lines for pid in line["products"]]).values()
+    free = [s.key for line in lines for s in sentences(line["body"], offer_names(products)) if s.free]
+    assert len(free) == len(set(free))
+    assert all("varied" in line["checks"]["passed"] for line in lines)
+
+
+def test_a_closing_sentence_on_the_persons_hook_passes_first_time(shop, tmp_path):
+    out = tmp_path / "outbox.jsonl"
+    summary = shop.push(write_campaign(tmp_path, variants=1), out=out, now=NOW,
+                        generator=ScriptedGenerator({"Alex": ["personal"], "Zoe": ["third_person", "ok"]}))
+    lines = by_user(outbox(out))
+    assert lines[user_id("Alex")]["body"].startswith("Alex, the ") and lines[user_id("Alex")]["checks"]["first_try"]
+    zoe = lines[user_id("Zoe")]
+    assert not zoe["checks"]["first_try"] and zoe["checks"]["fallback"] is None
+    assert any(p.startswith("voice: address") for p in zoe["checks"]["problems"]) and "shopper" not in zoe["body"]
+    assert all(line["reasons"] and not any("search" in r for r in line["reasons"]) for line in lines.values())
+    assert summary.written == len(lines)
 
 
 def test_a_user_who_opts_out_gets_nothing_even_when_selected(shop, tmp_path):

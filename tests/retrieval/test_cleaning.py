@@ -2,7 +2,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.cleaning import RowRejected, clean_text, parse_price, parse_rating, parse_time
+from retrieval.cleaning import (
+    RowRejected,
+    clean_text,
+    clean_title,
+    parse_money,
+    parse_price,
+    parse_rating,
+    parse_time,
+    title_from_text,
+)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -54,3 +63,32 @@ def test_parse_rating_and_time_accept_common_forms():
     assert parse_time("2018-06-17T00:00:00Z") == 1529193600
     with pytest.raises(RowRejected):
         parse_time("yesterday")
+
+
+@pytest.mark.parametrize(("raw", "amount", "currency"), [
+    ("€12,50", 12.5, "EUR"), ("15.00 EUR", 15.0, "EUR"), ("1.299,00 €", 1299.0, "EUR"), ("$1,299.00", 1299.0, "USD"),
+    ("£5", 5.0, "GBP"), ("USD 3.5", 3.5, "USD"), ("19.99", 19.99, None), ("¥1200", 1200.0, None),
+    ("12,50", 12.5, None), ("$10 - $20", None, None), ("from 5 to 7", None, None), ("¼", None, None),
+])
+def test_parse_money_reads_the_locale_and_keeps_the_currency(raw, amount, currency):
+    money = parse_money(raw)
+    assert (money.amount, money.currency if amount is not None else None) == (amount, currency)
+
+
+@pytest.mark.parametrize(("raw", "title"), [
+    ('<span class="a-size-medium a-color-secondary"', ""),
+    (".a-box-inner{background-color:#fff}", ""),
+    ('Gift card <span class="a-color-', "Gift card"),
+    ('a-color-secondary">Birthday Card', "Birthday Card"),
+    ("Tom &amp; Jerry <3", "Tom & Jerry <3"),
+    ("A < B comparison chart", "A < B comparison chart"),
+])
+def test_clean_title_removes_cut_off_markup_and_keeps_real_titles(raw, title):
+    assert clean_title(raw) == title
+
+
+def test_a_stand_in_title_is_the_descriptions_first_sentence_cut_at_a_word():
+    assert title_from_text("A leather wallet. Holds ten cards.") == "A leather wallet"
+    long = title_from_text("word " * 60)
+    assert len(long) <= 101 and long.endswith("…") and not long.endswith(" …")
+    assert title_from_text("") == ""

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retrieval.index import (
+    MULTILINGUAL,
     PASSAGES,
     PRODUCTS,
     CatalogIndex,
@@ -81,6 +82,38 @@ def test_other_encoder_is_an_error_naming_the_rebuild(small_catalog, hashing_enc
         other.sync()
     report = other.sync(rebuild=True)
     assert report.products["added"] == len(SMALL_PRODUCTS) and other.check()["encoder"] == "other-model"
+
+
+class _SecondView(HashingEncoder):
+    """A second encoder of another name and width, standing in for the multilingual one."""
+
+    name = "test-multilingual"
+    dim = 64
+
+
+def test_multilingual_view_syncs_incrementally_and_joins_an_existing_index(small_catalog, hashing_encoder,
+                                                                          tmp_path):
+    CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma").sync()
+    index = CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma", multilingual=_SecondView())
+    assert not index.is_current()  # the view is missing: the index is behind, not broken
+    first = index.sync()
+    assert first.products["embedded"] == 0 and first.multilingual["added"] == len(SMALL_PRODUCTS)
+    assert sorted(index.ids(MULTILINGUAL)) == sorted(small_catalog.product_ids()) and index.is_current()
+    small_catalog.delete_products(["H2"])
+    small_catalog.upsert_products([dataclasses.replace(small_catalog.get_product("B1"), title="Renamed boots")])
+    again = index.sync()
+    left = len(SMALL_PRODUCTS) - 1
+    assert again.multilingual == {"embedded": 1, "added": 0, "updated": 1, "deleted": 1, "unchanged": left - 1,
+                                  "total": left}
+    ids, paths, vectors = index.product_vectors(MULTILINGUAL)
+    assert sorted(ids) == sorted(small_catalog.product_ids()) and vectors.shape == (left, _SecondView.dim)
+    assert paths[ids.index("B1")] == ("Sports & Outdoors", "Hiking Boots")
+
+    class OtherView(_SecondView):
+        name = "other-multilingual"
+
+    with pytest.raises(IndexMismatchError, match=r"test-multilingual"):
+        CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma", multilingual=OtherView()).sync()
 
 
 def test_search_before_any_index_says_to_build_it(small_catalog, hashing_encoder, tmp_path):

@@ -37,13 +37,34 @@ def ui_shop(tmp_path_factory, demo_source):
 
 
 @pytest.fixture(scope="module")
-def ui_url(ui_shop):
+def ui_door(ui_shop):
+    """The door as `shopmate ui` builds it on loopback: demo shoppers, and a printed staff key."""
+    from assistant.api.keys import ApiKeyStore
+    from ui.door import Door
+    from ui.gate import demo_shoppers
+
+    return Door(ApiKeyStore(ui_shop.db), b"t" * 40, demo_shoppers=demo_shoppers(ui_shop))
+
+
+@pytest.fixture(scope="module")
+def staff_key(ui_door) -> str:
+    return ui_door.issue_process_key()
+
+
+@pytest.fixture(scope="module")
+def ui_base(ui_shop, ui_door):
+    """The server's root URL; the UI is at ui/ and its sign-in page at ui/signin."""
     from ui.app import launch
 
     port = _free_port()
-    app = launch(ui_shop, host="127.0.0.1", port=port, block=False)
+    served = launch(ui_shop, ui_door, host="127.0.0.1", port=port, block=False)
     yield f"http://127.0.0.1:{port}/"
-    app.close()
+    served.close()
+
+
+@pytest.fixture(scope="module")
+def ui_url(ui_base):
+    return ui_base + "ui/"
 
 
 @pytest.fixture(scope="module")
@@ -59,17 +80,20 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, ui_url):
-    """A fresh browser tab on the app; records every request so tests can check nothing leaves loopback."""
+def context(browser):
+    """A fresh browser profile (no cookies); records every request so tests can check nothing leaves loopback."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
     page = context.new_page()
     page.requests = []
     page.on("request", lambda r: page.requests.append(r.url))
-    page.set_default_timeout(60_000)
-    page.goto(ui_url)
-    page.get_by_label("Who is shopping?").wait_for()
-    yield page
-    context.close()
+    return page
 
 
 @pytest.fixture(scope="session")

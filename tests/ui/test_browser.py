@@ -1,4 +1,5 @@
-"""End-to-end: the UI served on loopback, driven in headless Chromium like a shopper and a marketer would."""
+"""End-to-end: the UI served on loopback behind its sign-in door, driven in headless Chromium like a
+shopper and a marketer would."""
 
 from __future__ import annotations
 
@@ -6,18 +7,12 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.ui.browser_steps import sign_in_shopper, sign_in_staff
+
 pytestmark = pytest.mark.slow
 
 SHOPPER = "U00001"
 QUESTION = "headphones with good sound"
-
-
-def pick_user(page, user_id: str) -> None:
-    picker = page.get_by_label("Who is shopping?")
-    picker.click()
-    picker.fill(user_id)
-    page.get_by_role("option", name=f"({user_id})").first.click()
-    page.get_by_text(f"You are shopping as {user_id}").wait_for()
 
 
 def watch_last_reply(page) -> None:
@@ -30,6 +25,11 @@ def watch_last_reply(page) -> None:
             if (bots.length) window.__seen.add(bots[bots.length - 1].innerText.trim());
         }).observe(chat, {subtree: true, childList: true, characterData: true});
     }""")
+
+
+def wait_until_ready(page) -> None:
+    page.wait_for_function("() => !(document.querySelector('#ready-note')?.innerText || '').includes('warming')",
+                           timeout=180_000)
 
 
 def send(page, text: str) -> None:
@@ -45,8 +45,19 @@ def card_ids(page) -> list[str]:
         "els => els.map(e => e.dataset.productId)")
 
 
-def test_shopper_sees_streamed_reply_and_cards_and_not_interested_removes_a_product(ui_shop, page, artifacts):
-    pick_user(page, SHOPPER)
+def test_without_a_sign_in_the_browser_gets_the_sign_in_page_and_no_gradio(page, ui_url):
+    page.goto(ui_url)
+    assert urlparse(page.url).path == "/ui/signin"
+    assert page.get_by_label("API key").count() == 1
+    assert not any("/gradio_api/" in url or "/config" in url for url in page.requests), page.requests
+    page.get_by_label("API key").fill("smk_wrong_key")
+    page.locator("#staff-signin").click()
+    page.get_by_role("alert").get_by_text("unknown, revoked").wait_for()
+
+
+def test_shopper_sees_streamed_reply_and_cards_and_not_interested_removes_a_product(ui_shop, ui_base, page, artifacts):
+    sign_in_shopper(page, ui_base, SHOPPER)
+    wait_until_ready(page)
     watch_last_reply(page)
     send(page, QUESTION)
     page.locator("#cards article[data-product-id]").first.wait_for(state="visible")
@@ -67,14 +78,14 @@ def test_shopper_sees_streamed_reply_and_cards_and_not_interested_removes_a_prod
     page.screenshot(path=str(artifacts / "shop-after-not-interested.png"), full_page=True)
 
 
-def test_two_shoppers_chatting_at_once_both_get_answers(ui_shop, browser, ui_url):
+def test_two_shoppers_chatting_at_once_both_get_answers(ui_shop, browser, ui_base):
     pages = []
     for user_id in ("U00002", "U00003"):
         context = browser.new_context(viewport={"width": 1000, "height": 800})
         p = context.new_page()
         p.set_default_timeout(120_000)
-        p.goto(ui_url)
-        pick_user(p, user_id)
+        sign_in_shopper(p, ui_base, user_id)
+        wait_until_ready(p)
         pages.append(p)
     for p in pages:  # both sent before either answer is awaited
         p.get_by_label("Your message").fill(QUESTION)
@@ -85,42 +96,56 @@ def test_two_shoppers_chatting_at_once_both_get_answers(ui_shop, browser, ui_url
         p.context.close()
 
 
-def test_push_preview_shows_messages_with_their_checks(ui_shop, page, artifacts):
-    page.get_by_role("tab", name="Push").click()
-    page.get_by_label("Campaign file").first.wait_for()
-    page.locator("#push-preview").click()
-    page.locator("#push-status").get_by_text("Preview of").wait_for(timeout=120_000)
-    table = page.locator("#push-preview-table")
-    text = table.inner_text()
-    assert "U0" in text, f"no sample user in the preview: {text[:300]!r}"
-    assert "passed" in text or "skipped" in text
-    page.screenshot(path=str(artifacts / "push.png"), full_page=True)
-
-
-def test_profile_tab_draws_the_shoppers_charts(ui_shop, page, artifacts):
-    pick_user(page, SHOPPER)
+def test_a_shopper_sees_their_own_profile_and_no_team_tabs(ui_base, page, artifacts):
+    sign_in_shopper(page, ui_base, SHOPPER)
+    assert page.get_by_role("tab", name="Push").count() == 0
+    assert page.get_by_role("tab", name="Insights").count() == 0
     page.get_by_role("tab", name="Profile").click()
     page.locator("#profile-head").get_by_text(SHOPPER).wait_for()
+    assert not page.locator("#profile-lookup").is_visible()
     page.locator("#tab-profile img").first.wait_for(state="visible")
     assert page.locator("#tab-profile img:visible").count() >= 3
     page.screenshot(path=str(artifacts / "profile.png"), full_page=True)
 
 
-def test_insights_tab_shows_counts_and_versions(page, artifacts):
+def test_the_team_looks_up_a_shopper_previews_a_push_and_reads_insights(ui_base, page, staff_key, artifacts):
+    sign_in_staff(page, ui_base, staff_key)
+    page.get_by_role("tab", name="Profile").click()
+    page.get_by_label("Shopper id").fill("U00004")
+    page.get_by_label("Shopper id").press("Enter")
+    page.locator("#profile-head").get_by_text("U00004").wait_for()
+
+    page.get_by_role("tab", name="Push").click()
+    page.locator("#push-preview").click()
+    # Ten sample shoppers' copy from the test model: minutes on a busy two-core box.
+    page.locator("#push-status").get_by_text("Preview of").wait_for(timeout=400_000)
+    text = page.locator("#push-preview-table").inner_text()
+    assert "U0" in text, f"no sample user in the preview: {text[:300]!r}"
+    # Each row says what the shopper would get: the model's copy, a template after a failed check, or a skip.
+    assert "model's copy passed" in text or "template (model's draft failed" in text or "skipped:" in text
+    page.screenshot(path=str(artifacts / "push.png"), full_page=True)
+
     page.get_by_role("tab", name="Insights").click()
-    page.get_by_text("counts").first.wait_for()
+    page.locator("#tab-insights").get_by_text("catalog").first.wait_for()
     body = page.locator("#tab-insights").inner_text()
     assert "products" in body and "catalog" in body
     page.screenshot(path=str(artifacts / "insights.png"), full_page=True)
 
 
-def test_layout_fits_a_phone_and_nothing_leaves_loopback(browser, ui_url, artifacts):
+def test_signing_out_closes_the_ui(ui_base, ui_url, page):
+    sign_in_shopper(page, ui_base, SHOPPER)
+    page.get_by_role("link", name="Sign out").click()
+    page.get_by_label("API key").wait_for()
+    page.goto(ui_url)
+    assert urlparse(page.url).path == "/ui/signin"
+
+
+def test_layout_fits_a_phone_and_nothing_leaves_loopback(browser, ui_base, artifacts):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     hosts = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
-    page.goto(ui_url)
-    page.get_by_label("Who is shopping?").wait_for()
+    sign_in_shopper(page, ui_base, SHOPPER)
     page.wait_for_timeout(1500)  # fonts and lazy parts settle (Gradio keeps a connection open: no "networkidle")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than a phone"
@@ -129,3 +154,47 @@ def test_layout_fits_a_phone_and_nothing_leaves_loopback(browser, ui_url, artifa
     page.screenshot(path=str(artifacts / "phone.png"), full_page=True)
     context.close()
     assert hosts <= {"127.0.0.1"}, f"the page reached beyond loopback: {sorted(hosts)}"
+
+
+def test_the_shop_says_it_is_warming_up_until_the_language_model_has_loaded(ui_shop, browser, tmp_path):
+    import threading
+
+    from assistant.api.keys import ApiKeyStore
+    from assistant.api.readiness import WarmUp
+    from assistant.shop import Shop
+    from tests.ui.conftest import _free_port
+    from ui.app import launch
+    from ui.door import Door
+
+    class LoadingShop(Shop):
+        """The store, with a language model that loads only when the test says so."""
+
+        loaded = threading.Event()
+
+        @property
+        def generator(self):
+            self.loaded.wait(120)
+            return ui_shop.generator
+
+    shop = LoadingShop(ui_shop.settings)
+    shop.loaded = threading.Event()
+    WarmUp(shop, ("generator",)).start()
+    door = Door(ApiKeyStore(shop.db), b"w" * 40, demo_shoppers=(SHOPPER,))
+    port = _free_port()
+    served = launch(shop, door, host="127.0.0.1", port=port, block=False)
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        sign_in_shopper(page, f"http://127.0.0.1:{port}/", SHOPPER)
+        page.locator("#ready-note").get_by_text("warming up").wait_for()
+        page.get_by_label("Your message").fill(QUESTION)
+        page.get_by_label("Your message").press("Enter")
+        page.locator("#chat").get_by_text("warming up").wait_for()
+        shop.loaded.set()
+        page.wait_for_function("() => !document.querySelector('#ready-note').innerText.includes('warming')")
+    finally:
+        shop.loaded.set()
+        context.close()
+        served.close()
+        shop.close()

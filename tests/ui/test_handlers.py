@@ -8,6 +8,7 @@ from ranking.records import RankedItem
 from retrieval.records import Product
 from ui import charts, handlers
 from ui.cards import Card, card_html, format_price
+from ui.door import Identity
 
 
 def _item(pid: str, price: float = 10.0) -> RankedItem:
@@ -70,10 +71,10 @@ def test_like_and_cart_record_their_events_and_mark_the_card():
     assert state["marks"]["p0"] == "In your cart"
 
 
-def test_feedback_without_a_chosen_user_records_nothing():
+def test_feedback_without_a_signed_in_shopper_records_nothing():
     shop = _RecordingShop([_item("p0")])
     state = handlers.new_session(None)
-    assert "Choose who you are" in handlers.record_feedback(shop, state, 0, "like")
+    assert "signed-in shoppers" in handlers.record_feedback(shop, state, 0, "like")
     assert shop.recorded == []
 
 
@@ -97,11 +98,22 @@ def test_form_campaign_is_a_valid_campaign_file(empty_shop):
     assert path in handlers.campaign_files(empty_shop)
 
 
-def test_new_visitor_gets_an_id_of_their_own(empty_shop):
-    a = handlers.choose_user(empty_shop, handlers.NEW_VISITOR)
-    b = handlers.choose_user(empty_shop, handlers.NEW_VISITOR)
-    assert a["user_id"] != b["user_id"] and a["session_id"] != b["session_id"]
-    assert empty_shop.events.get_user(a["user_id"]) is not None
+def test_a_tab_state_belongs_to_whoever_signed_in_and_starts_afresh_for_anyone_else():
+    alice, bob = Identity("shopper", "U1"), Identity("shopper", "U2")
+    state = handlers.session_for(alice, None)
+    state["cards"] = [{"id": "p1"}]
+    assert handlers.session_for(alice, state)["cards"] == [{"id": "p1"}]
+    taken = handlers.session_for(bob, state)
+    assert taken["user_id"] == "U2" and taken["cards"] == [] and taken["session_id"] != state["session_id"]
+    assert handlers.session_for(Identity("staff", "k1", ("admin",)), state)["user_id"] is None
+    assert handlers.session_for(None, state)["user_id"] is None
+
+
+def test_a_shopper_sees_only_their_own_profile_and_the_team_needs_the_read_scope():
+    assert handlers.profile_subject(Identity("shopper", "U1"), "U2") == "U1"
+    assert handlers.profile_subject(Identity("staff", "k1", ("read",)), " U2 ") == "U2"
+    assert handlers.profile_subject(Identity("staff", "k2", ("push",)), "U2") is None
+    assert handlers.profile_subject(None, "U2") is None
 
 
 def test_the_app_builds_without_serving(demo_shop):

@@ -1,0 +1,121 @@
+"""Understanding a turn: asking back when a need fits two kinds, reading the answer, and "it"/"them"
+after a list as a question about the products shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.chat.dialogue import understand
+from assistant.chat.sessions import DialogueState
+from retrieval.categories import CategoryGuess
+
+CATEGORIES = [("Clothing", "Rain Jackets"), ("Beauty", "Skincare"), ("Sports & Outdoors", "Running Shoes")]
+BRANDS = ["Stormcrest", "Purelle", "Fleetfoot"]
+SHOWN = DialogueState(need="running shoes for long runs", filters={}, shown=["P1", "P2", "P3"])
+
+
+def guess_kind(text: str) -> CategoryGuess:
+    """The category step's answer for these tests: "dry" alone is both kinds, context settles it."""
+    lowered = text.lower()
+    if any(w in lowered for w in ("rain", "jacket", "walk", "雨")):
+        return CategoryGuess(("Rain Jackets", "Skincare", "Running Shoes"), (0.9, 0.08, 0.02))
+    if any(w in lowered for w in ("skin", "face", "moisturizer", "脸")):
+        return CategoryGuess(("Skincare", "Rain Jackets", "Running Shoes"), (0.9, 0.08, 0.02))
+    if "dry" in lowered or "干" in text:
+        return CategoryGuess(("Rain Jackets", "Skincare", "Running Shoes"), (0.5, 0.45, 0.05))
+    return CategoryGuess(("Running Shoes", "Rain Jackets", "Skincare"), (0.8, 0.1, 0.1))
+
+
+def ask(message, state=None, guess=guess_kind):
+    return understand(message, state or DialogueState(), BRANDS, CATEGORIES, {}, guess_kind=guess)
+
+
+@pytest.mark.parametrize("message", ["something to keep me dry", "I need something for dry days"])
+def test_a_need_between_two_kinds_is_asked_back_naming_both(message):
+    turn = ask(message)
+    assert turn.intent == "clarify"
+    assert "rain jackets" in turn.question and "skincare" in turn.question and turn.question.endswith("?")
+    assert turn.state.pending == ["Rain Jackets", "Skincare"] and turn.state.need
+
+
+def test_the_question_is_in_the_shoppers_language():
+    turn = ask("想要能保持干爽的东西")
+    assert turn.intent == "clarify" and turn.question.endswith("？") and "雨衣" in turn.question
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "stay dry on my walk to work",
+        "my face is dry and flaky",
+        "dry skincare for winter",
+        "shoes for my first marathon",
+    ],
+)
+def test_a_clear_need_or_a_named_kind_is_not_asked_back(message):
+    turn = ask(message)
+    assert turn.intent == "need" and turn.question is None and not turn.state.pending
+
+
+def test_without_the_category_step_nothing_is_asked_back():
+    assert ask("something to keep me dry", guess=None).intent == "need"
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [
+        ("the rain jacket", "Rain Jackets"),
+        ("a moisturizer please", "Skincare"),
+        ("Skincare", "Skincare"),
+        ("the second", "Skincare"),
+        ("前者", "Rain Jackets"),
+        ("雨衣", "Rain Jackets"),
+        ("for my face", "Skincare"),
+    ],
+)
+def test_the_answer_settles_the_kind_and_keeps_the_need(answer, kind):
+    asked = ask("something to keep me dry under $80")
+    turn = ask(answer, asked.state)
+    assert turn.intent == "need"
+    assert turn.state.filters["categories"] == [kind] and turn.state.filters["max_price"] == 80
+    assert turn.state.need == asked.state.need and not turn.state.pending
+
+
+def test_an_answer_that_picks_neither_is_read_as_a_turn_of_its_own():
+    asked = ask("something to keep me dry")
+    turn = ask("what is your return policy?", asked.state)
+    assert turn.intent == "faq" and not turn.state.pending
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "does it run small?",
+        "Do they run small?",
+        "is it waterproof?",
+        "how long does it last on long runs?",
+        "它偏小吗？",
+        "这双鞋透气吗",
+    ],
+)
+def test_a_question_about_it_after_a_list_is_about_the_products_shown(message):
+    turn = ask(message, SHOWN)
+    assert turn.intent == "product_question" and turn.targets == ("P1",)
+
+
+def test_an_ordinal_question_names_its_product():
+    turn = ask("does the second one run small?", SHOWN)
+    assert turn.intent == "product_question" and turn.targets == ("P2",)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "now I need a rain jacket for my runs",
+        "what about skincare for dry skin?",
+        "I also want something to keep me warm and dry on my runs",
+    ],
+)
+def test_a_new_need_after_a_list_is_still_a_need(message):
+    turn = ask(message, SHOWN)
+    assert turn.intent in ("need", "clarify")
