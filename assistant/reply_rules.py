@@ -86,6 +86,7 @@ class ReplyContext:
     reviews: tuple[str, ...] = ()    # the review passages the model was shown
     catalog: CatalogNames | None = None
     prompt_names: tuple[str, ...] = ()  # names that only the prompt's worked examples use
+    prompt_examples: tuple[str, ...] = ()  # the worked examples' answers: a reply must not copy them
 
 
 # -- who is spoken to, and words from the prompt ------------------------------------------------------
@@ -231,7 +232,19 @@ def _prompt_words(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     if m:
         return [RuleBreak("prompt_words", m.group(0), "repeats the prompt's words to the shopper")]
     copied = [n for n in ctx.prompt_names if n.lower() in sentence.lower()]
+    copied += sorted(_shared_grams(sentence, ctx.prompt_examples, 5))
     return [RuleBreak("prompt_words", copied[0], "copies the prompt's worked example")] if copied else []
+
+
+def _shared_grams(sentence: str, texts: Iterable[str], n: int) -> set[str]:
+    """The runs of `n` words (or, in Chinese, `n` characters) that the sentence shares with any text."""
+    def grams(text: str) -> set[str]:
+        words = _words(text)
+        chars = re.findall(r"[\u4e00-\u9fff]", text)
+        return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)} | \
+            {"".join(chars[i:i + n + 1]) for i in range(len(chars) - n)}
+    mine = grams(sentence)
+    return {g for text in texts for g in grams(text) & mine}
 
 
 def _unshown(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
@@ -332,7 +345,13 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     m = _FIRST_PERSON_EXPERIENCE.search(unquoted)
     if m:
         return [RuleBreak("reviewer_voice", m.group(0), "tells a reviewer's experience as the assistant's own")]
-    if _ATTRIBUTION.search(sentence):
+    said = _ATTRIBUTION.search(unquoted)
+    if said:
+        # "Reviewers say ..." must report what a review shown says: most of its words are in one.
+        claim = _content_words(unquoted[said.end():])
+        heard = set().union(*(_content_words(r) for r in ctx.reviews)) if ctx.reviews else set()
+        if claim and len(claim & heard) * 2 < len(claim):
+            return [RuleBreak("reviewer_voice", said.group(0), "says reviewers said what no review shown says")]
         return []
     words = _words(unquoted)
     grams = {" ".join(words[i:i + 6]) for i in range(len(words) - 5)}

@@ -238,7 +238,7 @@ class ChatEngine:
         brands = tuple(b for b in catalog_brands if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I))
         shown = tuple(ShownProduct.of(i.product, i.evidence[:1]) for i in items)
         rules = ReplyContext(shown, language, message, tuple(limits), reviews, self.catalog_names(),
-                             prompts.EXAMPLE_NAMES)
+                             prompts.EXAMPLE_NAMES, prompts.EXAMPLE_ANSWERS)
         return Grounding(_facts(list(items)), amounts, tuple(limits), brands, catalog_brands, rules)
 
     @staticmethod

@@ -209,3 +209,7 @@ def compare_template(items: list[RankedItem], language: str) -> str:
                      + (f", {features}" if features else ""))
     head = "对比如下：" if language == "zh" else "Side by side:"
     return head + "\n" + "\n".join(lines)
+
+
+# What the worked examples answer: a reply that copies their words has copied the prompt, not the facts.
+EXAMPLE_ANSWERS = tuple(answer for examples in (_PICKS_EXAMPLE, _QUESTION_EXAMPLE) for _, answer in examples.values())

@@ -11,10 +11,8 @@ a turn pays only for its own tokens.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import queue
 import shutil
 import threading
 import time
@@ -22,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from assistant.llm.manifest import read_manifest, write_manifest
+from assistant.llm.threaded_stream import threaded_stream
 from assistant.llm.types import (
     ChatMessage,
     GenerationParams,
@@ -32,7 +32,6 @@ from assistant.llm.types import (
 from assistant.llm.weights import PACKAGED_MODELS, ModelUnavailable, cache_dir
 
 log = logging.getLogger(__name__)
-MANIFEST = "shopmate-manifest.json"
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json",
                     "generation_config.json")
 
@@ -54,24 +53,9 @@ def quantization_for(model: str) -> str:
     return "float32" if model == "test" else "int8"
 
 
-def _file_sizes(directory: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
-
-
 def read_ct2_manifest(target: Path, sha256: str, quantization: str) -> dict | None:
-    """The manifest of a converted model made from these weights at this quantization, with all its files
-    at their recorded sizes; None otherwise."""
-    path = target / MANIFEST
-    if not path.exists():
-        return None
-    manifest = json.loads(path.read_text())
-    if manifest.get("sha256") != sha256 or manifest.get("quantization") != quantization:
-        log.warning("%s was made from other weights or at another quantization; converting again", target)
-        return None
-    if manifest.get("files") != _file_sizes(target):
-        log.warning("%s is incomplete or changed; converting again", target)
-        return None
-    return manifest
+    """The manifest of a converted model made from these weights at this quantization, whole; else None."""
+    return read_manifest(target, {"sha256": sha256, "quantization": quantization})
 
 
 def prepare_ct2(model: str, cache: str | Path | None = None) -> tuple[Path, dict, bool]:
@@ -105,10 +89,9 @@ def prepare_ct2(model: str, cache: str | Path | None = None) -> tuple[Path, dict
     for name in _TOKENIZER_FILES:
         if (source / name).exists():
             shutil.copy2(source / name, partial / name)
-    manifest = {"source": str(source), "sha256": info.sha256, "quantization": quantization,
-                "ctranslate2": ct2.__version__, "convert_s": round(time.perf_counter() - started, 1),
-                "files": _file_sizes(partial)}
-    (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    manifest = write_manifest(partial, {"source": str(source), "sha256": info.sha256, "quantization": quantization,
+                                        "ctranslate2": ct2.__version__,
+                                        "convert_s": round(time.perf_counter() - started, 1)})
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
     return target, manifest, True
@@ -218,41 +201,22 @@ class CTranslate2Generator:
             yield from visible_chunks(iter(self.generate([messages], replace(params, stop=()))), params.stop)
             return
         prefix, (tokens,) = self._split([messages])
-        chunks: queue.Queue[str | None] = queue.Queue()
-        cancelled = threading.Event()
-        errors: list[BaseException] = []
 
-        def run() -> None:
+        def produce(emit) -> None:
             ids: list[int] = []
             sent = ""
-            try:
-                with self._lock:
-                    steps = self._model.generate_tokens(tokens, **self._options(params, prefix))
-                    for step in steps:
-                        if step.token_id in self._stop_ids:
-                            break
-                        ids.append(step.token_id)
-                        # Decoding the whole reply each step keeps multi-byte characters whole.
-                        text = self.tokenizer.decode(ids, skip_special_tokens=True)
-                        if text.endswith("\ufffd"):
-                            continue
-                        if len(text) > len(sent):
-                            chunks.put(text[len(sent):])
-                            sent = text
-                        if cancelled.is_set():  # a reader that stopped early frees the model at once
+            with self._lock:
+                steps = self._model.generate_tokens(tokens, **self._options(params, prefix))
+                for step in steps:
+                    if step.token_id in self._stop_ids:
+                        break
+                    ids.append(step.token_id)
+                    # Decoding the whole reply each step keeps multi-byte characters whole.
+                    text = self.tokenizer.decode(ids, skip_special_tokens=True)
+                    if len(text) > len(sent) and not text.endswith("\ufffd"):
+                        fresh, sent = text[len(sent):], text
+                        if not emit(fresh):
                             steps.close()
                             break
-            except BaseException as exc:  # surfaced in the reading thread below
-                errors.append(exc)
-            finally:
-                chunks.put(None)
 
-        thread = threading.Thread(target=run, name="generate-stream", daemon=True)
-        thread.start()
-        try:
-            yield from visible_chunks(iter(chunks.get, None), params.stop)
-        finally:
-            cancelled.set()
-            thread.join()
-        if errors:
-            raise errors[0]
+        yield from threaded_stream(produce, params.stop)

@@ -7,7 +7,6 @@ its sha256, the dtype and the transformers version, so a changed source is never
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import threading
@@ -17,11 +16,12 @@ from pathlib import Path
 
 import torch
 
+from assistant.llm.manifest import read_manifest as read_folder_manifest
+from assistant.llm.manifest import write_manifest
 from assistant.llm.types import ChatMessage, GenerationParams, finish_text, visible_chunks
 from assistant.llm.weights import PACKAGED_MODELS, ModelUnavailable, cache_dir, gguf_path, sha256_of
 
 log = logging.getLogger(__name__)
-MANIFEST = "shopmate-manifest.json"
 
 
 def default_dtype(model: str) -> torch.dtype:
@@ -34,25 +34,9 @@ def converted_dir(model: str, root: str | Path | None = None) -> Path:
     return cache_dir(root) / model / "converted"
 
 
-def _file_sizes(directory: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
-
-
 def read_manifest(target: Path, sha256: str, dtype: torch.dtype) -> dict | None:
-    """The manifest of a converted copy when it was made from these weights at this dtype and its
-    files are all there at their recorded sizes; None otherwise."""
-    path = target / MANIFEST
-    if not path.exists():
-        return None
-    manifest = json.loads(path.read_text())
-    if manifest.get("sha256") != sha256 or manifest.get("dtype") != str(dtype):
-        log.warning("converted copy %s was made from other weights or another dtype; converting again", target)
-        return None
-    recorded = manifest.get("files")  # copies made before sizes were recorded are trusted on sha and dtype
-    if recorded is not None and recorded != _file_sizes(target):
-        log.warning("converted copy %s is incomplete or changed; converting again", target)
-        return None
-    return manifest
+    """The manifest of a converted copy made from these weights at this dtype, whole; None otherwise."""
+    return read_folder_manifest(target, {"sha256": sha256, "dtype": str(dtype)}, sizes_optional=True)
 
 
 def convert_gguf(source: Path, sha256: str, target: Path, dtype: torch.dtype) -> dict:
@@ -82,8 +66,8 @@ def convert_gguf(source: Path, sha256: str, target: Path, dtype: torch.dtype) ->
     tokenizer.save_pretrained(partial)
     manifest = {"source": str(source), "sha256": sha256, "dtype": str(dtype),
                 "transformers": transformers.__version__, "torch": torch.__version__,
-                "convert_s": round(time.perf_counter() - started, 1), "files": _file_sizes(partial)}
-    (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
+                "convert_s": round(time.perf_counter() - started, 1)}
+    manifest = write_manifest(partial, manifest)
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
     return manifest

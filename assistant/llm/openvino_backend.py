@@ -16,27 +16,25 @@ pays only for its new tokens.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import queue
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from assistant.llm.manifest import read_manifest, write_manifest
+from assistant.llm.threaded_stream import threaded_stream
 from assistant.llm.types import (
     ChatMessage,
     GenerationParams,
     GeneratorUnavailable,
     finish_text,
-    visible_chunks,
 )
 from assistant.llm.weights import PACKAGED_MODELS, ModelUnavailable, cache_dir, gguf_path, sha256_of
 
 log = logging.getLogger(__name__)
-MANIFEST = "shopmate-manifest.json"
 INSTALL = "pip install openvino-genai==2026.4.1.0"
 IR_FILES = ("openvino_model.xml", "openvino_model.bin", "openvino_tokenizer.xml", "openvino_detokenizer.xml")
 
@@ -56,26 +54,9 @@ def ir_dir(model: str, root: str | Path | None = None) -> Path:
     return cache_dir(root) / model / "openvino"
 
 
-def _file_sizes(directory: Path) -> dict[str, int]:
-    return {
-        p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST
-    }
-
-
 def read_ir_manifest(target: Path, sha256: str) -> dict | None:
-    """The manifest of an exported IR folder when it was made from these weights and its files are all
-    there at their recorded sizes; None otherwise."""
-    path = target / MANIFEST
-    if not path.exists():
-        return None
-    manifest = json.loads(path.read_text())
-    if manifest.get("sha256") != sha256:
-        log.warning("OpenVINO copy %s was made from other weights; exporting again", target)
-        return None
-    if manifest.get("files") != _file_sizes(target):
-        log.warning("OpenVINO copy %s is incomplete or changed; exporting again", target)
-        return None
-    return manifest
+    """The manifest of an exported IR folder made from these weights, whole; None otherwise."""
+    return read_manifest(target, {"sha256": sha256})
 
 
 def export_ir(source: Path, sha256: str, target: Path) -> dict:
@@ -112,9 +93,8 @@ def export_ir(source: Path, sha256: str, target: Path) -> dict:
         "backend": "openvino",
         "openvino_genai": genai.__version__,
         "export_s": round(time.perf_counter() - started, 1),
-        "files": _file_sizes(partial),
     }
-    (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    manifest = write_manifest(partial, manifest)
     done_meanwhile = read_ir_manifest(target, sha256)
     if done_meanwhile is not None:  # another process (a parallel test run) finished first: keep its copy
         shutil.rmtree(partial, ignore_errors=True)
@@ -229,31 +209,11 @@ class OpenVINOGenerator:
 
     def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
         text = self.prompt_text(messages)
-        chunks: queue.Queue[str | None] = queue.Queue()
-        cancelled = threading.Event()
-        errors: list[BaseException] = []
         status = self._genai.StreamingStatus
 
-        def on_chunk(chunk: str):
-            chunks.put(chunk)
-            # A reader that stops early (a stop string, a closed connection) frees the model at once.
-            return status.CANCEL if cancelled.is_set() else status.RUNNING
+        def produce(emit) -> None:
+            with self._lock:
+                self._pipe.generate(text, self._config(params),
+                                    streamer=lambda chunk: status.RUNNING if emit(chunk) else status.CANCEL)
 
-        def run() -> None:
-            try:
-                with self._lock:
-                    self._pipe.generate(text, self._config(params), streamer=on_chunk)
-            except BaseException as exc:  # surfaced in the reading thread below
-                errors.append(exc)
-            finally:
-                chunks.put(None)
-
-        thread = threading.Thread(target=run, name="generate-stream", daemon=True)
-        thread.start()
-        try:
-            yield from visible_chunks(iter(chunks.get, None), params.stop)
-        finally:
-            cancelled.set()  # the queue is unbounded: the thread finishes without a reader
-            thread.join()
-        if errors:
-            raise errors[0]
+        return threaded_stream(produce, params.stop)

@@ -17,7 +17,8 @@ import uuid
 import pytest
 
 from assistant.llm import ChatMessage, GenerationParams, Generator, GeneratorUnavailable
-from assistant.llm.local import MANIFEST, TransformersGenerator, read_manifest
+from assistant.llm.local import TransformersGenerator, read_manifest
+from assistant.llm.manifest import MANIFEST
 from assistant.llm.openvino_backend import read_ir_manifest
 from assistant.llm.remote import OpenAICompatibleGenerator
 from assistant.llm.types import finish_text

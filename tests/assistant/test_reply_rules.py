@@ -19,8 +19,11 @@ CATALOG = CatalogNames([("P1", SHOES.title), ("P2", CHEAP.title), ("P3", HEADPHO
 REVIEWS = ("Comfortable from the first minute, and I ordered half a size up.",)
 
 
+EXAMPLE = "For rocky trails the Trailmoss Ridge 4 suits you best: reviewers say their ankles felt steady on loose rock."
+
+
 def ctx(*shown, language="en", words="running shoes under $120", limits=(120.0,)):
-    return ReplyContext(tuple(shown), language, words, limits, REVIEWS, CATALOG)
+    return ReplyContext(tuple(shown), language, words, limits, REVIEWS, CATALOG, ("Trailmoss",), (EXAMPLE,))
 
 
 def rules(sentence, context):
@@ -61,6 +64,9 @@ def rules(sentence, context):
     ("The first one does not run small: the description does not mention any size.", ctx(CHEAP), "attribute"),
     ("Based on your profile, you will love these.", ctx(SHOES), "history"),
     ("It is light, and reviewers say it is waterproof.", ctx(CHEAP), "attribute"),
+    ("The Fleetfoot Vista 2 Pro is great: reviewers say their ankles felt steady on loose rock.", ctx(CHEAP),
+     "prompt_words"),
+    ("Reviewers say the laces snap within a week of hard training.", ctx(SHOES), "reviewer_voice"),
     ("The description calls it breathable, and reviewers say it is breathable too.", ctx(SHOES), "attribute"),
 ])
 def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):

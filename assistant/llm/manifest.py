@@ -1,0 +1,42 @@
+"""The manifest beside every model folder shopmate makes (a converted copy, OpenVINO IR, a CTranslate2
+model): what made it, from which weights, and the size of each file, so a folder made from other
+weights, at other settings, or left half-written is never silently reused."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+MANIFEST = "shopmate-manifest.json"
+
+
+def file_sizes(directory: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
+
+
+def write_manifest(directory: Path, manifest: dict) -> dict:
+    """Record `manifest` plus the folder's file sizes; returns what was written."""
+    manifest = {**manifest, "files": file_sizes(directory)}
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+def read_manifest(directory: Path, expected: dict, sizes_optional: bool = False) -> dict | None:
+    """The folder's manifest when every `expected` entry matches and its files are all there at their
+    recorded sizes; None otherwise (the caller makes the folder again). `sizes_optional` trusts
+    manifests written before sizes were recorded."""
+    path = directory / MANIFEST
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    differing = sorted(k for k, v in expected.items() if manifest.get(k) != v)
+    if differing:
+        log.warning("%s was made with another %s; making it again", directory, ", ".join(differing))
+        return None
+    recorded = manifest.get("files")
+    if (recorded is not None or not sizes_optional) and recorded != file_sizes(directory):
+        log.warning("%s is incomplete or changed; making it again", directory)
+        return None
+    return manifest
