@@ -16,6 +16,7 @@ _PRICE_PATTERNS = (
     re.compile(rf"(?:US\$|\$|USD\s?|€|£|¥|￥|RMB\s?)\s?{_NUMBER}", re.I),
     re.compile(rf"{_NUMBER}\s?(?:dollars?|bucks|usd|eur|euros?|元|块|美元)", re.I),
 )
+_YUAN = re.compile(r"元|块|¥|￥|RMB", re.I)
 _PERCENT = re.compile(rf"{_NUMBER}\s?(?:%|percent|％)", re.I)
 _RATING_PATTERNS = (
     re.compile(rf"{_NUMBER}\s?(?:/\s?5|out of 5|stars?|★|星)", re.I),
@@ -117,6 +118,7 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
     violations: list[Violation] = []
     checked = 0
     prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts)
+    currencies = sorted({f.currency for f in facts} or {"USD"})
     bounds = list(bounds)
     seen_spans: set[tuple[int, int]] = set(_names_with_amounts(text, facts))
     for pattern in _PRICE_PATTERNS:
@@ -126,8 +128,13 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
             seen_spans.add(m.span())
             checked += 1
             value = _amount(m.group(1))
-            if not _close(value, prices, 0.006) and not (_close(value, bounds, 0.006) and _as_bound(text, m.span())):
+            as_bound = _close(value, bounds, 0.006) and _as_bound(text, m.span())
+            if not _close(value, prices, 0.006) and not as_bound:
                 violations.append(Violation("price", m.group(0), f"{m.group(1)} is not the price of any product shown"))
+            elif not as_bound and _YUAN.search(m.group(0)) and "CNY" not in currencies:
+                # "4.99元" for a $4.99 label: the right number in the wrong money is a wrong price. (A limit
+                # the shopper set in their own words, "200元以内", may be restated in them.)
+                violations.append(Violation("price", m.group(0), f"states yuan; the store prices in {', '.join(currencies)}"))
     for m in _FREE.finditer(text):
         checked += 1
         if not _close(0.0, prices, 0.006):

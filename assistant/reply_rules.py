@@ -232,17 +232,23 @@ def _prompt_words(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     if m:
         return [RuleBreak("prompt_words", m.group(0), "repeats the prompt's words to the shopper")]
     copied = [n for n in ctx.prompt_names if n.lower() in sentence.lower()]
-    copied += sorted(_shared_grams(sentence, ctx.prompt_examples, 5))
-    return [RuleBreak("prompt_words", copied[0], "copies the prompt's worked example")] if copied else []
+    # Long runs only: the examples' turns of phrase may be reused, their facts may not.
+    copied += sorted(_shared_grams(sentence, ctx.prompt_examples, 7))
+    if copied:
+        return [RuleBreak("prompt_words", copied[0], "copies the prompt's worked example")]
+    echoed = re.sub(r"[\W_]+", "", sentence.lower())
+    if len(echoed) >= 8 and echoed in re.sub(r"[\W_]+", "", ctx.shopper_words.lower()):
+        return [RuleBreak("prompt_words", sentence.strip()[:40], "repeats the shopper's words back")]
+    return []
 
 
 def _shared_grams(sentence: str, texts: Iterable[str], n: int) -> set[str]:
-    """The runs of `n` words (or, in Chinese, `n` characters) that the sentence shares with any text."""
+    """The runs of `n` words (or, in Chinese, `2n` characters) that the sentence shares with any text."""
     def grams(text: str) -> set[str]:
         words = _words(text)
         chars = re.findall(r"[\u4e00-\u9fff]", text)
         return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)} | \
-            {"".join(chars[i:i + n + 1]) for i in range(len(chars) - n)}
+            {"".join(chars[i:i + 2 * n]) for i in range(len(chars) - 2 * n + 1)}
     mine = grams(sentence)
     return {g for text in texts for g in grams(text) & mine}
 

@@ -66,6 +66,7 @@ def rules(sentence, context):
     ("It is light, and reviewers say it is waterproof.", ctx(CHEAP), "attribute"),
     ("The Fleetfoot Vista 2 Pro is great: reviewers say their ankles felt steady on loose rock.", ctx(CHEAP),
      "prompt_words"),
+    ("Running shoes under $120?", ctx(SHOES), "prompt_words"),
     ("Reviewers say the laces snap within a week of hard training.", ctx(SHOES), "reviewer_voice"),
     ("The description calls it breathable, and reviewers say it is breathable too.", ctx(SHOES), "attribute"),
 ])
@@ -91,6 +92,7 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
     ("The blue Stridewell Luma 8 Plus is breathable and suits wide feet.", ctx(SHOES)),
     ("Stridewell Luma 8 Plus Running Shoes 透气，适合脚宽的你。", ctx(SHOES, language="zh", words="跑鞋")),
     ("Enjoy your runs!", ctx(SHOES)),
+    ("For your runs the Stridewell Luma 8 Plus suits you best: it is described as breathable.", ctx(SHOES)),
     ("The description doesn't say whether the Fleetfoot Vista 2 Pro runs small.", ctx(CHEAP)),
     ("The listing does not mention if it is waterproof, and reviewers do not say either.", ctx(CHEAP)),
 ])
