@@ -34,6 +34,8 @@ MAX_MESSAGE = 4000
 _SENTENCE_END = re.compile(r"[。！？\n]|[.!?](?=\s)")
 _FINISHED = re.compile(r"[.!?。！？…)\"'”’]\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# About one token each: a word, a number, a CJK character or a mark (for telling a cut-off reply).
+_TOKENISH = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,14 +319,17 @@ class ChatEngine:
                 written.append(good.strip())
             return good
 
+        raw = ""
         for chunk in chunks:
+            raw += chunk
             held += chunk
             while (m := _SENTENCE_END.search(held)) is not None:
                 sentence, held = held[:m.end()], held[m.end():]
                 if sentence.strip() and (good := judge(sentence)) is not None:
                     yield good if kept > 1 else good.lstrip()
         if held.strip():
-            if _FINISHED.search(held):
+            # An unpunctuated end is a cut only when the model ran into its token limit ("没有提到" is whole).
+            if _FINISHED.search(held) or len(_TOKENISH.findall(raw)) < 0.8 * self.params.max_new_tokens:
                 if (good := judge(held)) is not None:
                     yield (good if kept > 1 else good.lstrip()).rstrip()
             else:  # the token limit cut it: a half sentence is never shown

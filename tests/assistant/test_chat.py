@@ -134,6 +134,9 @@ def test_a_sentence_that_breaks_a_rule_is_dropped_and_the_rest_is_kept(shop):
     assert set(outcome["rules_broken"]) >= {"address", "prompt_words", "attribute", "cut_off"}
     *text, outcome = shop.chat._checked(iter(["The shopper likes it."]), grounding, "fallback", {})
     assert text == ["fallback"] and outcome["outcome"] == "replaced"
+    # A short reply the model ended without a full stop is whole; only one that ran into the limit is cut.
+    *text, outcome = shop.chat._checked(iter(["Enjoy it"]), grounding, "fallback", {})
+    assert text == ["Enjoy it"] and outcome["outcome"] == "passed"
 
 
 class _Says:
