@@ -165,6 +165,7 @@ _FIRST_PERSON_EXPERIENCE = re.compile(
     r"got|own|owned|ran|run|hiked|brewed|forget|barely|love|noticed|had to)\b|"
     r"\bmy (?:feet|foot|skin|husband|wife|son|daughter|kids?|partner|knees?|back|shoulders?|laptop|runs?|"
     r"order|hands?|face)\b|我(?:买|用|穿|试|退|老公|老婆|家|的脚|的皮肤|跑|觉得)", re.I)
+_MERCHANT_VOICE = re.compile(r"\b(?:we're|we are|we've|we have|we offer|our)\b|我们(?:是|的|提供)", re.I)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」|『[^』]*』")
 _ATTRIBUTION = re.compile(r"\b(?:reviewers?|reviews?|customers?|buyers?|owners?|people|one reviewer|shoppers) "
                           r"(?:say|said|mention|mentioned|report|reported|note|noted|write|wrote|find|found|call|"
@@ -351,6 +352,9 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     m = _FIRST_PERSON_EXPERIENCE.search(unquoted)
     if m:
         return [RuleBreak("reviewer_voice", m.group(0), "tells a reviewer's experience as the assistant's own")]
+    m = _MERCHANT_VOICE.search(unquoted)
+    if m and ctx.shown:  # "We're an award winning pizzeria": a listing's words, said as the assistant's
+        return [RuleBreak("reviewer_voice", m.group(0), "speaks in a seller's voice from a product's description")]
     said = _ATTRIBUTION.search(unquoted)
     if said:
         # "Reviewers say ..." must report what a review shown says: most of its words are in one.

@@ -69,6 +69,12 @@ def kind_name(category: str, language: str) -> str:
 _ZH_NAMES = {english: chinese for chinese, english in reversed(ZH_TERMS.items())}
 
 
+def _names_a_kind(category: str) -> bool:
+    """Whether a category reads as a kind of product a shopper could pick ("Rain Jackets"); real catalogs
+    also file products under slogans ("No expiration, no fees."), which no question should offer."""
+    return 0 < len(category.split()) <= 4 and not re.search(r"[,.;:!?]", category)
+
+
 def clarify_question(kinds: tuple[str, str], language: str) -> str:
     a, b = (kind_name(k, language) for k in kinds)
     return f"您要找的是{a}，还是{b}？" if language == "zh" else f"Are you looking for {a}, or {b}?"
@@ -127,7 +133,7 @@ def understand(message: str, state: DialogueState, brands: list[str], categories
     if turn.intent != "need" or guess_kind is None or turn.state.filters.get("categories"):
         return turn
     pair = guess_kind(turn.state.need).close_pair(CLARIFY_RATIO)
-    if pair is None:
+    if pair is None or not all(_names_a_kind(k) for k in pair):
         return turn
     language = detect_language(message, state.language)
     return Understanding("clarify", (), replace(turn.state, pending=list(pair), shown=[]),

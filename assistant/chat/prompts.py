@@ -180,8 +180,9 @@ def intro_template(items: list[RankedItem], filters: SearchFilters, language: st
         return "Sorry, I couldn't find anything for that. Could you say it another way, or loosen a limit?"
     if nothing_fit:
         return f"Nothing fits all of that{f' ({limits})' if limits else ''}; here are the {n} nearest options:"
-    what = kind.lower() if kind else ("option" if n == 1 else "options")
-    return f"Here {'is' if n == 1 else 'are'} {n} {what}{' ' + limits if limits else ''}:"
+    if n == 1:
+        return f"Here is one option{f' in {kind.lower()}' if kind else ''}{' ' + limits if limits else ''}:"
+    return f"Here are {n} {kind.lower() if kind else 'options'}{' ' + limits if limits else ''}:"
 
 
 def question_header(product: Product, language: str) -> str:

@@ -119,3 +119,10 @@ def test_an_ordinal_question_names_its_product():
 def test_a_new_need_after_a_list_is_still_a_need(message):
     turn = ask(message, SHOWN)
     assert turn.intent in ("need", "clarify")
+
+
+def test_only_categories_that_read_as_kinds_are_offered_when_asking_back():
+    from assistant.chat.dialogue import _names_a_kind
+
+    assert _names_a_kind("Rain Jackets") and _names_a_kind("Gift Cards") and _names_a_kind("跑鞋")
+    assert not _names_a_kind("No expiration, no fees.") and not _names_a_kind("")

@@ -67,6 +67,7 @@ def rules(sentence, context):
     ("The Fleetfoot Vista 2 Pro is great: reviewers say their ankles felt steady on loose rock.", ctx(CHEAP),
      "prompt_words"),
     ("Running shoes under $120?", ctx(SHOES), "prompt_words"),
+    ("We're an award winning pizzeria serving gourmet pizzas.", ctx(SHOES), "reviewer_voice"),
     ("Reviewers say the laces snap within a week of hard training.", ctx(SHOES), "reviewer_voice"),
     ("The description calls it breathable, and reviewers say it is breathable too.", ctx(SHOES), "attribute"),
 ])
