@@ -16,14 +16,24 @@ from dataclasses import dataclass
 
 from assistant.chat.language import detect_language
 
-RULES = ("address", "prompt_words", "unshown_product", "comparison", "attribute", "reviewer_voice", "limit",
-         "history", "relation", "language")
+RULES = (
+    "address",
+    "prompt_words",
+    "unshown_product",
+    "comparison",
+    "attribute",
+    "reviewer_voice",
+    "limit",
+    "history",
+    "relation",
+    "language",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class RuleBreak:
-    rule: str    # one of RULES
-    span: str    # the words that break it
+    rule: str  # one of RULES
+    span: str  # the words that break it
     detail: str
 
     def __str__(self) -> str:
@@ -45,7 +55,9 @@ class ShownProduct:
     def of(cls, product, evidence: Iterable[str] = ()) -> ShownProduct:
         attributes = " ".join(f"{k} {v}" for k, v in (product.attributes or {}).items())
         support = " ".join([product.title, product.description or "", attributes, *evidence])
-        return cls(product.id, product.title, product.brand or "", product.price, product.rating, support.lower())
+        return cls(
+            product.id, product.title, product.brand or "", product.price, product.rating, support.lower()
+        )
 
 
 def _name_key(words: list[str]) -> str:
@@ -71,7 +83,7 @@ class CatalogNames:
         words = _words(sentence)
         found = {}
         for i in range(len(words) - 2):
-            key = _name_key(words[i:i + 3])
+            key = _name_key(words[i : i + 3])
             if key in self._ids:
                 found[key] = self._ids[key]
         return found
@@ -81,9 +93,9 @@ class CatalogNames:
 class ReplyContext:
     shown: tuple[ShownProduct, ...] = ()
     language: str = "en"
-    shopper_words: str = ""          # what the shopper wrote: this turn and the need it refines
-    limits: tuple[float, ...] = ()   # the amounts the shopper gave as limits ("under $120")
-    reviews: tuple[str, ...] = ()    # the review passages the model was shown
+    shopper_words: str = ""  # what the shopper wrote: this turn and the need it refines
+    limits: tuple[float, ...] = ()  # the amounts the shopper gave as limits ("under $120")
+    reviews: tuple[str, ...] = ()  # the review passages the model was shown
     catalog: CatalogNames | None = None
     prompt_names: tuple[str, ...] = ()  # names that only the prompt's worked examples use
     prompt_examples: tuple[str, ...] = ()  # the worked examples' answers: a reply must not copy them
@@ -93,13 +105,15 @@ class ReplyContext:
 _THIRD_PERSON = re.compile(
     r"\b(?:the|this|our|a) (?:shopper|user|customer|buyer|client|consumer)s?\b|\b(?:shopper|user|customer)'s\b|"
     r"\bhe or she\b|该(?:用户|顾客|买家|购物者)|这位(?:用户|顾客|买家|购物者)|购物者|(?:用户|顾客)(?:喜欢|偏好|可能|会|想)",
-    re.I)
+    re.I,
+)
 _PROMPT_WORDS = re.compile(
     r"\b(?:FACTS?|SHOPPER(?: SAYS| PROFILE| ASKS)?|PROFILE|STORE POLICY|DESCRIPTION|REVIEWS|NOTES|REQUEST|PRODUCTS)\s*:|"
     r"</?review>|\[[A-Z0-9]{6,}\]|\b(?:the )?(?:facts|information|data|details|notes|context|list) "
     r"(?:provided|given|above|below|listed)\b|\bprovided (?:facts|information|data|notes|list)\b|\bthe prompt\b|"
     r"\bas an AI\b|\blanguage model\b|根据(?:提供的|以上|上述)|(?:以上|上述)(?:信息|事实|资料|内容)|提供的(?:信息|事实|资料)",
-    re.I)
+    re.I,
+)
 
 # -- comparisons: those the facts can settle (price, rating) and those they never can -------------------
 _CHEAPER = r"cheaper|less expensive|more affordable|lower[- ]priced|better value|更便宜|更实惠"
@@ -109,14 +123,24 @@ _PRICIEST = r"most expensive|priciest|highest[- ]priced|最贵"
 _BETTER_RATED = r"better[- ]rated|higher[- ]rated|more highly rated|评分更高|好评更多"
 _WORSE_RATED = r"lower[- ]rated|worse[- ]rated|评分更低"
 _BEST_RATED = r"best[- ]rated|highest[- ]rated|top[- ]rated|评分最高"
-_UNSETTLED = (r"lighter than|heavier than|newer than|older than|quieter than|louder than|warmer than|"
-              r"more durable than|more comfortable than|lightest|heaviest|newest|quietest|warmest|"
-              r"更轻|更重|更新|更安静|更耐用|更舒适|最轻|最新")
-_COMPARATIVES = {name: re.compile(rf"\b(?:{pattern})\b" if name != "unsettled" else rf"(?:{pattern})", re.I)
-                 for name, pattern in (("cheaper", _CHEAPER), ("pricier", _PRICIER), ("cheapest", _CHEAPEST),
-                                       ("priciest", _PRICIEST), ("better_rated", _BETTER_RATED),
-                                       ("worse_rated", _WORSE_RATED), ("best_rated", _BEST_RATED),
-                                       ("unsettled", _UNSETTLED))}
+_UNSETTLED = (
+    r"lighter than|heavier than|newer than|older than|quieter than|louder than|warmer than|"
+    r"more durable than|more comfortable than|lightest|heaviest|newest|quietest|warmest|"
+    r"更轻|更重|更新|更安静|更耐用|更舒适|最轻|最新"
+)
+_COMPARATIVES = {
+    name: re.compile(rf"\b(?:{pattern})\b" if name != "unsettled" else rf"(?:{pattern})", re.I)
+    for name, pattern in (
+        ("cheaper", _CHEAPER),
+        ("pricier", _PRICIER),
+        ("cheapest", _CHEAPEST),
+        ("priciest", _PRICIEST),
+        ("better_rated", _BETTER_RATED),
+        ("worse_rated", _WORSE_RATED),
+        ("best_rated", _BEST_RATED),
+        ("unsettled", _UNSETTLED),
+    )
+}
 
 # -- features a product may be said to have only where its own texts say so -----------------------------
 ATTRIBUTES: dict[str, str] = {
@@ -145,18 +169,37 @@ ATTRIBUTES: dict[str, str] = {
     "damascus": r"damascus",
     "mesh": r"\bmesh\b|网面",
 }
-COLOURS = {"black": "黑", "white": "白", "blue": "蓝", "red": "红", "green": "绿", "grey": "灰", "gray": "灰",
-           "navy": "藏青", "orange": "橙", "pink": "粉", "olive": "橄榄", "brown": "棕", "purple": "紫", "silver": "银"}
+COLOURS = {
+    "black": "黑",
+    "white": "白",
+    "blue": "蓝",
+    "red": "红",
+    "green": "绿",
+    "grey": "灰",
+    "gray": "灰",
+    "navy": "藏青",
+    "orange": "橙",
+    "pink": "粉",
+    "olive": "橄榄",
+    "brown": "棕",
+    "purple": "紫",
+    "silver": "银",
+}
 for _en, _zh in COLOURS.items():
     ATTRIBUTES[_en] = rf"\b{_en}\b|{_zh}色"
 _ATTRIBUTE_RE = {name: re.compile(pattern, re.I) for name, pattern in ATTRIBUTES.items()}
-_NEGATION = re.compile(r"\b(?:not|no|isn't|aren't|doesn't|don't|didn't|without|never|unclear|unknown|can't|cannot|"
-                       r"whether|if)\b|n't\b|不|没有|没|未|无法|是否", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|no|isn't|aren't|doesn't|don't|didn't|without|never|unclear|unknown|can't|cannot|"
+    r"whether|if)\b|n't\b|不|没有|没|未|无法|是否",
+    re.I,
+)
 # "It doesn't say whether ..." reports what the texts hold; "it does not run small" is a claim of its own.
-_HEDGE = re.compile(r"\b(?:whether|if|unclear|unknown|not sure|can't tell|cannot tell|no (?:information|mention|word)|"
-                    r"(?:does|do|did)n't (?:say|mention|state|tell)|(?:does|do|did) not (?:say|mention|state|tell)|"
-                    r"not (?:mentioned|stated|listed)|nothing (?:about|on))\b|是否|没有提到|未提及|没提到|不清楚|无法确定|没有说明",
-                    re.I)
+_HEDGE = re.compile(
+    r"\b(?:whether|if|unclear|unknown|not sure|can't tell|cannot tell|no (?:information|mention|word)|"
+    r"(?:does|do|did)n't (?:say|mention|state|tell)|(?:does|do|did) not (?:say|mention|state|tell)|"
+    r"not (?:mentioned|stated|listed)|nothing (?:about|on))\b|是否|没有提到|未提及|没提到|不清楚|无法确定|没有说明",
+    re.I,
+)
 _PLURAL = re.compile(r"\b(?:all|both|every|each|these|they|them|those)\b|都|这些|它们", re.I)
 
 # -- whose voice, whose limits, whose past -------------------------------------------------------------
@@ -164,31 +207,104 @@ _FIRST_PERSON_EXPERIENCE = re.compile(
     r"\b(?:I|we)(?:'ve| have| had)?\s+(?:ordered|bought|purchased|wore|worn|wear|used|use|returned|tried|"
     r"got|own|owned|ran|run|hiked|brewed|forget|barely|love|noticed|had to)\b|"
     r"\bmy (?:feet|foot|skin|husband|wife|son|daughter|kids?|partner|knees?|back|shoulders?|laptop|runs?|"
-    r"order|hands?|face)\b|我(?:买|用|穿|试|退|老公|老婆|家|的脚|的皮肤|跑|觉得)", re.I)
+    r"order|hands?|face)\b|我(?:买|用|穿|试|退|老公|老婆|家|的脚|的皮肤|跑|觉得)",
+    re.I,
+)
 _MERCHANT_VOICE = re.compile(r"\b(?:we're|we are|we've|we have|we offer|our)\b|我们(?:是|的|提供)", re.I)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」|『[^』]*』")
-_ATTRIBUTION = re.compile(r"\b(?:reviewers?|reviews?|customers?|buyers?|owners?|people|one reviewer|shoppers) "
-                          r"(?:say|said|mention|mentioned|report|reported|note|noted|write|wrote|find|found|call|"
-                          r"describe|agree|like|praise)|买家|评价|评论", re.I)
-_LIMIT_WORDS = re.compile(r"\bbudget\b|\bprice range\b|\byour (?:limit|range|price)\b|\bwithin your\b|"
-                          r"\byou (?:asked|wanted|said|mentioned)\b.{0,30}(?:under|below|less than)|预算|价位|以内", re.I)
-_AMOUNT = re.compile(r"(?:\$|USD\s?|€|£|¥|￥)\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|"
-                     r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?:dollars?|元|块|美元)", re.I)
-_YOU_SAID = re.compile(r"\byou(?:'ve)? (?:mentioned|said|told me|asked for|wrote|wanted)\b|你(?:说|提到|想要)", re.I)
+_ATTRIBUTION = re.compile(
+    r"\b(?:reviewers?|reviews?|customers?|buyers?|owners?|people|one reviewer|shoppers) "
+    r"(?:say|said|mention|mentioned|report|reported|note|noted|write|wrote|find|found|call|"
+    r"describe|agree|like|praise)|买家|评价|评论",
+    re.I,
+)
+_LIMIT_WORDS = re.compile(
+    r"\bbudget\b|\bprice range\b|\byour (?:limit|range|price)\b|\bwithin your\b|"
+    r"\byou (?:asked|wanted|said|mentioned)\b.{0,30}(?:under|below|less than)|预算|价位|以内",
+    re.I,
+)
+_AMOUNT = re.compile(
+    r"(?:\$|USD\s?|€|£|¥|￥)\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|"
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?:dollars?|元|块|美元)",
+    re.I,
+)
+_YOU_SAID = re.compile(
+    r"\byou(?:'ve)? (?:mentioned|said|told me|asked for|wrote|wanted)\b|你(?:说|提到|想要)", re.I
+)
 _YOUR_PAST = re.compile(
     r"\byou(?:'ve)? (?:liked|loved|bought|purchased|viewed|looked at|browsed|searched for|ordered|rated|"
     r"enjoyed|tried)\b|\b(?:based on|from|given|looking at) your (?:profile|history|preferences|past|shopping|taste)\b|"
     r"根据你的(?:资料|偏好|历史|记录)|\byour (?:previous|past|last|recent|earlier) (?:purchases?|orders?|searches|views?|"
     r"favou?rites?)\b|\bwhich you (?:like|liked|love|own|have)\b|你(?:之前|以前|曾经|上次)|你(?:买过|看过|喜欢过|浏览过)",
-    re.I)
-_RELATION = re.compile(r"\b(?:comes? with|includes?|including|bundled with|pairs? (?:well |nicely )?with|"
-                       r"goes? (?:well |nicely )?with|compatible with|works with|matches|a set with)\b|"
-                       r"搭配|配套|附带|兼容|一起用", re.I)
-_STOP = {"the", "a", "an", "and", "or", "for", "with", "your", "you", "it", "its", "this", "that", "of", "to", "in",
-         "on", "is", "are", "be", "as", "at", "by", "so", "very", "really", "also", "just", "some", "any", "my",
-         "me", "i", "we", "they", "them", "their", "which", "what", "who", "was", "were", "has", "have", "had"}
-_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
-             "第一": 0, "第二": 1, "第三": 2, "第四": 3}
+    re.I,
+)
+_RELATION = re.compile(
+    r"\b(?:comes? with|includes?|including|bundled with|pairs? (?:well |nicely )?with|"
+    r"goes? (?:well |nicely )?with|compatible with|works with|matches|a set with)\b|"
+    r"搭配|配套|附带|兼容|一起用",
+    re.I,
+)
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "for",
+    "with",
+    "your",
+    "you",
+    "it",
+    "its",
+    "this",
+    "that",
+    "of",
+    "to",
+    "in",
+    "on",
+    "is",
+    "are",
+    "be",
+    "as",
+    "at",
+    "by",
+    "so",
+    "very",
+    "really",
+    "also",
+    "just",
+    "some",
+    "any",
+    "my",
+    "me",
+    "i",
+    "we",
+    "they",
+    "them",
+    "their",
+    "which",
+    "what",
+    "who",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+}
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "第一": 0,
+    "第二": 1,
+    "第三": 2,
+    "第四": 3,
+}
 
 
 def _content_words(text: str) -> set[str]:
@@ -245,11 +361,14 @@ def _prompt_words(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
 
 def _shared_grams(sentence: str, texts: Iterable[str], n: int) -> set[str]:
     """The runs of `n` words (or, in Chinese, `2n` characters) that the sentence shares with any text."""
+
     def grams(text: str) -> set[str]:
         words = _words(text)
         chars = re.findall(r"[\u4e00-\u9fff]", text)
-        return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)} | \
-            {"".join(chars[i:i + 2 * n]) for i in range(len(chars) - 2 * n + 1)}
+        return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)} | {
+            "".join(chars[i : i + 2 * n]) for i in range(len(chars) - 2 * n + 1)
+        }
+
     mine = grams(sentence)
     return {g for text in texts for g in grams(text) & mine}
 
@@ -258,8 +377,11 @@ def _unshown(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     if ctx.catalog is None:
         return []
     shown = {p.id for p in ctx.shown}
-    return [RuleBreak("unshown_product", key, "names a product that is not shown in this turn")
-            for key, ids in ctx.catalog.named(sentence).items() if not ids & shown]
+    return [
+        RuleBreak("unshown_product", key, "names a product that is not shown in this turn")
+        for key, ids in ctx.catalog.named(sentence).items()
+        if not ids & shown
+    ]
 
 
 def _settled(kind: str, subject: ShownProduct, others: list[ShownProduct]) -> bool:
@@ -286,24 +408,34 @@ def _comparison(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
         if not m:
             continue
         if kind == "unsettled":
-            breaks.append(RuleBreak("comparison", m.group(0), "the facts hold nothing to settle this comparison"))
+            breaks.append(
+                RuleBreak("comparison", m.group(0), "the facts hold nothing to settle this comparison")
+            )
             continue
         before = [p for at, p in named if at < m.start()]
         after = [p for at, p in named if at > m.start()]
         superlative = kind in ("cheapest", "priciest", "best_rated")
         if before or after:
             subject = (before or after)[0]
-            others = after if before and after and not superlative else [p for p in ctx.shown if p.id != subject.id]
+            others = (
+                after
+                if before and after and not superlative
+                else [p for p in ctx.shown if p.id != subject.id]
+            )
             if not _settled(kind, subject, others):
-                breaks.append(RuleBreak("comparison", m.group(0), f"the facts do not make {subject.title} {m.group(0)}"))
+                breaks.append(
+                    RuleBreak("comparison", m.group(0), f"the facts do not make {subject.title} {m.group(0)}")
+                )
         elif not pattern.search(ctx.shopper_words):
             # "These are cheaper" with nothing named says what the shopper did not ask to compare.
-            breaks.append(RuleBreak("comparison", m.group(0), "compares without naming what the facts would settle"))
+            breaks.append(
+                RuleBreak("comparison", m.group(0), "compares without naming what the facts would settle")
+            )
     return breaks
 
 
 def _negated(sentence: str, start: int) -> bool:
-    return bool(_NEGATION.search(sentence[max(0, start - 40):start]))
+    return bool(_NEGATION.search(sentence[max(0, start - 40) : start]))
 
 
 def _attribute(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
@@ -320,7 +452,7 @@ def _attribute(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
                 continue  # part of a product's own name ("... Wireless Headphones"): no claim
             supported = [p for p in ctx.shown if pattern.search(p.support)]
             if _negated(without_quotes, m.start()):
-                window = without_quotes[max(0, m.start() - 60):m.start()]
+                window = without_quotes[max(0, m.start() - 60) : m.start()]
                 if _ATTRIBUTION.search(sentence) or _HEDGE.search(window):
                     continue  # what a reviewer reports, or that the texts do not tell
                 # "It is not waterproof" is a claim too: false where the product's own text says it is, and
@@ -328,11 +460,19 @@ def _attribute(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
                 subjects = named or list(ctx.shown[:1])
                 if subjects:
                     said = "states" if any(p in supported for p in subjects) else "never settles"
-                    breaks.append(RuleBreak("attribute", m.group(0), f"denies '{name}', which the product's text {said}"))
+                    breaks.append(
+                        RuleBreak(
+                            "attribute", m.group(0), f"denies '{name}', which the product's text {said}"
+                        )
+                    )
                 continue
-            attributed = _ATTRIBUTION.search(without_quotes[:m.start()])
+            attributed = _ATTRIBUTION.search(without_quotes[: m.start()])
             if attributed and not any(pattern.search(r) for r in ctx.reviews):
-                breaks.append(RuleBreak("attribute", m.group(0), f"says reviewers report '{name}'; no review shown does"))
+                breaks.append(
+                    RuleBreak(
+                        "attribute", m.group(0), f"says reviewers report '{name}'; no review shown does"
+                    )
+                )
                 break
             if named:
                 missing = [p for p in named if p not in supported]
@@ -341,8 +481,9 @@ def _attribute(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
             else:
                 missing = [] if supported else list(ctx.shown[:1])
             if missing:
-                breaks.append(RuleBreak("attribute", m.group(0),
-                                        f"nothing about {missing[0].title} says '{name}'"))
+                breaks.append(
+                    RuleBreak("attribute", m.group(0), f"nothing about {missing[0].title} says '{name}'")
+                )
                 break
     return breaks
 
@@ -351,25 +492,35 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     unquoted = _QUOTED.sub(" ", sentence)
     m = _FIRST_PERSON_EXPERIENCE.search(unquoted)
     if m:
-        return [RuleBreak("reviewer_voice", m.group(0), "tells a reviewer's experience as the assistant's own")]
+        return [
+            RuleBreak("reviewer_voice", m.group(0), "tells a reviewer's experience as the assistant's own")
+        ]
     m = _MERCHANT_VOICE.search(unquoted)
     if m and ctx.shown:  # "We're an award winning pizzeria": a listing's words, said as the assistant's
-        return [RuleBreak("reviewer_voice", m.group(0), "speaks in a seller's voice from a product's description")]
+        return [
+            RuleBreak("reviewer_voice", m.group(0), "speaks in a seller's voice from a product's description")
+        ]
     said = _ATTRIBUTION.search(unquoted)
     if said:
         # "Reviewers say ..." must report what a review shown says: most of its words are in one.
-        claim = _content_words(unquoted[said.end():])
+        claim = _content_words(unquoted[said.end() :])
         heard = set().union(*(_content_words(r) for r in ctx.reviews)) if ctx.reviews else set()
         if claim and len(claim & heard) * 2 < len(claim):
-            return [RuleBreak("reviewer_voice", said.group(0), "says reviewers said what no review shown says")]
+            return [
+                RuleBreak("reviewer_voice", said.group(0), "says reviewers said what no review shown says")
+            ]
         return []
     words = _words(unquoted)
-    grams = {" ".join(words[i:i + 6]) for i in range(len(words) - 5)}
+    grams = {" ".join(words[i : i + 6]) for i in range(len(words) - 5)}
     for review in ctx.reviews:
         r = _words(review)
-        copied = grams & {" ".join(r[i:i + 6]) for i in range(len(r) - 5)}
+        copied = grams & {" ".join(r[i : i + 6]) for i in range(len(r) - 5)}
         if copied:
-            return [RuleBreak("reviewer_voice", next(iter(copied)), "copies a review without saying a reviewer said it")]
+            return [
+                RuleBreak(
+                    "reviewer_voice", next(iter(copied)), "copies a review without saying a reviewer said it"
+                )
+            ]
     return []
 
 
@@ -380,8 +531,14 @@ def _limit(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(sentence)]
     wrong = [a for a in amounts if not any(abs(a - limit) < 0.006 for limit in ctx.limits)]
     if wrong:
-        return [RuleBreak("limit", m.group(0), f"restates {wrong[0]:g} as the shopper's limit; they gave "
-                          f"{', '.join(f'{x:g}' for x in ctx.limits) or 'none'}")]
+        return [
+            RuleBreak(
+                "limit",
+                m.group(0),
+                f"restates {wrong[0]:g} as the shopper's limit; they gave "
+                f"{', '.join(f'{x:g}' for x in ctx.limits) or 'none'}",
+            )
+        ]
     if not ctx.limits and not amounts and re.search(r"budget|预算", m.group(0), re.I):
         return [RuleBreak("limit", m.group(0), "speaks of a budget the shopper never gave")]
     return []
@@ -390,12 +547,21 @@ def _limit(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
 def _history(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     m = _YOUR_PAST.search(sentence)
     if m:
-        return [RuleBreak("history", m.group(0), "claims something of the shopper's past that the reply was not given")]
+        return [
+            RuleBreak(
+                "history", m.group(0), "claims something of the shopper's past that the reply was not given"
+            )
+        ]
     m = _YOU_SAID.search(sentence)
     if m:
-        said = _content_words(sentence[m.end():])
-        if said and not said & _content_words(ctx.shopper_words) and not any(
-                c in ctx.shopper_words for c in re.findall(r"[\u4e00-\u9fff]{2}", sentence[m.end():])):
+        said = _content_words(sentence[m.end() :])
+        if (
+            said
+            and not said & _content_words(ctx.shopper_words)
+            and not any(
+                c in ctx.shopper_words for c in re.findall(r"[\u4e00-\u9fff]{2}", sentence[m.end() :])
+            )
+        ):
             return [RuleBreak("history", m.group(0), "puts words in the shopper's mouth")]
     return []
 
@@ -409,9 +575,11 @@ def _relation(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     if len(named) >= 2 or any(at > m.start() for at, _ in named) or (ctx.catalog and _unshown(sentence, ctx)):
         return [RuleBreak("relation", m.group(0), "relates two products; the facts hold no such relation")]
     subjects = [p for _, p in named] or list(ctx.shown[:1])
-    objects = _content_words(sentence[m.end():m.end() + 60])
+    objects = _content_words(sentence[m.end() : m.end() + 60])
     if objects and subjects and not any(objects & _content_words(p.support) for p in subjects):
-        return [RuleBreak("relation", m.group(0), "says a product comes with something its text never mentions")]
+        return [
+            RuleBreak("relation", m.group(0), "says a product comes with something its text never mentions")
+        ]
     return []
 
 
@@ -422,8 +590,18 @@ def _language(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
-_CHECKS = (_address, _prompt_words, _unshown, _comparison, _attribute, _reviewer_voice, _limit, _history, _relation,
-           _language)
+_CHECKS = (
+    _address,
+    _prompt_words,
+    _unshown,
+    _comparison,
+    _attribute,
+    _reviewer_voice,
+    _limit,
+    _history,
+    _relation,
+    _language,
+)
 
 
 def check_sentence(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:

@@ -2,9 +2,9 @@
 
     python bench/prompt_tokens.py [--model default] [--conversations 10]
 
-Runs scripted conversations on a generated demo store with a generator that only records what it is
-asked (no model runs), then counts the tokens of each prompt with the model's own chat template: all
-of it, the fixed part (instructions and worked example, the same every turn of that kind and language,
+Runs scripted conversations on a generated demo store with the recording generator of
+bench/llm_backends.py (no model runs), then counts the tokens of each prompt with the model's own chat
+template: all of it, the fixed part (instructions and worked example, the same every turn of that kind and language,
 which a prefix-caching backend computes once) and the part this turn adds. Writes
 bench/results/prompt_tokens.json.
 """
@@ -18,31 +18,23 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from llm_backends import RecordingGenerator  # bench/ is on the path when a bench runs as a script
 
 from assistant.chat.language import detect_language
 from assistant.demo_store import generate_demo_store
 from assistant.llm.weights import PACKAGED_MODELS, gguf_path
 from assistant.shop import Shop
 
-SCRIPT = ["I need running shoes under $120", "cheaper", "does the first one run small?", "what is your return policy?",
-          "想要一个降噪耳机", "便宜一点的", "第一个质量好吗？", "发货要多久？"]
-
-
-class RecordingGenerator:
-    """Satisfies the generator contract without a model: records each prompt, answers with one sentence."""
-
-    name = "recorder"
-
-    def __init__(self):
-        self.prompts: list = []
-
-    def generate(self, prompts, params):
-        self.prompts.extend(prompts)
-        return ["Here you go." for _ in prompts]
-
-    def stream(self, messages, params):
-        self.prompts.append(messages)
-        yield "Here you go."
+SCRIPT = [
+    "I need running shoes under $120",
+    "cheaper",
+    "does the first one run small?",
+    "what is your return policy?",
+    "想要一个降噪耳机",
+    "便宜一点的",
+    "第一个质量好吗？",
+    "发货要多久？",
+]
 
 
 def _tokenizer(model: str):
@@ -55,8 +47,12 @@ def _tokenizer(model: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="default", help="whose tokenizer counts: default, fast or an HF id")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", default="default", help="whose tokenizer counts: default, fast or an HF id"
+    )
     parser.add_argument("--conversations", type=int, default=10)
     parser.add_argument("--out", default="bench/results/prompt_tokens.json")
     args = parser.parse_args()
@@ -64,7 +60,8 @@ def main() -> None:
 
     def count(messages, whole: bool = True) -> int:
         as_dicts = [{"role": m.role, "content": m.content} for m in messages]
-        return len(tokenizer.apply_chat_template(as_dicts, add_generation_prompt=whole, tokenize=True))
+        text = tokenizer.apply_chat_template(as_dicts, add_generation_prompt=whole, tokenize=False)
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
     by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,9 +86,13 @@ def main() -> None:
     for kind, counts in sorted(by_kind.items()):
         total = np.array([c[0] for c in counts])
         fixed = np.array([c[1] for c in counts])
-        result["kinds"][kind] = {"turns": len(counts), "prompt_tokens_median": int(np.median(total)),
-                                 "prompt_tokens_max": int(total.max()), "fixed_prefix_tokens": int(np.median(fixed)),
-                                 "new_tokens_median": int(np.median(total - fixed))}
+        result["kinds"][kind] = {
+            "turns": len(counts),
+            "prompt_tokens_median": int(np.median(total)),
+            "prompt_tokens_max": int(total.max()),
+            "fixed_prefix_tokens": int(np.median(fixed)),
+            "new_tokens_median": int(np.median(total - fixed)),
+        }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))

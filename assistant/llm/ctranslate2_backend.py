@@ -32,16 +32,23 @@ from assistant.llm.types import (
 from assistant.llm.weights import PACKAGED_MODELS, ModelUnavailable, cache_dir
 
 log = logging.getLogger(__name__)
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json",
-                    "generation_config.json")
+_TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "special_tokens_map.json",
+    "generation_config.json",
+)
 
 
 def _ct2():
     try:
         import ctranslate2
     except ImportError as exc:
-        raise GeneratorUnavailable("the ctranslate2 backend needs its package: pip install ctranslate2==4.8.5 "
-                                   "(or SHOPMATE_LLM_BACKEND=transformers)") from exc
+        raise GeneratorUnavailable(
+            "the ctranslate2 backend needs its package: pip install ctranslate2==4.8.5 "
+            "(or SHOPMATE_LLM_BACKEND=transformers)"
+        ) from exc
     return ctranslate2
 
 
@@ -65,9 +72,11 @@ def prepare_ct2(model: str, cache: str | Path | None = None) -> tuple[Path, dict
     from assistant.llm.weights import gguf_path
 
     if model not in PACKAGED_MODELS:
-        raise ModelUnavailable(f"the ctranslate2 backend converts the packaged models (default, fast, test), "
-                               f"not {model!r}: run it with SHOPMATE_LLM_BACKEND=transformers, or convert it with "
-                               f"ct2-transformers-converter --model {model} --quantization int8 --output_dir OUT")
+        raise ModelUnavailable(
+            f"the ctranslate2 backend converts the packaged models (default, fast, test), "
+            f"not {model!r}: run it with SHOPMATE_LLM_BACKEND=transformers, or convert it with "
+            f"ct2-transformers-converter --model {model} --quantization int8 --output_dir OUT"
+        )
     info = PACKAGED_MODELS[model]
     quantization = quantization_for(model)
     target = ct2_dir(model, cache)
@@ -85,13 +94,21 @@ def prepare_ct2(model: str, cache: str | Path | None = None) -> tuple[Path, dict
     shutil.rmtree(partial, ignore_errors=True)
     log.info("converting %s to CTranslate2 (%s) in %s, once", model, quantization, target)
     ct2.converters.TransformersConverter(str(source), low_cpu_mem_usage=True).convert(
-        str(partial), quantization=quantization, force=True)
+        str(partial), quantization=quantization, force=True
+    )
     for name in _TOKENIZER_FILES:
         if (source / name).exists():
             shutil.copy2(source / name, partial / name)
-    manifest = write_manifest(partial, {"source": str(source), "sha256": info.sha256, "quantization": quantization,
-                                        "ctranslate2": ct2.__version__,
-                                        "convert_s": round(time.perf_counter() - started, 1)})
+    manifest = write_manifest(
+        partial,
+        {
+            "source": str(source),
+            "sha256": info.sha256,
+            "quantization": quantization,
+            "ctranslate2": ct2.__version__,
+            "convert_s": round(time.perf_counter() - started, 1),
+        },
+    )
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
     return target, manifest, True
@@ -102,8 +119,13 @@ class CTranslate2Generator:
     contract. `threads` caps the CPU threads (default: all cores); on a machine with CUDA the model runs
     there in int8 with float16 activations."""
 
-    def __init__(self, model: str = "default", cache: str | Path | None = None, threads: int | None = None,
-                 device: str | None = None):
+    def __init__(
+        self,
+        model: str = "default",
+        cache: str | Path | None = None,
+        threads: int | None = None,
+        device: str | None = None,
+    ):
         from transformers import AutoTokenizer
 
         ct2 = _ct2()
@@ -111,31 +133,49 @@ class CTranslate2Generator:
         if model in PACKAGED_MODELS:
             self.path, self.manifest, converted = prepare_ct2(model, cache)
             self.loaded_from = "gguf" if converted else "ctranslate2"
-            self.name = f"{model} ({PACKAGED_MODELS[model].description}, CTranslate2 {self.manifest['quantization']})"
+            self.name = (
+                f"{model} ({PACKAGED_MODELS[model].description}, CTranslate2 {self.manifest['quantization']})"
+            )
         elif (Path(model) / "model.bin").is_file():
             self.path, self.manifest, self.loaded_from = Path(model), {"source": model}, "ctranslate2"
             self.name = f"{model} (CTranslate2)"
         else:
             raise GeneratorUnavailable(
                 f"the ctranslate2 backend runs a packaged model (default, fast, test) or a folder a CTranslate2 "
-                f"converter wrote, and {model!r} is neither: run it with SHOPMATE_LLM_BACKEND=transformers")
+                f"converter wrote, and {model!r} is neither: run it with SHOPMATE_LLM_BACKEND=transformers"
+            )
         self.device = device or ("cuda" if ct2.get_cuda_device_count() > 0 else "cpu")
         quantization = self.manifest.get("quantization", "int8")
         compute = quantization if self.device == "cpu" or quantization == "float32" else "int8_float16"
-        self._model = ct2.Generator(str(self.path), device=self.device, compute_type=compute,
-                                    intra_threads=threads or os.cpu_count() or 1)
+        self._model = ct2.Generator(
+            str(self.path),
+            device=self.device,
+            compute_type=compute,
+            intra_threads=threads or os.cpu_count() or 1,
+        )
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self._stop_ids = sorted({i for i in (self.tokenizer.eos_token_id, self.tokenizer.pad_token_id,
-                                             self.tokenizer.convert_tokens_to_ids("<|im_end|>"))
-                                 if isinstance(i, int) and i >= 0 and i != self.tokenizer.unk_token_id})
+        self._stop_ids = sorted(
+            {
+                i
+                for i in (
+                    self.tokenizer.eos_token_id,
+                    self.tokenizer.pad_token_id,
+                    self.tokenizer.convert_tokens_to_ids("<|im_end|>"),
+                )
+                if isinstance(i, int) and i >= 0 and i != self.tokenizer.unk_token_id
+            }
+        )
         self.load_s = time.perf_counter() - started
         # One generation at a time: the model already uses every core; callers batch instead.
         self._lock = threading.Lock()
 
     # -- prompts: the fixed part of a prompt is computed once and cached -------------------------------------
     def prompt_text(self, messages: list[ChatMessage], whole: bool = True) -> str:
-        return self.tokenizer.apply_chat_template([{"role": m.role, "content": m.content} for m in messages],
-                                                  add_generation_prompt=whole, tokenize=False)
+        return self.tokenizer.apply_chat_template(
+            [{"role": m.role, "content": m.content} for m in messages],
+            add_generation_prompt=whole,
+            tokenize=False,
+        )
 
     def _ids(self, messages: list[ChatMessage], whole: bool = True) -> list[int]:
         return self.tokenizer(self.prompt_text(messages, whole), add_special_tokens=False)["input_ids"]
@@ -147,15 +187,17 @@ class CTranslate2Generator:
         heads = {tuple(p[:-1]) for p in prompts}
         if len(heads) == 1 and len(prompts[0]) > 1:
             prefix = self._ids(prompts[0][:-1], whole=False)
-            if prefix and all(w[:len(prefix)] == prefix and len(w) > len(prefix) for w in whole):
+            if prefix and all(w[: len(prefix)] == prefix and len(w) > len(prefix) for w in whole):
                 tokens = self.tokenizer.convert_ids_to_tokens
-                return tokens(prefix), [tokens(w[len(prefix):]) for w in whole]
+                return tokens(prefix), [tokens(w[len(prefix) :]) for w in whole]
         return None, [self.tokenizer.convert_ids_to_tokens(w) for w in whole]
 
     def _options(self, params: GenerationParams, static_prompt: list[str] | None) -> dict:
         options = {"max_length": params.max_new_tokens, "end_token": self._stop_ids}
         if params.temperature > 0:
-            options.update(sampling_topk=0, sampling_temperature=params.temperature, sampling_topp=params.top_p)
+            options.update(
+                sampling_topk=0, sampling_temperature=params.temperature, sampling_topp=params.top_p
+            )
         else:
             options.update(sampling_topk=1)
         if static_prompt:
@@ -172,11 +214,13 @@ class CTranslate2Generator:
         reply: list[int] = []
         for _ in range(params.max_new_tokens):
             tokens = self.tokenizer.convert_ids_to_tokens(ids + reply)
-            logits = np.asarray(self._model.forward_batch([tokens]), dtype=np.float64)[0, -1] / params.temperature
+            logits = (
+                np.asarray(self._model.forward_batch([tokens]), dtype=np.float64)[0, -1] / params.temperature
+            )
             probs = np.exp(logits - logits.max())
             probs /= probs.sum()
             order = np.argsort(-probs)
-            keep = order[:int(np.searchsorted(np.cumsum(probs[order]), params.top_p)) + 1]
+            keep = order[: int(np.searchsorted(np.cumsum(probs[order]), params.top_p)) + 1]
             token = int(rng.choice(keep, p=probs[keep] / probs[keep].sum()))
             if token in self._stop_ids:
                 break
@@ -214,7 +258,7 @@ class CTranslate2Generator:
                     # Decoding the whole reply each step keeps multi-byte characters whole.
                     text = self.tokenizer.decode(ids, skip_special_tokens=True)
                     if len(text) > len(sent) and not text.endswith("\ufffd"):
-                        fresh, sent = text[len(sent):], text
+                        fresh, sent = text[len(sent) :], text
                         if not emit(fresh):
                             steps.close()
                             break

@@ -13,7 +13,9 @@ MANIFEST = "shopmate-manifest.json"
 
 
 def file_sizes(directory: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
+    return {
+        p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST
+    }
 
 
 def write_manifest(directory: Path, manifest: dict) -> dict:
