@@ -153,7 +153,7 @@ ATTRIBUTES: dict[str, str] = {
     "battery": r"battery (?:life|lasts)|long[- ]lasting battery|续航",
     "breathable": r"breathable|透气",
     "warm": r"\bwarm\b|\btoasty\b|保暖",
-    "durable": r"durable|built to last|long[- ]lasting|耐用",
+    "durable": r"durab(?:le|ility)|built to last|long[- ]lasting|耐用",
     "comfortable": r"comfortable|comfy|舒适|舒服",
     "gentle": r"\bgentle\b|sensitive skin|温和|敏感肌",
     "fragrance free": r"fragrance[- ]free|unscented|no (?:smell|scent|perfume)|无香",
@@ -168,6 +168,18 @@ ATTRIBUTES: dict[str, str] = {
     "stainless steel": r"stainless steel|不锈钢",
     "damascus": r"damascus",
     "mesh": r"\bmesh\b|网面",
+    # Judgements are claims too: "good quality", "easy to use", "known for ..." need a text that says them,
+    # or a small model fills them in from what it believes about a brand.
+    "good quality": r"(?:high|good|great|top|excellent)[- ](?:quality|build)|well[- ](?:made|built|crafted)|"
+    r"quality (?:materials|construction)|做工.{0,2}(?:好|精|扎实)|质量.{0,2}(?:好|不错)|品质.{0,2}(?:好|高)",
+    "easy to use": r"easy to (?:use|set up|operate)|user[- ]friendly|simple to (?:use|set up)|\bintuitive|"
+    r"好用|易用|容易(?:使用|上手)|操作简单",
+    "popular": r"\bpopular\b|best[- ]?sell(?:er|ing)|crowd[- ]pleaser|fan favou?rite|受欢迎|热销|爆款",
+    "reputation": r"\bknown for\b|\brenowned|\bfamous\b|reputable|reputation|trusted brand|well[- ]known|"
+    r"以.{0,8}(?:著称|闻名)|知名|口碑",
+    "good value": r"(?:great|good|excellent) value|worth (?:every|the) (?:penny|money|price)|bang for (?:the|your) buck|"
+    r"物超所值|性价比",
+    "reliable": r"\breliable\b|dependable|可靠",
 }
 COLOURS = {
     "black": "黑",

@@ -40,6 +40,14 @@ CATALOG = CatalogNames(
         ("P9", "Verdant Skin Daily Mineral Sunscreen SPF 50"),
     ]
 )
+KETTLE = ShownProduct(
+    "P4",
+    "Brewline Pour 1 Gooseneck Kettle",
+    "Brewline",
+    39.0,
+    4.5,
+    "brewline pour 1 gooseneck kettle. easy to use, well made and great value for the price.",
+)
 REVIEWS = ("Comfortable from the first minute, and I ordered half a size up.",)
 
 
@@ -52,6 +60,35 @@ def ctx(*shown, language="en", words="running shoes under $120", limits=(120.0,)
 
 def rules(sentence, context):
     return {b.rule for b in check_sentence(sentence, context)}
+
+
+@pytest.mark.parametrize(
+    "sentence, context",
+    [
+        ("The Fleetfoot Vista 2 Pro is not easy to use.", ctx(CHEAP)),
+        ("Vibram soles are known for their durability.", ctx(SHOES)),
+        ("The Stridewell Luma 8 Plus is a good quality shoe at a fair price.", ctx(SHOES)),
+        ("Stridewell is a trusted brand among runners.", ctx(SHOES)),
+        ("The Auralis Core 8 Max is a popular choice and great value.", ctx(HEADPHONES)),
+        ("这款耳机做工很好，质量不错。", ctx(HEADPHONES, language="zh", words="耳机")),
+        ("The kettle is easy to use but not reliable.", ctx(KETTLE, words="kettle")),
+    ],
+)
+def test_judgements_no_text_supports_are_caught(sentence, context):
+    """From replies a careful reader marked: opinions and world knowledge the texts never give."""
+    assert "attribute" in rules(sentence, context)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Brewline Pour 1 is easy to use and well made.",
+        "It is great value for the price.",
+        "The listing does not say whether it is reliable.",
+    ],
+)
+def test_judgements_the_texts_give_pass(sentence):
+    assert check_sentence(sentence, ctx(KETTLE, words="kettle")) == []
 
 
 @pytest.mark.parametrize(
