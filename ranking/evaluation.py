@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from ranking.als import fit_als, new_als
 from ranking.embeddings import product_embeddings
-from ranking.feedback import Signals, build_interactions, collect, time_split
+from ranking.feedback import Interactions, Signals, build_interactions, collect, time_split
 from ranking.metrics import (
     coverage,
     intra_list_diversity,
@@ -72,13 +73,8 @@ def content_model(matrix: sparse.csr_matrix, embeddings: np.ndarray, **_):
 
 def implicit_als_model(matrix: sparse.csr_matrix, factors: int = 64, regularization: float = 0.05,
                        alpha: float = 1.0, **_):
-    from implicit.cpu.als import AlternatingLeastSquares
-    from threadpoolctl import threadpool_limits
-
-    model = AlternatingLeastSquares(factors=factors, regularization=regularization, alpha=alpha, iterations=15,
-                                    random_state=0, num_threads=1, calculate_training_loss=False)
-    with threadpool_limits(1, "blas"):  # implicit parallelizes itself; nested BLAS threads slow it down
-        model.fit(matrix.tocsr().astype(np.float32), show_progress=False)
+    """implicit's ALS as the library ships it (confidence alpha * weight), on the class ours uses."""
+    model = fit_als(new_als(factors, regularization, alpha, iterations=15, seed=0), matrix)
     return lambda u, row: model.item_factors @ model.user_factors[u]
 
 
@@ -111,11 +107,10 @@ def _metrics(lists: list[list[int]], truth: list[set[int]], embeddings: np.ndarr
             "diversity": float(np.mean([intra_list_diversity(r, embeddings) for r in lists]))}
 
 
-def _baseline_lists(name: str, train: Signals, test: dict[str, set[str]], items: list[str], embeddings, k, config):
-    inter = build_interactions(train, items)
-    index = {p: i for i, p in enumerate(items)}
-    users = [u for u in test if u in set(inter.users)]
-    uidx = {u: i for i, u in enumerate(inter.users)}
+def _baseline_lists(name: str, inter: Interactions, test: dict[str, set[str]], embeddings, k, config):
+    index = inter.item_index
+    uidx = inter.user_index
+    users = [u for u in test if u in uidx]
     builder = BASELINES[name][0]
     score_fn = builder(inter.matrix, embeddings=embeddings, **config)
     lists = _score_lists(score_fn, inter.matrix, [uidx[u] for u in users], k)
@@ -154,14 +149,18 @@ def evaluate(products, embeddings: np.ndarray, signals: Signals, k: int = 10, te
     timings[OURS] = time.perf_counter() - started
     models[OURS] = _metrics(lists, truth, embeddings, k)
     per_user = {OURS: [ndcg_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)]}
+    # One matrix per split (ranking.feedback.build_interactions, the build our ranker fits on), shared by
+    # every baseline and every setting tried.
+    train_matrix = build_interactions(split.train, items)
+    validation_matrix = build_interactions(validation.train, items)
     for name, (_, grid) in BASELINES.items():
         started = time.perf_counter()
         best = grid[0]
         if len(grid) > 1 and validation.test:
-            scores = [(_metrics(*_baseline_lists(name, validation.train, validation.test, items, embeddings, k, c),
+            scores = [(_metrics(*_baseline_lists(name, validation_matrix, validation.test, embeddings, k, c),
                                 embeddings, k)["ndcg@10"], i) for i, c in enumerate(grid)]
             best = grid[max(scores)[1]]
-        lists, truth = _baseline_lists(name, split.train, split.test, items, embeddings, k, best)
+        lists, truth = _baseline_lists(name, train_matrix, split.test, embeddings, k, best)
         models[name] = _metrics(lists, truth, embeddings, k)
         per_user[name] = [ndcg_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)]
         tuning[name] = best

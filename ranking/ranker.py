@@ -1,7 +1,7 @@
 """The collaborative ranker, in two stages: candidates from several sources, then a learned linear blend.
 
 Features of (user, product), each standardized so that one linear blend fits every user: collaborative
-(ALS), co-occurrence (item-kNN over the user's weighted items), recent (the same neighbours of what the
+(ALS, fitted by the `implicit` library), co-occurrence (item-kNN over the user's weighted items), recent (the same neighbours of what the
 user touched lately), content (product embeddings against the user's liked items), category, brand and
 category-and-brand affinity (log shares), price band, popularity, trending and freshness. For search,
 query relevance joins them.
@@ -229,10 +229,10 @@ class Ranker:
         warm_idx = np.flatnonzero(warm)
         sims = self.embeddings_[cold] @ self.embeddings_[warm_idx].T
         top = np.argsort(-sims, axis=1)[:, :neighbours]
-        for row, i in enumerate(cold):
-            w = np.maximum(sims[row, top[row]], 0.0)
-            factors = self.als_.item_factors_[warm_idx[top[row]]]
-            self.als_.item_factors_[i] = (w[:, None] * factors).sum(axis=0) / max(w.sum(), 1e-9)
+        w = np.maximum(np.take_along_axis(sims, top, axis=1), 0.0)
+        factors = self.als_.item_factors_[warm_idx[top]]  # cold x neighbours x factors
+        imputed = (w[:, :, None] * factors).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-9)[:, None]
+        self.als_.set_item_factors(cold, imputed)
 
     def _heldout_states(self, early: Signals, late: dict[str, set[str]], limit: int = 1000):
         """(state, held-out item indices) for up to `limit` held-out users with a history."""

@@ -27,7 +27,10 @@ from retrieval.encoders import Encoder
 from retrieval.records import Candidate
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = 3  # 2: two-stage ranker with tuned parts; 3: reasons gated by relatedness (older pickles lack its fields)
+# 2: two-stage ranker with tuned parts; 3: reasons gated by relatedness (older pickles lack its fields);
+# 4: ALS fitted by `implicit` (float32 factors; older pickles hold the hand-written ALS). Any other version is
+# retrained before use, as a model trained on another catalog is.
+MODEL_VERSION = 4
 
 
 def filter_mask(ranker: Ranker, products: dict, filters) -> np.ndarray:

@@ -177,3 +177,16 @@ def test_the_saved_model_holds_no_user_data(brand_shop):
     blob = (brand_shop.home / "models" / "ranker" / "ranker.pkl").read_bytes()
     assert b"u-acme" not in blob and b"u-bolt" not in blob
     assert brand_shop.ranking.manifest()["users"] >= 30
+
+
+def test_a_model_saved_by_an_older_ranker_is_retrained_not_unpickled(brand_shop):
+    from ranking.service import MODEL_VERSION, RankingService
+
+    model_dir = brand_shop.home / "models" / "ranker"
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    (model_dir / "manifest.json").write_text(json.dumps({**manifest, "model_version": MODEL_VERSION - 1}))
+    (model_dir / "ranker.pkl").write_bytes(b"an older ranker's pickle")  # would fail to unpickle
+    service = RankingService(brand_shop.catalog, brand_shop.events, lambda: brand_shop.encoder, model_dir)
+    assert service.recommend("u-acme", k=3)
+    assert service.manifest()["model_version"] == MODEL_VERSION
+    assert service.manifest()["trained_at"] >= manifest["trained_at"]
