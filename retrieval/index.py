@@ -26,8 +26,8 @@ from tqdm import tqdm
 
 from retrieval.catalog_store import CatalogStore
 from retrieval.encoders import Encoder
+from retrieval.filters import CATEGORY_LEVELS, CatalogColumns, SearchFilters, chroma_where
 from retrieval.passages import review_passages
-from retrieval.query import SearchFilters
 from retrieval.records import Product
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ PASSAGES = "shopmate_review_passages"
 # Products once more, read by the multilingual encoder: a Chinese need meets an English catalog here.
 MULTILINGUAL = "shopmate_products_multilingual"
 INDEX_FORMAT = 1
-CATEGORY_LEVELS = 4
 REBUILD_HINT = "run `shopmate index --rebuild`"
 
 
@@ -58,6 +57,7 @@ class SyncReport:
     products: dict[str, int] = field(default_factory=dict)
     passages: dict[str, int] = field(default_factory=dict)
     multilingual: dict[str, int] = field(default_factory=dict)
+    lexical: dict[str, Any] = field(default_factory=dict)  # the lexical index's manifest, filled by Shop.build_index
     seconds: float = 0.0
     catalog_version: int = 0
 
@@ -67,7 +67,7 @@ class SyncReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"products": self.products, "passages": self.passages, "multilingual": self.multilingual,
-                "seconds": round(self.seconds, 3),
+                "lexical": self.lexical, "seconds": round(self.seconds, 3),
                 "catalog_version": self.catalog_version,
                 "items_per_s": round(self.embedded / self.seconds, 1) if self.seconds and self.embedded else None}
 
@@ -101,31 +101,6 @@ def product_metadata(p: Product) -> dict[str, Any]:
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
-
-
-def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
-    """The same constraints as `SearchFilters.accepts`, as a Chroma `where` clause."""
-    if filters is None:
-        return None
-    clauses: list[dict[str, Any]] = []
-    if filters.categories:
-        levels = [{f"cat_{i}": {"$in": list(filters.categories)}} for i in range(CATEGORY_LEVELS)]
-        clauses.append({"$or": levels})
-    if filters.brands:
-        clauses.append({"brand": {"$in": list(filters.brands)}})
-    if filters.exclude_brands:
-        clauses.append({"brand": {"$nin": list(filters.exclude_brands)}})
-    if filters.min_price is not None:
-        clauses.append({"price": {"$gte": filters.min_price}})
-    if filters.max_price is not None:
-        clauses.append({"price": {"$lte": filters.max_price}})
-    if filters.min_rating is not None:
-        clauses.append({"rating": {"$gte": filters.min_rating}})
-    if filters.exclude_ids:
-        clauses.append({"product_id": {"$nin": list(filters.exclude_ids)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def store_collection(name: str, store: str | None) -> str:
@@ -398,11 +373,12 @@ class CatalogIndex:
                                                    strict=True)]
 
     def query_products(self, vectors: np.ndarray, n: int, filters: SearchFilters | None = None,
-                       name: str = PRODUCTS) -> list[list[tuple[str, float]]]:
+                       name: str = PRODUCTS, columns: CatalogColumns | None = None) -> list[list[tuple[str, float]]]:
         """Per query vector: (product id, cosine similarity), best first, within the filters.
 
-        `name=MULTILINGUAL` searches the multilingual view (vectors from `self.multilingual`)."""
-        hits = self._query(name, vectors, n, chroma_where(filters))
+        `name=MULTILINGUAL` searches the multilingual view (vectors from `self.multilingual`); `columns`
+        (the catalog's) lets names in the filters match whatever their case there."""
+        hits = self._query(name, vectors, n, chroma_where(filters, columns))
         return [[(i, s) for i, s, _, _ in row] for row in hits]
 
     def product_vectors(self, name: str = PRODUCTS, page: int = 5000) -> tuple[list[str], list[tuple[str, ...]],

@@ -177,3 +177,12 @@ def test_the_saved_model_holds_no_user_data(brand_shop):
     blob = (brand_shop.home / "models" / "ranker" / "ranker.pkl").read_bytes()
     assert b"u-acme" not in blob and b"u-bolt" not in blob
     assert brand_shop.ranking.manifest()["users"] >= 30
+
+
+def test_recommend_filters_categories_by_the_rule_search_uses(brand_shop):
+    """A name is a whole level of the path (any case), a path a run of levels; never a part of a name."""
+    shoes = brand_shop.recommend(None, k=50, filters=SearchFilters(categories=("shoes",)))
+    assert len(shoes) == 31 and all(item.product.category == ("Shop", "Shoes") for item in shoes)
+    mugs = brand_shop.recommend(None, k=50, filters={"categories": ["SHOP > Mugs"], "max_price": 60})
+    assert mugs and all(item.product.category == ("Shop", "Mugs") and item.product.price <= 60 for item in mugs)
+    assert brand_shop.recommend(None, k=50, filters=SearchFilters(categories=("Sho",))) == []
