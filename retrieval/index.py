@@ -161,7 +161,7 @@ class CatalogIndex:
     """The Chroma side of retrieval: `sync()` it with the catalog, then `query_products` / `query_passages`."""
 
     def __init__(self, catalog: CatalogStore, encoder: Encoder, path: str | Path | None = None,
-                 url: str | None = None, batch_size: int = 128, client=None, store: str | None = None,
+                 url: str | None = None, batch_size: int = 1024, client=None, store: str | None = None,
                  multilingual: Encoder | None = None):
         self.catalog = catalog
         self.encoder = encoder
@@ -334,11 +334,14 @@ class CatalogIndex:
         stale = [i for i in stored if i not in seen]
         for start in range(0, len(stale), 5000):
             collection.delete(ids=stale[start:start + 5000])
+        # Only the passages' texts are read back (as evidence); storing product texts in Chroma would
+        # only feed its full-text index, which search does not use.
+        documents = collection.name == store_collection(PASSAGES, self.store)
         bar = tqdm(total=len(todo), desc=f"indexing {label}", unit=" items", disable=not show_progress)
         for start in range(0, len(todo), self.batch_size):
             batch = todo[start:start + self.batch_size]
             vectors = encoder.encode([b.document for b in batch], batch_size=32)
-            self.upsert(collection, batch, vectors)
+            self.upsert(collection, batch, vectors, documents)
             bar.update(len(batch))
         bar.close()
         updated = sum(1 for t in todo if t.id in stored)
@@ -346,9 +349,10 @@ class CatalogIndex:
                 "unchanged": len(seen) - len(todo), "total": len(seen)}
 
     @staticmethod
-    def upsert(collection, items: Sequence[_Item], vectors: np.ndarray) -> None:
+    def upsert(collection, items: Sequence[_Item], vectors: np.ndarray, documents: bool = True) -> None:
         collection.upsert(ids=[b.id for b in items], embeddings=np.asarray(vectors, dtype=np.float32),
-                          documents=[b.document for b in items], metadatas=[b.metadata for b in items])
+                          documents=[b.document for b in items] if documents else None,
+                          metadatas=[b.metadata for b in items])
 
     # -- queries ------------------------------------------------------------------------------------
     def ids(self, name: str = PRODUCTS) -> list[str]:
@@ -363,13 +367,17 @@ class CatalogIndex:
         collection = self._collection(name)
         if collection is None:
             raise IndexNotBuiltError(f"no search index at {self.location}; run `shopmate index` first")
-        n = min(n, collection.count())
         if n <= 0:
             return [[] for _ in range(len(vectors))]
+        # No count() first: Chroma answers a larger n with what it has, and counting costs a round trip.
+        # Products need ids and distances only; reading their metadata would cost a join per hit.
+        include = ["distances", "metadatas", "documents"] if name == PASSAGES else ["distances"]
         got = collection.query(query_embeddings=np.asarray(vectors, dtype=np.float32), n_results=n, where=where,
-                               include=["distances", "metadatas", "documents"])
+                               include=include)
+        metas_of = got.get("metadatas") or [[None] * len(ids) for ids in got["ids"]]
+        docs_of = got.get("documents") or [[None] * len(ids) for ids in got["ids"]]
         return [[(i, 1.0 - float(d), m or {}, doc or "") for i, d, m, doc in zip(ids, dists, metas, docs, strict=True)]
-                for ids, dists, metas, docs in zip(got["ids"], got["distances"], got["metadatas"], got["documents"],
+                for ids, dists, metas, docs in zip(got["ids"], got["distances"], metas_of, docs_of,
                                                    strict=True)]
 
     def query_products(self, vectors: np.ndarray, n: int, filters: SearchFilters | None = None,
