@@ -12,6 +12,7 @@ index; the multilingual view left out) with MiniLM on a small store, against Min
 same texts alone; the two alternate, twice, so load on the shared machine hits both.
 
     .venv/bin/python bench/retrieval_scale.py [--sizes 10000 100000] [--queries 120] [--index-products 400]
+        [--work DIR]   # a kept folder: the next run reuses its stores (index figures are then a re-sync)
 """
 
 from __future__ import annotations
@@ -119,11 +120,13 @@ def indexing_share(n: int, work: Path, minilm) -> dict:
 
 def run_size(n: int, n_queries: int, work: Path, minilm) -> dict:
     os.environ["SHOPMATE_MULTILINGUAL"] = "0"
-    src = generate_demo_store(work / f"src-{n}", seed=3, products=n, users=max(50, n // 500))
     shop = Shop.open(work / f"home-{n}", llm="test")
-    start = time.perf_counter()
-    shop.ingest(catalog=src.products, reviews=src.reviews)
-    ingest_s = time.perf_counter() - start
+    ingest_s = None
+    if not shop.catalog.count_products():  # a kept --work folder is reused: building 100k takes long here
+        src = generate_demo_store(work / f"src-{n}", seed=3, products=n, users=max(50, n // 500))
+        start = time.perf_counter()
+        shop.ingest(catalog=src.products, reviews=src.reviews)
+        ingest_s = round(time.perf_counter() - start, 1)
     index = CatalogIndex(shop.catalog, RandomUnitEncoder(), path=shop.home / "chroma")
     report = index.sync()
     resync = index.sync()
@@ -178,7 +181,8 @@ def run_size(n: int, n_queries: int, work: Path, minilm) -> dict:
         standin.search(text, k=10)
         model_excluded.append(time.perf_counter() - t)
     shop.close()
-    point = {"products": n, "review_passages": report.passages["total"], "ingest_s": round(ingest_s, 1),
+    point = {"products": n, "review_passages": report.passages["total"], "ingest_s": ingest_s,
+             "index_built_in_this_run": report.embedded > 0,
              "index_items_per_s_stand_in_vectors": report.to_dict()["items_per_s"],
              "index_seconds": report.to_dict()["seconds"], "resync_unchanged_s": round(resync.seconds, 2),
              "lexical_build_s": lexical["seconds"], "first_search_in_a_new_process_s": round(first_search_s, 2),
@@ -197,17 +201,27 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=120)
     parser.add_argument("--index-products", type=int, default=400, help="store size for the indexing share")
     parser.add_argument("--out", default="bench/results/retrieval_scale.json")
+    parser.add_argument("--work", help="working folder, kept so a second run reuses the stores and their indexes")
+    parser.add_argument("--append", action="store_true", help="add this run's points to those already in --out")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="shopmate-scale-"))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="shopmate-scale-"))
     load_before = [round(x, 1) for x in os.getloadavg()]
     minilm = load_encoder("minilm")
     minilm.encode(["warm up"])
     indexing = indexing_share(args.index_products, work, minilm) if args.index_products else None
-    points = [run_size(n, args.queries, work, minilm) for n in args.sizes]
+    points = []
+    for n in args.sizes:
+        point = run_size(n, args.queries, work, minilm)
+        point["load_average_1_5_15"] = [round(x, 1) for x in os.getloadavg()]
+        point["command"] = " ".join(sys.argv)
+        points.append(point)
     out = {"bench": "retrieval_scale", "load_average_1_5_15": {"start": load_before,
                                                               "end": [round(x, 1) for x in os.getloadavg()]},
            "cpu_count": os.cpu_count(), "vectors": "random unit vectors, 384-d (stand-in encoder); see docstring",
            "command": " ".join(sys.argv), "indexing": indexing, "points": points}
+    if args.append and Path(args.out).exists():
+        before = json.loads(Path(args.out).read_text())
+        out = {**before, "points": before["points"] + points, "indexing": indexing or before.get("indexing")}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
