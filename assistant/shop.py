@@ -60,11 +60,15 @@ class Shop:
     def searcher(self):
         from retrieval.search import HybridSearcher
 
-        return HybridSearcher(self.index, self.catalog)
+        # The lexical index lives beside the Chroma one (<home>/lexical), built by `build_index`.
+        return HybridSearcher(self.index, self.catalog, lexical_dir=self.home / "lexical")
 
     def build_index(self, show_progress: bool = False, rebuild: bool = False):
-        """Embed what changed since the last run (all of it with rebuild=True); returns a SyncReport."""
-        return self.index.sync(rebuild=rebuild, show_progress=show_progress)
+        """Embed what changed since the last run (all of it with rebuild=True) and rebuild the lexical
+        index if the catalog changed; returns a SyncReport."""
+        report = self.index.sync(rebuild=rebuild, show_progress=show_progress)
+        report.lexical = self.searcher.build_lexical(rebuild=rebuild)
+        return report
 
     def search(self, query: str, filters=None, k: int = 10) -> list:
         """Hybrid search -> list[Candidate], best first; filters is a retrieval.query.SearchFilters."""

@@ -24,6 +24,7 @@ from ranking.ranker import Ranker, RankerParams, UserState
 from ranking.records import Event, RankedItem, UserProfile
 from retrieval.catalog_store import CatalogStore
 from retrieval.encoders import Encoder
+from retrieval.filters import CatalogColumns, SearchFilters
 from retrieval.records import Candidate
 
 log = logging.getLogger(__name__)
@@ -31,29 +32,6 @@ log = logging.getLogger(__name__)
 # 4: ALS fitted by `implicit` (float32 factors; older pickles hold the hand-written ALS). Any other version is
 # retrained before use, as a model trained on another catalog is.
 MODEL_VERSION = 4
-
-
-def filter_mask(ranker: Ranker, products: dict, filters) -> np.ndarray:
-    """Which items pass search-style filters (categories, brands, price, rating, excluded ids)."""
-    mask = np.ones(len(ranker.item_ids_), dtype=bool)
-    if filters is None:
-        return mask
-    categories = [c.lower() for c in getattr(filters, "categories", ()) or ()]
-    brands = {b.lower() for b in getattr(filters, "brands", ()) or ()}
-    excluded = {b.lower() for b in getattr(filters, "exclude_brands", ()) or ()}
-    excluded_ids = set(getattr(filters, "exclude_ids", ()) or ())
-    lo, hi = getattr(filters, "min_price", None), getattr(filters, "max_price", None)
-    min_rating = getattr(filters, "min_rating", None)
-    for i, pid in enumerate(ranker.item_ids_):
-        p = products[pid]
-        path = p.category_path.lower()
-        if (categories and not any(c in path for c in categories)) or (brands and p.brand.lower() not in brands) \
-                or p.brand.lower() in excluded or pid in excluded_ids \
-                or (lo is not None and (p.price is None or p.price < lo)) \
-                or (hi is not None and (p.price is None or p.price > hi)) \
-                or (min_rating is not None and (p.rating is None or p.rating < min_rating)):
-            mask[i] = False
-    return mask
 
 
 class RankingService:
@@ -64,6 +42,7 @@ class RankingService:
         self.model_dir = Path(model_dir)
         self._ranker: Ranker | None = None
         self._products: dict | None = None
+        self._columns: tuple[Ranker, CatalogColumns] | None = None
 
     @property
     def encoder(self) -> Encoder:
@@ -119,6 +98,15 @@ class RankingService:
             self._products = self.catalog.get_products(self.ranker.item_ids_)
         return self._products
 
+    @property
+    def columns(self) -> CatalogColumns:
+        """The ranker's items as filter columns, row i being item i (built once per trained ranker)."""
+        ranker = self.ranker
+        if self._columns is None or self._columns[0] is not ranker:
+            products = self.products
+            self._columns = (ranker, CatalogColumns.of_products(products[pid] for pid in ranker.item_ids_))
+        return self._columns[1]
+
     # -- requests -----------------------------------------------------------------------------------
     def state(self, user_id: str | None) -> UserState:
         if not user_id:
@@ -134,9 +122,11 @@ class RankingService:
         ranker = self.ranker
         return RankedItem(self.products[ranker.item_ids_[i]], score, ranker.reasons(state, i, feats), tuple(evidence))
 
-    def recommend(self, user_id: str | None, k: int = 10, filters=None) -> list[RankedItem]:
+    def recommend(self, user_id: str | None, k: int = 10, filters: SearchFilters | dict | None = None
+                  ) -> list[RankedItem]:
+        """The best `k` items for a user within `filters` (the same rules as search: retrieval/filters.py)."""
+        mask = self.columns.mask(SearchFilters.coerce(filters))
         state = self.state(user_id)
-        mask = filter_mask(self.ranker, self.products, filters)
         return [self._item(state, i, s, f) for i, s, f in self.ranker.recommend(state, k, mask)]
 
     def recommend_among(self, user_id: str | None, product_ids: Sequence[str], k: int = 10) -> list[RankedItem]:

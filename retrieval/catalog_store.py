@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from retrieval.db import Database
+from retrieval.filters import CatalogColumns
 from retrieval.records import Product, Review
 
 MIGRATIONS = [
@@ -212,6 +213,18 @@ class CatalogStore:
             for row in self.db.conn.execute(f"SELECT * FROM products WHERE id IN ({marks})", chunk):
                 found[row["id"]] = _row_to_product(row)
         return found
+
+    def filter_columns(self) -> CatalogColumns:
+        """Every product's filterable fields as columns, in id order (the order `iter_products` reads)."""
+        parsed: dict[str, tuple[str, ...]] = {}  # a catalog has few distinct paths: parse each once
+
+        def path(raw: str) -> tuple[str, ...]:
+            if raw not in parsed:
+                parsed[raw] = tuple(json.loads(raw))
+            return parsed[raw]
+
+        rows = self.db.conn.execute("SELECT id, brand, price, rating, category FROM products ORDER BY id")
+        return CatalogColumns.build((r[0], r[1], r[2], r[3], path(r[4])) for r in rows)
 
     def iter_products(self, batch_size: int = 1000) -> Iterator[Product]:
         cursor = self.db.conn.execute("SELECT * FROM products ORDER BY id")

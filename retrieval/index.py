@@ -26,8 +26,8 @@ from tqdm import tqdm
 
 from retrieval.catalog_store import CatalogStore
 from retrieval.encoders import Encoder
+from retrieval.filters import CATEGORY_LEVELS, CatalogColumns, SearchFilters, chroma_where
 from retrieval.passages import review_passages
-from retrieval.query import SearchFilters
 from retrieval.records import Product
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ PASSAGES = "shopmate_review_passages"
 # Products once more, read by the multilingual encoder: a Chinese need meets an English catalog here.
 MULTILINGUAL = "shopmate_products_multilingual"
 INDEX_FORMAT = 1
-CATEGORY_LEVELS = 4
 REBUILD_HINT = "run `shopmate index --rebuild`"
 
 
@@ -58,6 +57,7 @@ class SyncReport:
     products: dict[str, int] = field(default_factory=dict)
     passages: dict[str, int] = field(default_factory=dict)
     multilingual: dict[str, int] = field(default_factory=dict)
+    lexical: dict[str, Any] = field(default_factory=dict)  # the lexical index's manifest, filled by Shop.build_index
     seconds: float = 0.0
     catalog_version: int = 0
 
@@ -67,7 +67,7 @@ class SyncReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"products": self.products, "passages": self.passages, "multilingual": self.multilingual,
-                "seconds": round(self.seconds, 3),
+                "lexical": self.lexical, "seconds": round(self.seconds, 3),
                 "catalog_version": self.catalog_version,
                 "items_per_s": round(self.embedded / self.seconds, 1) if self.seconds and self.embedded else None}
 
@@ -101,31 +101,6 @@ def product_metadata(p: Product) -> dict[str, Any]:
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
-
-
-def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
-    """The same constraints as `SearchFilters.accepts`, as a Chroma `where` clause."""
-    if filters is None:
-        return None
-    clauses: list[dict[str, Any]] = []
-    if filters.categories:
-        levels = [{f"cat_{i}": {"$in": list(filters.categories)}} for i in range(CATEGORY_LEVELS)]
-        clauses.append({"$or": levels})
-    if filters.brands:
-        clauses.append({"brand": {"$in": list(filters.brands)}})
-    if filters.exclude_brands:
-        clauses.append({"brand": {"$nin": list(filters.exclude_brands)}})
-    if filters.min_price is not None:
-        clauses.append({"price": {"$gte": filters.min_price}})
-    if filters.max_price is not None:
-        clauses.append({"price": {"$lte": filters.max_price}})
-    if filters.min_rating is not None:
-        clauses.append({"rating": {"$gte": filters.min_rating}})
-    if filters.exclude_ids:
-        clauses.append({"product_id": {"$nin": list(filters.exclude_ids)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def store_collection(name: str, store: str | None) -> str:
@@ -186,7 +161,7 @@ class CatalogIndex:
     """The Chroma side of retrieval: `sync()` it with the catalog, then `query_products` / `query_passages`."""
 
     def __init__(self, catalog: CatalogStore, encoder: Encoder, path: str | Path | None = None,
-                 url: str | None = None, batch_size: int = 128, client=None, store: str | None = None,
+                 url: str | None = None, batch_size: int = 1024, client=None, store: str | None = None,
                  multilingual: Encoder | None = None):
         self.catalog = catalog
         self.encoder = encoder
@@ -359,11 +334,14 @@ class CatalogIndex:
         stale = [i for i in stored if i not in seen]
         for start in range(0, len(stale), 5000):
             collection.delete(ids=stale[start:start + 5000])
+        # Only the passages' texts are read back (as evidence); storing product texts in Chroma would
+        # only feed its full-text index, which search does not use.
+        documents = collection.name == store_collection(PASSAGES, self.store)
         bar = tqdm(total=len(todo), desc=f"indexing {label}", unit=" items", disable=not show_progress)
         for start in range(0, len(todo), self.batch_size):
             batch = todo[start:start + self.batch_size]
             vectors = encoder.encode([b.document for b in batch], batch_size=32)
-            self.upsert(collection, batch, vectors)
+            self.upsert(collection, batch, vectors, documents)
             bar.update(len(batch))
         bar.close()
         updated = sum(1 for t in todo if t.id in stored)
@@ -371,9 +349,10 @@ class CatalogIndex:
                 "unchanged": len(seen) - len(todo), "total": len(seen)}
 
     @staticmethod
-    def upsert(collection, items: Sequence[_Item], vectors: np.ndarray) -> None:
+    def upsert(collection, items: Sequence[_Item], vectors: np.ndarray, documents: bool = True) -> None:
         collection.upsert(ids=[b.id for b in items], embeddings=np.asarray(vectors, dtype=np.float32),
-                          documents=[b.document for b in items], metadatas=[b.metadata for b in items])
+                          documents=[b.document for b in items] if documents else None,
+                          metadatas=[b.metadata for b in items])
 
     # -- queries ------------------------------------------------------------------------------------
     def ids(self, name: str = PRODUCTS) -> list[str]:
@@ -388,21 +367,26 @@ class CatalogIndex:
         collection = self._collection(name)
         if collection is None:
             raise IndexNotBuiltError(f"no search index at {self.location}; run `shopmate index` first")
-        n = min(n, collection.count())
         if n <= 0:
             return [[] for _ in range(len(vectors))]
+        # No count() first: Chroma answers a larger n with what it has, and counting costs a round trip.
+        # Products need ids and distances only; reading their metadata would cost a join per hit.
+        include = ["distances", "metadatas", "documents"] if name == PASSAGES else ["distances"]
         got = collection.query(query_embeddings=np.asarray(vectors, dtype=np.float32), n_results=n, where=where,
-                               include=["distances", "metadatas", "documents"])
+                               include=include)
+        metas_of = got.get("metadatas") or [[None] * len(ids) for ids in got["ids"]]
+        docs_of = got.get("documents") or [[None] * len(ids) for ids in got["ids"]]
         return [[(i, 1.0 - float(d), m or {}, doc or "") for i, d, m, doc in zip(ids, dists, metas, docs, strict=True)]
-                for ids, dists, metas, docs in zip(got["ids"], got["distances"], got["metadatas"], got["documents"],
+                for ids, dists, metas, docs in zip(got["ids"], got["distances"], metas_of, docs_of,
                                                    strict=True)]
 
     def query_products(self, vectors: np.ndarray, n: int, filters: SearchFilters | None = None,
-                       name: str = PRODUCTS) -> list[list[tuple[str, float]]]:
+                       name: str = PRODUCTS, columns: CatalogColumns | None = None) -> list[list[tuple[str, float]]]:
         """Per query vector: (product id, cosine similarity), best first, within the filters.
 
-        `name=MULTILINGUAL` searches the multilingual view (vectors from `self.multilingual`)."""
-        hits = self._query(name, vectors, n, chroma_where(filters))
+        `name=MULTILINGUAL` searches the multilingual view (vectors from `self.multilingual`); `columns`
+        (the catalog's) lets names in the filters match whatever their case there."""
+        hits = self._query(name, vectors, n, chroma_where(filters, columns))
         return [[(i, s) for i, s, _, _ in row] for row in hits]
 
     def product_vectors(self, name: str = PRODUCTS, page: int = 5000) -> tuple[list[str], list[tuple[str, ...]],

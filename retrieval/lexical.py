@@ -1,12 +1,14 @@
-"""BM25 over the same texts the dense index holds: a sparse term matrix, scored with one mat-vec."""
+"""BM25 over the same texts the dense index holds, on bm25s: a query reads only its own terms' columns."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
+import bm25s
 import numpy as np
-from scipy import sparse
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -33,47 +35,60 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25:
-    """Okapi BM25: `fit(texts)` then `score(query)` -> one score per text (numpy in, numpy out)."""
+    """Okapi BM25 on `bm25s`: `fit(texts)` then `score(query)` -> one score per text (numpy in, numpy out).
+
+    bm25s keeps each term's per-text scores precomputed in a term-major sparse matrix, so a query reads
+    only its own terms' columns; `save` writes those arrays and `load` memory-maps them.
+    """
 
     def __init__(self, k1: float = 1.2, b: float = 0.75):
         self.k1 = k1
         self.b = b
+        self._model: bm25s.BM25 | None = None  # None for no texts at all: bm25s cannot index an empty corpus
+        self._size = 0
+        self._fitted = False
 
     def fit(self, texts: Sequence[str]) -> BM25:
-        vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        lengths = np.zeros(len(texts), dtype=np.float32)
-        for i, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            tokens = tokenize(text)
-            lengths[i] = len(tokens)
-            for t in tokens:
-                j = vocab.setdefault(t, len(vocab))
-                counts[j] = counts.get(j, 0) + 1
-            rows.extend([i] * len(counts))
-            cols.extend(counts)
-            vals.extend(counts.values())
-        n = len(texts)
-        tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n, len(vocab)))
-        df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
-        self.idf_ = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avg = float(lengths.mean()) if n else 0.0
-        norm = self.k1 * (1 - self.b + self.b * lengths / max(avg, 1e-9))
-        tf = tf.tocoo()
-        weights = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf_[tf.col]
-        # Stored term-major, so a query reads only the columns of its own terms.
-        self.matrix_ = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=(n, len(vocab)))
-        self.vocab_ = vocab
+        self._size = len(texts)
+        self._fitted = True
+        if not texts:
+            self._model = None
+            return self
+        model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
+        model.index([tokenize(t) for t in texts], show_progress=False)
+        # bm25s's "lucene" variant leaves out Okapi's (k1 + 1) factor; put it back so scores keep their scale.
+        model.scores["data"] = model.scores["data"] * np.float32(self.k1 + 1)
+        self._model = model
         return self
 
+    def __len__(self) -> int:
+        return self._size
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self._model is not None:
+            self._model.save(str(path), show_progress=False)
+        (path / "shopmate_bm25.json").write_text(json.dumps({"k1": self.k1, "b": self.b, "size": self._size}))
+
+    @classmethod
+    def load(cls, path: str | Path, mmap: bool = True) -> BM25:
+        path = Path(path)
+        meta = json.loads((path / "shopmate_bm25.json").read_text())
+        bm = cls(meta["k1"], meta["b"])
+        bm._size = meta["size"]
+        bm._fitted = True
+        if bm._size:
+            bm._model = bm25s.BM25.load(str(path), mmap=mmap, show_progress=False)
+        return bm
+
     def score(self, query: str) -> np.ndarray:
-        if not hasattr(self, "matrix_"):
+        if not self._fitted:
             raise ValueError("BM25 is not fitted; call fit(texts) first")
-        terms = [self.vocab_[t] for t in tokenize(query) if t in self.vocab_]
+        terms = self._model.get_tokens_ids(tokenize(query)) if self._model is not None else []
         if not terms:
-            return np.zeros(self.matrix_.shape[0], dtype=np.float32)
-        counts = np.bincount(terms, minlength=self.matrix_.shape[1]).astype(np.float32)
-        return np.asarray(self.matrix_ @ counts, dtype=np.float32).ravel()
+            return np.zeros(self._size, dtype=np.float32)
+        return self._model.get_scores_from_ids(terms)
 
     def top(self, query: str, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Indices and scores of the best `k` texts with a positive score (and `mask` true, if given)."""

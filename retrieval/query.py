@@ -7,108 +7,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
-from retrieval.records import Product
+from retrieval.filters import SearchFilters
 
 MAX_QUERY_CHARS = 2000  # longer queries are cut: no shopper types more, and the encoder reads 256 tokens at most
-
-_TUPLE_FIELDS = ("categories", "brands", "exclude_brands", "exclude_ids")
-_NUMBER_FIELDS = ("min_price", "max_price", "min_rating")
-
-
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    """Hard constraints on search results. Categories match any level of a product's category path."""
-
-    categories: tuple[str, ...] = ()
-    brands: tuple[str, ...] = ()
-    exclude_brands: tuple[str, ...] = ()
-    min_price: float | None = None
-    max_price: float | None = None
-    min_rating: float | None = None
-    exclude_ids: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in _TUPLE_FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, str) or not isinstance(value, (tuple, list)):
-                raise TypeError(f"SearchFilters.{name} must be a tuple of strings, got {type(value).__name__} "
-                                f"{value!r}; write {name}=({value!r},) for one value")
-            if not all(isinstance(v, str) for v in value):
-                raise TypeError(f"SearchFilters.{name} must hold strings only, got {value!r}")
-            object.__setattr__(self, name, tuple(value))
-        for name in _NUMBER_FIELDS:
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"SearchFilters.{name} must be a number or None, got {type(value).__name__} "
-                                f"{value!r}; write e.g. {name}=50")
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"SearchFilters.{name} must be a finite number >= 0, got {value!r}")
-            object.__setattr__(self, name, float(value))
-        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
-            raise ValueError(f"SearchFilters: min_price {self.min_price} is above max_price {self.max_price}; "
-                             "swap them")
-        if self.min_rating is not None and self.min_rating > 5:
-            raise ValueError(f"SearchFilters.min_rating is on a 0-5 scale, got {self.min_rating}")
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SearchFilters:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown search filters {unknown}; known: {sorted(known)}")
-        return cls(**{k: tuple(v) if k in _TUPLE_FIELDS and isinstance(v, list) else v for k, v in data.items()})
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: list(getattr(self, f.name)) if f.name in _TUPLE_FIELDS else getattr(self, f.name)
-                for f in fields(self)}
-
-    @property
-    def is_empty(self) -> bool:
-        return self == SearchFilters()
-
-    def merged(self, other: SearchFilters | None) -> SearchFilters:
-        """Both sets of constraints at once (the tighter bound wins)."""
-        if other is None:
-            return self
-
-        def tighter(a, b, pick):
-            return b if a is None else a if b is None else pick(a, b)
-
-        def union(a, b):
-            return tuple(dict.fromkeys((*a, *b)))
-
-        return SearchFilters(
-            categories=union(self.categories, other.categories), brands=union(self.brands, other.brands),
-            exclude_brands=union(self.exclude_brands, other.exclude_brands),
-            min_price=tighter(self.min_price, other.min_price, max),
-            max_price=tighter(self.max_price, other.max_price, min),
-            min_rating=tighter(self.min_rating, other.min_rating, max),
-            exclude_ids=union(self.exclude_ids, other.exclude_ids),
-        )
-
-    def accepts(self, product: Product) -> bool:
-        """The same test as `chroma_where`, in Python (for lexical results and review passages)."""
-        if self.exclude_ids and product.id in self.exclude_ids:
-            return False
-        if self.categories and not set(product.category) & set(self.categories):
-            return False
-        if self.brands and product.brand not in self.brands:
-            return False
-        if self.exclude_brands and product.brand in self.exclude_brands:
-            return False
-        if self.min_price is not None and (product.price is None or product.price < self.min_price):
-            return False
-        if self.max_price is not None and (product.price is None or product.price > self.max_price):
-            return False
-        return self.min_rating is None or (product.rating is not None and product.rating >= self.min_rating)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,19 +142,3 @@ def parse_query(text: str, brands: Sequence[str] = (), categories: Iterable[str 
                             min_rating=min_rating)
     return ParsedQuery(text=rest, filters=filters)
 
-
-def resolve_filters(filters: SearchFilters, brands: Sequence[str], categories: Iterable[Sequence[str]]
-                    ) -> SearchFilters:
-    """Spell brand and category names as the catalog does ("hiking boots" -> "Hiking Boots").
-
-    A category path ("Sports & Outdoors > Hiking Boots") stands for its last, most specific name.
-    """
-    brand_map = {b.lower(): b for b in brands}
-    category_map = {name.lower(): name for path in categories for name in path}
-
-    def fix(names, mapping):
-        return tuple(mapping.get(n.strip().lower(), n) for n in names)
-
-    leaves = tuple(c.split(" > ")[-1] for c in filters.categories)
-    return replace(filters, brands=fix(filters.brands, brand_map),
-                   exclude_brands=fix(filters.exclude_brands, brand_map), categories=fix(leaves, category_map))

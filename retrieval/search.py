@@ -8,21 +8,25 @@ Each channel adds `weight x its score scaled to [0, 1]` (the default blend) or `
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from retrieval.catalog_store import CatalogStore
 from retrieval.categories import CategoryGuess, CategoryModel, category_label
-from retrieval.index import CATEGORY_LEVELS, MULTILINGUAL, PRODUCTS, CatalogIndex, product_document
+from retrieval.filters import CatalogColumns, SearchFilters
+from retrieval.index import MULTILINGUAL, PRODUCTS, CatalogIndex
 from retrieval.language import detect_language
-from retrieval.lexical import BM25
-from retrieval.passages import review_passages
-from retrieval.query import SearchFilters, clean_query, parse_query, resolve_filters
+from retrieval.lexical_index import LexicalIndex, LexicalIndexStale, read_manifest
+from retrieval.query import clean_query, parse_query
 from retrieval.records import Candidate
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,10 @@ log = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "lexical")
 RRF_K = 60
 QUERY_CACHE = 256  # query vectors remembered per searcher
+# Dense hits asked of HNSW per hit wanted within the filters, beyond their share of the catalog, and the
+# most asked for before the filters go to Chroma as a `where` instead (bench/retrieval_scale.py).
+OVERFETCH_MARGIN = 1.5
+OVERFETCH_LIMIT = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,56 +59,27 @@ class FusionWeights:
     category_multilingual: float = 1.0  # the multilingual centroids' say in the category step (same-language query)
 
 
-class _LexicalSide:
-    """BM25 over product documents and review passages, with numpy columns for vectorized filtering."""
+@dataclass(frozen=True, slots=True)
+class _CatalogView:
+    """What search reads of one catalog version: the lexical index, the filter columns in the same row
+    order, each row's kind, and the brand and category names the query parser looks for."""
 
-    def __init__(self, catalog: CatalogStore):
-        products = list(catalog.iter_products())
-        self.version = catalog.version
-        self.ids = np.array([p.id for p in products], dtype=object)
-        self.row = {p.id: i for i, p in enumerate(products)}
-        self.price = np.array([np.nan if p.price is None else p.price for p in products], dtype=np.float64)
-        self.rating = np.array([np.nan if p.rating is None else p.rating for p in products], dtype=np.float64)
-        self.brand = np.array([p.brand for p in products], dtype=object)
-        self.levels = [np.array([p.category[i] if len(p.category) > i else "" for p in products], dtype=object)
-                       for i in range(CATEGORY_LEVELS)]
-        self.kind = np.array([category_label(p.category) for p in products], dtype=object)
-        self.products = BM25().fit([product_document(p) for p in products])
-        # Title and category again on their own: a word there says what the product is, while the
-        # same word deep in a long description may only be a use or a comparison.
-        self.heads = BM25().fit([f"{p.title}\n{' '.join(p.category)}" for p in products])
-        passages = [x for r in catalog.iter_reviews() if r.rating >= 4 for x in review_passages(r)]
-        self.passage_product = np.array([self.row.get(x.product_id, -1) for x in passages], dtype=np.int64)
-        self.passage_text = [x.text for x in passages]
-        self.passages = BM25().fit(self.passage_text)
-        self.brands = sorted({p.brand for p in products if p.brand})
-        self.categories = sorted({p.category for p in products if p.category})
+    text: LexicalIndex
+    columns: CatalogColumns
+    kind: np.ndarray
+    brands: list[str]
+    categories: list[tuple[str, ...]]
 
-    def top(self, text: str, k: int, mask: np.ndarray, fields: float) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.products.score(text)
-        if fields:
-            scores = scores + fields * self.heads.score(text)
-        return BM25.best(scores, k, mask)
+    @property
+    def version(self) -> int:
+        return self.text.catalog_version
 
-    def mask(self, filters: SearchFilters) -> np.ndarray:
-        """`SearchFilters.accepts` for every product at once."""
-        keep = np.ones(len(self.ids), dtype=bool)
-        if filters.categories:
-            keep &= np.logical_or.reduce([np.isin(level, filters.categories) for level in self.levels])
-        if filters.brands:
-            keep &= np.isin(self.brand, filters.brands)
-        if filters.exclude_brands:
-            keep &= ~np.isin(self.brand, filters.exclude_brands)
-        with np.errstate(invalid="ignore"):
-            if filters.min_price is not None:
-                keep &= self.price >= filters.min_price
-            if filters.max_price is not None:
-                keep &= self.price <= filters.max_price
-            if filters.min_rating is not None:
-                keep &= self.rating >= filters.min_rating
-        if filters.exclude_ids:
-            keep &= ~np.isin(self.ids, filters.exclude_ids)
-        return keep
+    @classmethod
+    def of(cls, text: LexicalIndex, columns: CatalogColumns) -> _CatalogView:
+        kinds = np.array([category_label(path) for path in columns.paths] or [""], dtype=object)
+        return cls(text=text, columns=columns, kind=kinds[columns.path_code],
+                   brands=sorted({b for names in columns.brand_spellings.values() for b in names if b}),
+                   categories=sorted(p for p in columns.paths if p))
 
 
 def _rrf(ranked: Sequence[str], weight: float, into: dict[str, float]) -> None:
@@ -149,24 +128,69 @@ class HybridSearcher:
     """
 
     def __init__(self, index: CatalogIndex, catalog: CatalogStore, weights: FusionWeights | None = None,
-                 depth: int = 50, auto_refresh: bool = True, catalog_language: str = "en"):
+                 depth: int = 50, auto_refresh: bool = True, catalog_language: str = "en",
+                 lexical_dir: str | Path | None = None):
         self.index = index
         self.catalog = catalog
         self.weights = weights or FusionWeights()
         self.depth = depth
         self.auto_refresh = auto_refresh
         self.catalog_language = catalog_language
-        self._lexical: _LexicalSide | None = None
+        # Where the lexical index is saved (None: built in memory by each searcher, as in tests).
+        self.lexical_dir = Path(lexical_dir) if lexical_dir is not None else None
+        self._view: _CatalogView | None = None
         self._kinds: tuple[int, CategoryModel] | None = None
         self._vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
-    def lexical(self) -> _LexicalSide:
+    def view(self) -> _CatalogView:
+        """The lexical index and filter columns of the catalog's current version (loaded once per version)."""
         with self._lock:
-            if self._lexical is None or self._lexical.version != self.catalog.version:
-                self._lexical = _LexicalSide(self.catalog)
-            return self._lexical
+            version = self.catalog.version
+            if self._view is None or self._view.version != version:
+                columns = self.catalog.filter_columns()
+                text = self._lexical_index(version)
+                if not np.array_equal(text.ids, columns.ids):
+                    # Same version, other products: the saved index cannot be trusted.
+                    text = self._rebuild_lexical("its products differ from the catalog's")
+                self._view = _CatalogView.of(text, columns)
+            return self._view
+
+    def _lexical_index(self, version: int) -> LexicalIndex:
+        if self.lexical_dir is None:
+            return LexicalIndex.build(self.catalog)
+        try:
+            return LexicalIndex.load(self.lexical_dir, version)
+        except LexicalIndexStale as exc:
+            if not self.auto_refresh:
+                raise
+            return self._rebuild_lexical(str(exc))
+
+    def _rebuild_lexical(self, why: str) -> LexicalIndex:
+        log.info("rebuilding the lexical index (%s)", why)
+        text = LexicalIndex.build(self.catalog)
+        if self.lexical_dir is not None:
+            text.save(self.lexical_dir)
+        return text
+
+    def build_lexical(self, rebuild: bool = False) -> dict:
+        """Build and save the lexical index unless the saved one is current (`shopmate index` calls this)."""
+        started = time.perf_counter()
+        manifest = read_manifest(self.lexical_dir) if self.lexical_dir is not None else None
+        current = manifest is not None and not rebuild
+        if current:
+            try:
+                LexicalIndex.load(self.lexical_dir, self.catalog.version)
+            except LexicalIndexStale:
+                current = False
+        if not current:
+            with self._lock:
+                self._view = None
+                text = self._rebuild_lexical("rebuild asked for" if rebuild else "it is behind the catalog")
+                manifest = text.manifest()
+        return {**manifest, "built": not current, "seconds": round(time.perf_counter() - started, 3),
+                "location": str(self.lexical_dir) if self.lexical_dir is not None else None}
 
     @property
     def kinds(self) -> CategoryModel:
@@ -234,21 +258,17 @@ class HybridSearcher:
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 10, mode: str = "hybrid",
                use_category: bool = True) -> list[Candidate]:
-        if filters is not None and not isinstance(filters, SearchFilters):
-            if isinstance(filters, dict):
-                filters = SearchFilters.from_dict(filters)
-            else:
-                raise TypeError(f"filters must be a SearchFilters (from retrieval.query) or None, got "
-                                f"{type(filters).__name__}")
+        filters = SearchFilters.coerce(filters)
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a whole number >= 1, got {k!r}")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         text = clean_query(query)
         self._ready()
-        lex = self.lexical
-        parsed = parse_query(text, lex.brands, lex.categories)
-        wanted = parsed.filters.merged(resolve_filters(filters, lex.brands, lex.categories) if filters else None)
+        view = self.view
+        columns = view.columns
+        parsed = parse_query(text, view.brands, view.categories)
+        wanted = parsed.filters.merged(filters)
         free_text = parsed.text or text
         depth = max(self.depth, 3 * k)
         plan = self._plan(free_text, mode)
@@ -268,19 +288,20 @@ class HybridSearcher:
         evidence: dict[str, list[str]] = {}
         single = mode != "hybrid"
 
+        # Every channel searches within the same mask; Chroma gets it as a `where` built by the same rules.
+        mask = columns.mask(wanted)
         if mode in ("hybrid", "dense"):
             if PRODUCTS in plan.vectors and (plan.dense > 0 or single):
-                dense = dict(self.index.query_products(plan.vectors[PRODUCTS], depth, wanted)[0])
+                dense = self._dense(plan.vectors[PRODUCTS], depth, wanted, columns, mask, PRODUCTS)
                 _fuse(dense, 1.0 if single else plan.dense, self.weights.method, scores)
             if MULTILINGUAL in plan.vectors and plan.multilingual > 0:
-                cross = dict(self.index.query_products(plan.vectors[MULTILINGUAL], depth, wanted, MULTILINGUAL)[0])
+                cross = self._dense(plan.vectors[MULTILINGUAL], depth, wanted, columns, mask, MULTILINGUAL)
                 _fuse(cross, 1.0 if single and not dense else plan.multilingual, self.weights.method, scores)
                 for pid, value in cross.items():
                     dense[pid] = max(dense.get(pid, value), value)
-        mask = lex.mask(wanted)
         if mode in ("hybrid", "lexical"):
-            rows, values = lex.top(free_text, depth, mask, self.weights.fields)
-            lexical = {lex.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
+            rows, values = view.text.top_products(free_text, depth, mask, self.weights.fields)
+            lexical = {columns.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
             # BM25 is scaled by its best hit alone: a weak best match should not count as a full one.
             scaled = {pid: v / max(values[0], 1e-9) for pid, v in lexical.items()} if lexical else {}
             weight = 1.0 if single else plan.lexical
@@ -290,36 +311,56 @@ class HybridSearcher:
             else:
                 _rrf(list(lexical), weight, scores)
         if mode == "hybrid" and plan.reviews > 0 and PRODUCTS in plan.vectors:
-            self._review_channel(free_text, plan.vectors[PRODUCTS], lex, mask, depth, scores, evidence, plan.reviews)
+            self._review_channel(free_text, plan.vectors[PRODUCTS], view, mask, depth, scores, evidence, plan.reviews)
         if guess is not None and self.weights.category > 0:
             for pid in scores:
-                row = lex.row.get(pid)
-                if row is not None:
-                    scores[pid] += self.weights.category * guess.weight(lex.kind[row])
+                scores[pid] += self.weights.category * guess.weight(view.kind[columns.row[pid]])
 
         if gated and not scores:
             # The shopper's own filters leave nothing of the likely kinds ("anything by Beatnik"): their
             # words win over the guess.
             return self.search(query, filters, k, mode, use_category=False)
         best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
-        products = self.catalog.get_products(best)
+        products = self.catalog.get_products(best)  # one query for the whole page
         return [Candidate(product=products[pid], score=scores[pid], evidence=tuple(evidence.get(pid, ())[:2]),
                           dense_score=dense.get(pid), lexical_score=lexical.get(pid))
-                for pid in best if pid in products and wanted.accepts(products[pid])]
+                for pid in best if pid in products]
 
-    def _review_channel(self, text: str, vector: np.ndarray, lex: _LexicalSide, mask: np.ndarray, depth: int,
+    def _dense(self, vector: np.ndarray, depth: int, wanted: SearchFilters, columns: CatalogColumns,
+               mask: np.ndarray, name: str) -> dict[str, float]:
+        """Chroma's best `depth` hits within the mask.
+
+        Chroma evaluates a `where` in SQLite over every product before its HNSW search, which costs
+        ten times the search itself (about 30 ms against 3 ms at 10k products, and it grows with the
+        catalog). So HNSW is asked for enough more hits that `depth` of them pass the mask, and only
+        filters too narrow for that go to Chroma as a `where` (built by the same rules). The mask has
+        the last word either way (Chroma holds 4 category levels)."""
+        allowed = int(np.count_nonzero(mask))
+        if not allowed:
+            return {}
+        fetch = depth if allowed == len(mask) else math.ceil(depth * len(mask) / allowed * OVERFETCH_MARGIN)
+        if fetch <= OVERFETCH_LIMIT:
+            hits = self.index.query_products(vector, fetch, None, name)[0]
+        else:
+            hits = self.index.query_products(vector, depth, wanted, name, columns=columns)[0]
+        kept = ((pid, s) for pid, s in hits if (row := columns.row.get(pid)) is not None and mask[row])
+        return dict(itertools.islice(kept, depth))
+
+    def _review_channel(self, text: str, vector: np.ndarray, view: _CatalogView, mask: np.ndarray, depth: int,
                         scores: dict[str, float], evidence: dict[str, list[str]], weight: float) -> None:
         """Rank products by their best-matching passage from a positive review (dense and BM25, fused)."""
+        row_of = view.columns.row
+        lex = view.text
         passage_scores: dict[tuple[str, str], float] = {}
         for rank, (_, _, pid, passage) in enumerate(self.index.query_passages(vector, depth * 2)[0]):
-            row = lex.row.get(pid)
+            row = row_of.get(pid)
             if row is not None and mask[row]:
                 key = (pid, passage)
                 passage_scores[key] = passage_scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
-        allowed = mask[lex.passage_product] & (lex.passage_product >= 0) if len(lex.passage_product) else None
+        allowed = mask[lex.passage_product] if len(lex.passage_product) else None
         rows, _ = lex.passages.top(text, depth * 2, allowed)
         for rank, r in enumerate(rows):
-            key = (str(lex.ids[lex.passage_product[r]]), lex.passage_text[r])
+            key = (str(view.columns.ids[lex.passage_product[r]]), lex.passage_text[r])
             passage_scores[key] = passage_scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
         by_product: dict[str, float] = {}
         for (pid, passage), value in sorted(passage_scores.items(), key=lambda kv: -kv[1]):

@@ -30,6 +30,10 @@ def run_index(args: argparse.Namespace) -> int:
     else:
         for label, counts in (("products", report.products), ("review passages", report.passages)):
             print(f"{label:<16} " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        lexical = report.lexical
+        if lexical:
+            print(f"{'lexical index':<16} " + (f"built in {lexical['seconds']:.1f} s" if lexical["built"] else "current")
+                  + f" ({lexical['products']} products, {lexical['passages']} passages) at {lexical['location']}")
         rate = report.to_dict()["items_per_s"]
         print(f"done in {report.seconds:.1f} s" + (f" ({rate} items/s embedded)" if rate else "")
               + f"; index at {shop.index.location}, catalog version {report.catalog_version}")

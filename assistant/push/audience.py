@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from assistant.push.campaign import Audience, Campaign
 from ranking.event_store import EventStore
 from ranking.records import User, UserProfile
+from retrieval.filters import PATH_SEPARATOR, category_matches
 
 
 def assign_variant(campaign: Campaign, user_id: str) -> str:
@@ -17,17 +18,12 @@ def assign_variant(campaign: Campaign, user_id: str) -> str:
     return campaign.variant_names[int.from_bytes(digest[:8], "big") % campaign.variants]
 
 
-def category_matches(wanted: str, have: str) -> bool:
-    """"Electronics" matches "Electronics > Headphones"; a leaf name alone matches its full path."""
-    wanted, have = wanted.lower(), have.lower()
-    return (have == wanted or have.startswith(wanted + " > ") or wanted.endswith(" > " + have)
-            or have.endswith(" > " + wanted))
-
-
 def profile_matches(audience: Audience, profile: UserProfile) -> bool:
     if audience.interest_tags and not set(audience.interest_tags) & {t.lower() for t in profile.interest_tags}:
         return False
-    if audience.categories and not any(category_matches(c, have) for c in audience.categories
+    # The filters' category rule (retrieval/filters.py): "Electronics" matches "Electronics > Headphones",
+    # "Headphones" matches it too, "Phones" does not.
+    if audience.categories and not any(category_matches(c, have.split(PATH_SEPARATOR)) for c in audience.categories
                                        for have, _ in profile.top_categories):
         return False
     if audience.price_band:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from assistant.push.audience import assign_variant, category_matches
+from assistant.push.audience import assign_variant
 from assistant.push.campaign import Campaign
 from assistant.push.copy import (
     Brief,
@@ -35,6 +35,7 @@ from assistant.push.variety import CampaignSentences, offer_names, sentences
 from ranking.event_store import EventStore
 from ranking.records import RankedItem, User, UserProfile
 from retrieval.catalog_store import CatalogStore
+from retrieval.filters import category_matches
 
 # (user id, product ids, k) -> the ranker's page among those products, with recommendation reasons.
 PickFn = Callable[[str, Sequence[str], int], list[RankedItem]]
@@ -63,7 +64,7 @@ def resolve_offers(catalog: CatalogStore, campaign: Campaign) -> list[Offer]:
             continue
         for promo in campaign.promotions:
             hit = (product.id in promo.products or product.brand in promo.brands
-                   or any(category_matches(c, product.category_path) for c in promo.categories))
+                   or any(category_matches(c, product.category) for c in promo.categories))
             if hit and (product.id not in best or promo.discount_pct > best[product.id].discount_pct):
                 best[product.id] = Offer(product=product, discount_pct=promo.discount_pct, ends=promo.ends)
     if not best:

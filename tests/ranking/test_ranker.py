@@ -190,3 +190,12 @@ def test_a_model_saved_by_an_older_ranker_is_retrained_not_unpickled(brand_shop)
     assert service.recommend("u-acme", k=3)
     assert service.manifest()["model_version"] == MODEL_VERSION
     assert service.manifest()["trained_at"] >= manifest["trained_at"]
+
+
+def test_recommend_filters_categories_by_the_rule_search_uses(brand_shop):
+    """A name is a whole level of the path (any case), a path a run of levels; never a part of a name."""
+    shoes = brand_shop.recommend(None, k=50, filters=SearchFilters(categories=("shoes",)))
+    assert len(shoes) == 31 and all(item.product.category == ("Shop", "Shoes") for item in shoes)
+    mugs = brand_shop.recommend(None, k=50, filters={"categories": ["SHOP > Mugs"], "max_price": 60})
+    assert mugs and all(item.product.category == ("Shop", "Mugs") and item.product.price <= 60 for item in mugs)
+    assert brand_shop.recommend(None, k=50, filters=SearchFilters(categories=("Sho",))) == []
