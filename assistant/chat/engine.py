@@ -31,6 +31,7 @@ from retrieval.query import SearchFilters
 
 MAX_MESSAGE = 4000
 # A full stop ends a sentence only before a space: "$123.99" and "4.5 out of 5" are one claim, not two.
+MAX_SENTENCES = 2  # what the model writes per turn; the list and the rest are composed in code
 _SENTENCE_END = re.compile(r"[。！？\n]|[.!?](?=\s)")
 _FINISHED = re.compile(r"[.!?。！？…)\"'”’]\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -255,17 +256,20 @@ class ChatEngine:
         spent = 0.0
         if streamed:
             chunks = self.shop.generator.stream(messages, self.params)
-            while True:
-                t = time.perf_counter()
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
+            try:
+                while True:
+                    t = time.perf_counter()
+                    try:
+                        chunk = next(chunks)
+                    except StopIteration:
+                        spent += time.perf_counter() - t
+                        break
                     spent += time.perf_counter() - t
-                    break
-                spent += time.perf_counter() - t
-                timings.setdefault("first_model_words_s", time.perf_counter() - started)
-                timings["generation_s"] = spent
-                yield chunk
+                    timings.setdefault("first_model_words_s", time.perf_counter() - started)
+                    timings["generation_s"] = spent
+                    yield chunk
+            finally:
+                chunks.close()  # a reader that has enough stops the model at once
         else:
             text = self.shop.generator.generate([messages], self.params)[0]
             spent = time.perf_counter() - started
@@ -323,10 +327,15 @@ class ChatEngine:
         for chunk in chunks:
             raw += chunk
             held += chunk
-            while (m := _SENTENCE_END.search(held)) is not None:
+            while kept < MAX_SENTENCES and (m := _SENTENCE_END.search(held)) is not None:
                 sentence, held = held[:m.end()], held[m.end():]
                 if sentence.strip() and (good := judge(sentence)) is not None:
                     yield good if kept > 1 else good.lstrip()
+            if kept >= MAX_SENTENCES:
+                # Two sentences are the whole of the model's part: stop it rather than wait for a third.
+                chunks.close()
+                held = ""
+                break
         if held.strip():
             # An unpunctuated end is a cut only when the model ran into its token limit ("没有提到" is whole).
             if _FINISHED.search(held) or len(_TOKENISH.findall(raw)) < 0.8 * self.params.max_new_tokens:

@@ -113,10 +113,10 @@ def test_a_price_or_rating_split_across_stream_chunks_is_checked_whole(shop):
     grounding = shop.chat._grounding(p.title, tuple(shop.catalog.brands()), "en", item)
     whole, cents = f"{p.price:.2f}".split(".")
     stars, tenth = f"{p.rating:.1f}".split(".")
-    chunks = (c for c in [f"It costs ${whole}.", f"{cents}. It is rated {stars}.", f"{tenth} out of 5. Enjoy!"])
+    chunks = (c for c in [f"It costs ${whole}.", f"{cents}. It is rated {stars}.", f"{tenth} out of 5."])
     *text, outcome = shop.chat._checked(chunks, grounding, "fallback", {})
     assert outcome["outcome"] == "passed" and outcome["claims_checked"] >= 2
-    assert "".join(text) == f"It costs ${p.price:.2f}. It is rated {p.rating:.1f} out of 5. Enjoy!"
+    assert "".join(text) == f"It costs ${p.price:.2f}. It is rated {p.rating:.1f} out of 5."
     wrong = (c for c in [f"It costs ${whole}.", f"{'02' if cents == '01' else '01'} today."])
     *text, outcome = shop.chat._checked(wrong, grounding, "fallback", {})
     assert outcome["outcome"] == "repaired" and "".join(text) == f"It costs ${p.price:.2f} today."
@@ -126,17 +126,36 @@ def test_a_sentence_that_breaks_a_rule_is_dropped_and_the_rest_is_kept(shop):
     p = next(p for p in shop.catalog.iter_products() if p.price and "waterproof" not in p.description.lower())
     item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
     grounding = shop.chat._grounding("what do you think?", tuple(shop.catalog.brands()), "en", item)
-    chunks = iter(["Based on the FACTS provided, the shopper would like it. ", "It is fully waterproof. ",
-                   "Enjoy it!", " And it also comes with a"])
+    chunks = (c for c in ["Based on the FACTS provided, the shopper would like it. ", "It is fully waterproof. ",
+                          "Enjoy it!", " And it also comes with a"])
     *text, outcome = shop.chat._checked(chunks, grounding, "fallback", {})
     assert "".join(text) == "Enjoy it!"
     assert outcome["outcome"] == "trimmed" and outcome["sentences_kept"] == 1 and outcome["sentences_dropped"] == 3
     assert set(outcome["rules_broken"]) >= {"address", "prompt_words", "attribute", "cut_off"}
-    *text, outcome = shop.chat._checked(iter(["The shopper likes it."]), grounding, "fallback", {})
+    *text, outcome = shop.chat._checked((c for c in ["The shopper likes it."]), grounding, "fallback", {})
     assert text == ["fallback"] and outcome["outcome"] == "replaced"
     # A short reply the model ended without a full stop is whole; only one that ran into the limit is cut.
-    *text, outcome = shop.chat._checked(iter(["Enjoy it"]), grounding, "fallback", {})
+    *text, outcome = shop.chat._checked((c for c in ["Enjoy it"]), grounding, "fallback", {})
     assert text == ["Enjoy it"] and outcome["outcome"] == "passed"
+
+
+def test_the_model_is_stopped_once_two_sentences_are_kept(shop):
+    p = next(p for p in shop.catalog.iter_products() if p.price)
+    item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
+    grounding = shop.chat._grounding("what do you think?", tuple(shop.catalog.brands()), "en", item)
+    written, stopped = [], []
+
+    def model():
+        try:
+            for sentence in ["Enjoy it! ", "Happy shopping! ", "Thanks for asking. ", "Come back soon."]:
+                written.append(sentence)
+                yield sentence
+        finally:
+            stopped.append(len(written))
+
+    *text, outcome = shop.chat._checked(model(), grounding, "fallback", {})
+    assert "".join(text) == "Enjoy it! Happy shopping!" and outcome["sentences_kept"] == 2
+    assert stopped == [2]  # the model was stopped as soon as the second sentence ended
 
 
 class _Says:
