@@ -6,10 +6,10 @@ the driver (`briefing`); the writing (`compose`) needs only data, so it can run 
 """
 
 from assistant.push.campaign import Campaign, CampaignError, load_campaign
+from assistant.push.engines import EngineOptions, ModelSpec
 from assistant.push.ledger import PushLedger
 from assistant.push.records import Offer, PushMessage, sale_price
 from assistant.push.report import campaign_report
-from assistant.push.engines import EngineOptions, ModelSpec
 from assistant.push.run import PushRunSummary, PushSources, RunOptions, preview, run_campaign
 
 __all__ = ["Campaign", "CampaignError", "EngineOptions", "ModelSpec", "Offer", "PushLedger", "PushMessage",

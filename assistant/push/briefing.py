@@ -46,21 +46,30 @@ def resolve_offers(catalog: CatalogStore, campaign: Campaign) -> list[Offer]:
     found = catalog.get_products(sorted(explicit)) if explicit else {}
     missing = sorted(explicit - set(found))
     if missing:
-        raise ValueError(f"{campaign.path}: [promotions] products {', '.join(missing[:5])} are not in the catalog; "
-                         "check the ids with 'shopmate status' or remove them")
+        raise ValueError(
+            f"{campaign.path}: [promotions] products {', '.join(missing[:5])} are not in the catalog; "
+            "check the ids with 'shopmate status' or remove them"
+        )
     wide = any(promo.categories or promo.brands for promo in campaign.promotions)
-    products = list(found.values()) + ([p for p in catalog.iter_products() if p.id not in found] if wide else [])
+    products = list(found.values()) + (
+        [p for p in catalog.iter_products() if p.id not in found] if wide else []
+    )
     for product in products:
         if product.price is None or product.price <= 0:
             continue
         for promo in campaign.promotions:
-            hit = (product.id in promo.products or product.brand in promo.brands
-                   or any(category_matches(c, product.category_path) for c in promo.categories))
+            hit = (
+                product.id in promo.products
+                or product.brand in promo.brands
+                or any(category_matches(c, product.category_path) for c in promo.categories)
+            )
             if hit and (product.id not in best or promo.discount_pct > best[product.id].discount_pct):
                 best[product.id] = Offer(product=product, discount_pct=promo.discount_pct, ends=promo.ends)
     if not best:
-        raise ValueError(f"{campaign.path}: [promotions] match no priced product in the catalog; check the "
-                         "category paths and brands against 'shopmate status' or the catalog file")
+        raise ValueError(
+            f"{campaign.path}: [promotions] match no priced product in the catalog; check the "
+            "category paths and brands against 'shopmate status' or the catalog file"
+        )
     return sorted(best.values(), key=lambda o: o.product.id)
 
 
@@ -71,9 +80,17 @@ def user_language(campaign: Campaign, user: User) -> str:
 
 
 class Briefer:
-    def __init__(self, campaign: Campaign, offers: Sequence[Offer], *, events: EventStore,
-                 ledger: PushLedger | None, pick: PickFn, now: datetime,
-                 profile: Callable[[str], UserProfile] | None = None):
+    def __init__(
+        self,
+        campaign: Campaign,
+        offers: Sequence[Offer],
+        *,
+        events: EventStore,
+        ledger: PushLedger | None,
+        pick: PickFn,
+        now: datetime,
+        profile: Callable[[str], UserProfile] | None = None,
+    ):
         self.campaign = campaign
         self.offers = {o.product.id: o for o in offers}
         self.events = events
@@ -100,25 +117,39 @@ class Briefer:
             return Skip(c.id, user_id, "recently_bought")
         # The ranker's recommendation among the offers: its reasons are why this person, never a search.
         ranked = self.pick(user_id, [o.product.id for o in eligible], c.limits.products_per_message)
-        picks = tuple(Pick(self.offers[r.product.id], r.score, tuple(r.reasons))
-                      for r in ranked[:c.limits.products_per_message] if r.product.id in self.offers
-                      and r.product.id not in bought)
+        picks = tuple(
+            Pick(self.offers[r.product.id], r.score, tuple(r.reasons))
+            for r in ranked[: c.limits.products_per_message]
+            if r.product.id in self.offers and r.product.id not in bought
+        )
         if not picks:
             return Skip(c.id, user_id, "no_pick")
         variant = assign_variant(c, user_id)
         reasons = tuple(dict.fromkeys(r for p in picks for r in p.reasons))
-        brief = Brief(user_name=user.name, language=user_language(c, user), offers=tuple(p.offer for p in picks),
-                      reasons=reasons, tone=c.tone, angle=c.angle(variant), channel=c.channel.kind,
-                      title_max=c.channel.title_max, body_max=c.channel.body_max,
-                      interests=self._interests(user_id), seed=_seed(user_id))
-        return ComposeTask(user=user_id, variant=variant, send_at=send_at, picks=picks, brief=brief,
-                           bought=frozenset(bought))
+        brief = Brief(
+            user_name=user.name,
+            language=user_language(c, user),
+            offers=tuple(p.offer for p in picks),
+            reasons=reasons,
+            tone=c.tone,
+            angle=c.angle(variant),
+            channel=c.channel.kind,
+            title_max=c.channel.title_max,
+            body_max=c.channel.body_max,
+            interests=self._interests(user_id),
+            seed=_seed(user_id),
+        )
+        return ComposeTask(
+            user=user_id, variant=variant, send_at=send_at, picks=picks, brief=brief, bought=frozenset(bought)
+        )
 
     def _interests(self, user_id: str) -> tuple[str, ...]:
         """What the person shops for, from their profile: their leading categories, by name."""
         if self.profile is None:
             return ()
-        return tuple(dict.fromkeys(c.split(" > ")[-1].lower() for c, _ in self.profile(user_id).top_categories[:3]))
+        return tuple(
+            dict.fromkeys(c.split(" > ")[-1].lower() for c, _ in self.profile(user_id).top_categories[:3])
+        )
 
     def recently_bought(self, user_id: str) -> set[str]:
         days = self.campaign.limits.exclude_bought_days

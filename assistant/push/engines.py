@@ -43,8 +43,10 @@ class EngineOptions:
         if self.gpus_per_worker < 0:
             raise ValueError(f"--gpus-per-worker {self.gpus_per_worker}: use 0 (CPU only) or more")
         if self.kind == "local" and (self.workers != 1 or self.gpus_per_worker):
-            raise ValueError("--workers and --gpus-per-worker size the Ray pool; add --engine ray, or drop them "
-                             "to write in this process")
+            raise ValueError(
+                "--workers and --gpus-per-worker size the Ray pool; add --engine ray, or drop them "
+                "to write in this process"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +86,16 @@ def _import_ray():
     try:
         import ray
     except ImportError:
-        raise RuntimeError("--engine ray needs Ray: pip install 'ray==2.60.0' (or pip install -e '.[ray]'), "
-                           "or use --engine local") from None
+        raise RuntimeError(
+            "--engine ray needs Ray: pip install 'ray==2.60.0' (or pip install -e '.[ray]'), "
+            "or use --engine local"
+        ) from None
     return ray
 
 
-def run_ray(context: ComposeContext, model: ModelSpec, batches: Iterable[list[Item]],
-            options: EngineOptions) -> Iterator[list[Outcome]]:
+def run_ray(
+    context: ComposeContext, model: ModelSpec, batches: Iterable[list[Item]], options: EngineOptions
+) -> Iterator[list[Outcome]]:
     """The same compose function in `options.workers` Ray actors. `ray.init()` joins a running cluster
     if one is configured (RAY_ADDRESS), else starts a local one. Batches are prepared lazily and at
     most one waits per busy actor, so the driver's briefing overlaps the actors' writing; outcomes come
@@ -103,9 +108,11 @@ def run_ray(context: ComposeContext, model: ModelSpec, batches: Iterable[list[It
     resources = ray.cluster_resources()
     gpus = resources.get("GPU", 0.0)
     if options.gpus_per_worker and gpus < options.gpus_per_worker * options.workers:
-        raise ValueError(f"--gpus-per-worker {options.gpus_per_worker:g} with --workers {options.workers} asks "
-                         f"for {options.gpus_per_worker * options.workers:g} GPUs but the Ray cluster has {gpus:g}; "
-                         "use --gpus-per-worker 0 (CPU) or fewer workers")
+        raise ValueError(
+            f"--gpus-per-worker {options.gpus_per_worker:g} with --workers {options.workers} asks "
+            f"for {options.gpus_per_worker * options.workers:g} GPUs but the Ray cluster has {gpus:g}; "
+            "use --gpus-per-worker 0 (CPU) or fewer workers"
+        )
     # More workers than cores share the cores (asking one CPU each would leave the rest waiting forever).
     cpus = min(1.0, resources.get("CPU", 1.0) / options.workers)
     actor = ray.remote(ComposeWorker).options(num_cpus=cpus, num_gpus=options.gpus_per_worker)
