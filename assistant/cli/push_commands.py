@@ -27,7 +27,8 @@ def _print_summary(s) -> None:
     if d["left_out"]:
         print("  left out of the audience: " + ", ".join(f"{k} {v}" for k, v in sorted(d["left_out"].items())))
     print(f"  messages written: {d['written']}" + (" (dry run: nothing recorded)" if d["dry_run"] else "")
-          + f" in {d['seconds']:.1f} s ({d['messages_per_minute']:.1f}/min, engine {d['engine']})")
+          + f" in {d['seconds']:.1f} s ({d['messages_per_minute']:.1f}/min, engine {d['engine']}"
+          + (f", {d['workers']} workers)" if d["engine"] == "ray" else ")"))
     if d["written"]:
         print(f"  passed every check on the first try: {d['first_try']} ({d['first_try_pct']}%)")
     if d["fallbacks"]:

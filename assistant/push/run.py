@@ -42,6 +42,7 @@ class PushRunSummary:
     outbox: str | None = None
     dry_run: bool = False
     engine: str = "local"
+    workers: int = 1  # the Ray pool's size
     messages: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -139,7 +140,7 @@ def run_campaign(sources: PushSources, campaign_path: str | Path, options: RunOp
     now = _now(options.now)
     _check_window(campaign, now)
     summary = PushRunSummary(campaign=campaign.id, dry_run=options.dry_run, engine=options.engine.kind,
-                             outbox=str(options.out) if options.out else None)
+                             workers=options.engine.workers, outbox=str(options.out) if options.out else None)
     users, summary.left_out = select_users(sources, campaign, now, options)
     summary.audience = len(users)
     resumed = resume(sources.ledger, campaign, campaign_path, users, options)

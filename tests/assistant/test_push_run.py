@@ -246,3 +246,16 @@ def test_a_ray_pool_size_without_the_ray_engine_is_refused_by_its_flag(tmp_path,
     assert main([*command, "--engine", "ray", "--workers", "0"]) == 2
     assert "--workers 0" in capsys.readouterr().err
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_the_push_package_never_imports_the_shop():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = "import sys, assistant.push, assistant.push.engines, assistant.push.run; print('assistant.shop' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"
+    # Nor later, from inside a function: the engines and the run take their parts as arguments.
+    assert not [p.name for p in (root / "assistant" / "push").glob("*.py") if "assistant.shop" in p.read_text()]
