@@ -87,7 +87,7 @@ def test_a_promotion_must_name_something_and_a_discount(tmp_path):
 
 
 def test_keys_inside_a_promotion_and_a_missing_window_are_named(tmp_path):
-    path = write(tmp_path, BASE.replace("discount_pct = 10", "discount_pct = '10'\nsale = true"))
+    path = write(tmp_path, BASE.replace("discount_pct = 10", "discount_pct = 10\nsale = true"))
     with pytest.raises(CampaignError, match=r"\[promotions\[0\]\.sale\] unknown key; use one of: brands, categories"):
         load_campaign(path)
     path = write(tmp_path, BASE.replace("discount_pct = 10", "discount_pct = '10'"))
