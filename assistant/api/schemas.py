@@ -221,8 +221,8 @@ class CampaignRunIn(Strict):
     engine: Literal["local", "ray"] = Field(default="local", description="write in the server (local) or in a "
                                             "pool of Ray actors (ray; needs ray installed)")
     batch_size: Int = Field(default=8, ge=1, le=1024, description="users per generation batch")
-    workers: Int = Field(default=1, ge=1, le=1024, description="Ray actors in the pool (engine ray)")
-    gpus_per_worker: float = Field(default=0.0, ge=0, le=64, strict=True,
+    workers: Int = Field(default=1, ge=1, le=64, description="Ray actors in the pool (engine ray)")
+    gpus_per_worker: float = Field(default=0.0, ge=0, le=8, strict=True,
                                    description="GPUs each Ray actor asks for (engine ray; 0 writes on CPU)")
 
     @model_validator(mode="after")
