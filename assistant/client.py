@@ -132,8 +132,9 @@ class ShopmateClient:
         return self._call("POST", "/v1/push/preview", json={"campaign": campaign, "user_id": user_id})
 
     def start_campaign_run(self, campaign: str, limit: int | None = None, dry_run: bool = False,
-                           force: bool = False) -> dict[str, Any]:
-        body = {"dry_run": dry_run, "force": force, **({"limit": limit} if limit else {})}
+                           force: bool = False, **engine: Any) -> dict[str, Any]:
+        """`engine`: engine ("local" or "ray"), batch_size, workers, gpus_per_worker (see CampaignRunIn)."""
+        body = {"dry_run": dry_run, "force": force, **({"limit": limit} if limit else {}), **engine}
         return self._call("POST", f"/v1/campaigns/{campaign}/runs", json=body)
 
     def campaign_run(self, campaign: str, run_id: str) -> dict[str, Any]:

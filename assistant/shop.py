@@ -146,17 +146,34 @@ class Shop:
 
         return PushLedger(self.db)
 
-    def push(self, campaign_path, out=None, limit=None, dry_run=False, force=False, engine="local", **options):
-        """Write one checked message per selected user into the ledger and `out` (resumable)."""
-        from assistant.push.run import run_campaign
+    @cached_property
+    def push_sources(self):
+        """What push reads and writes (assistant.push.run.PushSources): the push package gets these
+        parts, never the Shop."""
+        from assistant.push.engines import ModelSpec
+        from assistant.push.run import PushSources
 
-        return run_campaign(self, campaign_path, out=out, limit=limit, dry_run=dry_run, force=force, engine=engine,
-                            **options)
+        s = self.settings
+        return PushSources(catalog=self.catalog, events=self.events, ledger=self.push_ledger,
+                           pick=self.ranking.recommend_among, profile=self.profile,
+                           model=ModelSpec(s.llm, s.llm_url, s.llm_backend), local_generator=lambda: self.generator)
+
+    def push(self, campaign_path, out=None, limit=None, dry_run=False, force=False, engine="local", batch_size=8,
+             workers=1, gpus_per_worker=0.0, **options):
+        """Write one checked message per selected user into the ledger and `out` (resumable); `engine`
+        "ray" writes in `workers` Ray actors with `gpus_per_worker` GPUs each. `options`: now,
+        show_progress, generator, only_users (assistant.push.run.RunOptions)."""
+        from assistant.push.engines import EngineOptions
+        from assistant.push.run import RunOptions, run_campaign
+
+        return run_campaign(self.push_sources, campaign_path, RunOptions(
+            out=out, limit=limit, dry_run=dry_run, force=force,
+            engine=EngineOptions(engine, batch_size, workers, gpus_per_worker), **options))
 
     def push_preview(self, campaign_path, user_id, **options) -> dict:
         from assistant.push.run import preview
 
-        return preview(self, campaign_path, user_id, **options)
+        return preview(self.push_sources, campaign_path, user_id, **options)
 
     def push_report(self, campaign_id: str) -> dict:
         from assistant.push.report import campaign_report

@@ -28,6 +28,13 @@ def packaged_minilm_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
+def default_device() -> str:
+    """CUDA where there is a GPU (batch indexing and push's ranker embed far faster there), else the CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class SentenceTransformerEncoder:
     """Any sentence-transformers model: the packaged default, a Hugging Face id or a local directory."""
 
@@ -35,7 +42,8 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer
 
         self.name = str(model)
-        self._model = SentenceTransformer(str(model), device=device or "cpu")
+        self.device = device or default_device()
+        self._model = SentenceTransformer(str(model), device=self.device)
         self.dim = int(self._model.get_embedding_dimension())
 
     def encode(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:

@@ -76,7 +76,9 @@ def start_run(campaign_id: CampaignId, ctx: Ctx, body: CampaignRunIn | None = No
     outbox_dir.mkdir(parents=True, exist_ok=True)
     outbox = None if body.dry_run else outbox_dir / f"{campaign_id}.jsonl"
     run = ctx.runs.start(campaign_id, {**options, "outbox": str(outbox) if outbox else None},
-                         lambda: push(path, out=outbox, limit=body.limit, dry_run=body.dry_run, force=body.force))
+                         lambda: push(path, out=outbox, limit=body.limit, dry_run=body.dry_run, force=body.force,
+                                      engine=body.engine, batch_size=body.batch_size, workers=body.workers,
+                                      gpus_per_worker=body.gpus_per_worker))
     return CampaignRunOut.model_validate(run)
 
 

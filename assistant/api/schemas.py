@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from ranking.records import EVENT_KINDS
 
@@ -210,6 +218,19 @@ class CampaignRunIn(Strict):
     limit: Int | None = Field(default=None, ge=1, le=10_000_000)
     dry_run: StrictBool = False
     force: StrictBool = False
+    engine: Literal["local", "ray"] = Field(default="local", description="write in the server (local) or in a "
+                                            "pool of Ray actors (ray; needs ray installed)")
+    batch_size: Int = Field(default=8, ge=1, le=1024, description="users per generation batch")
+    workers: Int = Field(default=1, ge=1, le=64, description="Ray actors in the pool (engine ray)")
+    gpus_per_worker: float = Field(default=0.0, ge=0, le=8, strict=True,
+                                   description="GPUs each Ray actor asks for (engine ray; 0 writes on CPU)")
+
+    @model_validator(mode="after")
+    def _pool_needs_ray(self) -> CampaignRunIn:
+        if self.engine == "local" and (self.workers != 1 or self.gpus_per_worker):
+            raise ValueError('workers and gpus_per_worker size the Ray pool: send "engine": "ray" with them, '
+                             "or leave them out to write in the server")
+        return self
 
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "interrupted"]

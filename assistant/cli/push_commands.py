@@ -27,7 +27,8 @@ def _print_summary(s) -> None:
     if d["left_out"]:
         print("  left out of the audience: " + ", ".join(f"{k} {v}" for k, v in sorted(d["left_out"].items())))
     print(f"  messages written: {d['written']}" + (" (dry run: nothing recorded)" if d["dry_run"] else "")
-          + f" in {d['seconds']:.1f} s ({d['messages_per_minute']:.1f}/min, engine {d['engine']})")
+          + f" in {d['seconds']:.1f} s ({d['messages_per_minute']:.1f}/min, engine {d['engine']}"
+          + (f", {d['workers']} workers)" if d["engine"] == "ray" else ")"))
     if d["written"]:
         print(f"  passed every check on the first try: {d['first_try']} ({d['first_try_pct']}%)")
     if d["fallbacks"]:
@@ -58,7 +59,8 @@ def run_push(args: argparse.Namespace) -> int:
         raise CliError("say where the messages go with --out outbox.jsonl (or preview with --dry-run)", EXIT_USAGE)
     shop = open_shop(args, llm=args.llm)
     summary = shop.push(args.campaign, out=args.out, limit=args.limit, dry_run=args.dry_run, force=args.force,
-                        engine=args.engine, batch_size=args.batch_size, now=_when(args.now),
+                        engine=args.engine, batch_size=args.batch_size, workers=args.workers,
+                        gpus_per_worker=args.gpus_per_worker, now=_when(args.now),
                         show_progress=not args.json, generator=_generator(args.generator))
     if args.json:
         print_json(summary.to_dict())
@@ -124,8 +126,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="write nothing to the ledger; print the messages")
     p.add_argument("--force", action="store_true", help="delete the campaign's messages and write them again")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="run the per-user work here (local) or on Ray Data (ray; needs ray[data])")
+                   help="write the messages here (local) or in a pool of Ray actors (ray; needs ray)")
     p.add_argument("--batch-size", type=int, default=8, help="users per generation batch (default 8)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="Ray actors writing at once, each with its own copy of the model (--engine ray; default 1)")
+    p.add_argument("--gpus-per-worker", type=float, default=0.0, metavar="G",
+                   help="GPUs each Ray actor asks for (--engine ray; default 0: CPU); the cluster must have them")
     p.add_argument("--llm", help="language model: default, fast, test, a Hugging Face id or a local path")
     p.add_argument("--now", help="the current time for the run (ISO 8601), e.g. to test a send window")
     p.add_argument("--generator", metavar="MODULE:FACTORY",

@@ -4,6 +4,7 @@ arguments), held with a shop whose ranking and chat parts are simple stand-ins, 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,8 @@ from assistant.shop import Shop
 from ranking.records import RankedItem, UserProfile
 from retrieval.records import Candidate
 from tests.api.conftest import serve_in_process
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "campaigns"
 
 
 class StandInShop(Shop):
@@ -42,6 +45,10 @@ class StandInShop(Shop):
         self.calls.append(("record_events", events))
         self.events.add_events(events)
 
+    def push(self, campaign_path, **options):
+        self.calls.append(("push", Path(campaign_path).stem, options))
+        return {"campaign": Path(campaign_path).stem, "written": 0}
+
     def transcript(self, session_id):
         return [{"role": "user", "text": "hi"}] if session_id == "s-known" else None
 
@@ -52,7 +59,7 @@ def stand_in(tmp_path_factory, demo_source):
     shop.calls = []
     shop.ingest(catalog=demo_source.products, events=demo_source.events, users=demo_source.users)
     _, key = ApiKeyStore(shop.db).create(["admin"])
-    server, thread, url = serve_in_process(shop)
+    server, thread, url = serve_in_process(shop, campaign_dirs=(EXAMPLES,))
     user = next(shop.events.iter_users()).id
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
         yield shop, client, user
@@ -114,3 +121,20 @@ def test_transcripts_are_404_when_unknown_and_wrapped_when_a_list(stand_in):
     assert api.get("/v1/sessions/s-unknown").status_code == 404
     body = api.get("/v1/sessions/s-known").json()
     assert body == {"session_id": "s-known", "turns": [{"role": "user", "text": "hi"}]}
+
+
+def test_a_campaign_run_passes_the_ray_pool_to_the_facade_and_refuses_it_without_ray(stand_in):
+    shop, client, _ = stand_in
+    refused = client.post("/v1/campaigns/winter-outdoor/runs", json={"workers": 2})
+    assert refused.status_code == 422 and '"engine": "ray"' in refused.json()["fields"][0]["message"]
+    started = client.post("/v1/campaigns/winter-outdoor/runs",
+                          json={"engine": "ray", "workers": 2, "gpus_per_worker": 0.5, "batch_size": 4, "dry_run": True})
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + 30
+    while (run := client.get(f"/v1/campaigns/winter-outdoor/runs/{started.json()['run_id']}").json())["status"] in (
+            "queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run["status"] == "succeeded", run
+    _, campaign, options = [c for c in shop.calls if c[0] == "push"][-1]
+    assert campaign == "winter-outdoor" and options["out"] is None and options["dry_run"] is True
+    assert (options["engine"], options["workers"], options["gpus_per_worker"], options["batch_size"]) == ("ray", 2, 0.5, 4)

@@ -77,6 +77,14 @@ class ScriptedGenerator:
         return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}."
 
 
+class ProcessTaggedGenerator(ScriptedGenerator):
+    """Signs each message with the process that wrote it, to see how many Ray actors worked."""
+
+    @property
+    def name(self) -> str:
+        return f"scripted@{os.getpid()}"
+
+
 def slow_generator() -> ScriptedGenerator:
     """For the kill test: correct messages, each batch taking a while, as a real model's would."""
     return ScriptedGenerator(delay_s=float(os.environ.get("PUSH_FAKE_DELAY_S", "0.4")))

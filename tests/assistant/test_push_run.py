@@ -233,3 +233,29 @@ def test_report_measures_ctr_and_conversion_per_variant_with_a_test(shop, tmp_pa
     if "B" in variants:
         assert variants["B"]["clicked"] == 0
         assert report["ctr_test"]["test"] == "two-proportion z" and 0 <= report["ctr_test"]["p_value"] <= 1
+
+
+def test_a_ray_pool_size_without_the_ray_engine_is_refused_by_its_flag(tmp_path, capsys):
+    from assistant.cli import main
+
+    home = tmp_path / "cli-home"
+    build_push_store(home).close()
+    command = ["--home", str(home), "push", str(write_campaign(tmp_path)), "--out", str(tmp_path / "o.jsonl")]
+    assert main([*command, "--workers", "2"]) == 2
+    assert "--engine ray" in capsys.readouterr().err
+    assert main([*command, "--engine", "ray", "--workers", "0"]) == 2
+    assert "--workers 0" in capsys.readouterr().err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_the_push_package_never_imports_the_shop():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = "import sys, assistant.push, assistant.push.engines, assistant.push.run; print('assistant.shop' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"
+    # Nor later, from inside a function: the engines and the run take their parts as arguments.
+    assert not [p.name for p in (root / "assistant" / "push").glob("*.py") if "assistant.shop" in p.read_text()]
