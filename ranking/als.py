@@ -67,6 +67,8 @@ def confidence(matrix: sparse.csr_matrix, alpha: float) -> sparse.csr_matrix:
 
 
 class ImplicitALS:
+    """Our ALS: the settings the ranker tunes, the factors it keeps, and the per-request fold-in."""
+
     def __init__(
         self,
         factors: int = 32,
@@ -103,7 +105,7 @@ class ImplicitALS:
             return np.zeros(self.factors, dtype=np.float32)
         # One CSR row built directly from its parts: a request folds in one user, and scipy's general
         # constructors cost more than implicit's solve.
-        conf = (1.0 + self.alpha * np.asarray(weights, dtype=np.float32)).astype(np.float32)
+        conf = 1.0 + np.float32(self.alpha) * np.asarray(weights, dtype=np.float32)
         index = np.asarray(item_index, dtype=np.int32)
         row = sparse.csr_matrix(
             (conf, index, np.array([0, len(index)], dtype=np.int32)), shape=(1, len(self.item_factors_))

@@ -1,10 +1,10 @@
 """The collaborative ranker, in two stages: candidates from several sources, then a learned linear blend.
 
 Features of (user, product), each standardized so that one linear blend fits every user: collaborative
-(ALS, fitted by the `implicit` library), co-occurrence (item-kNN over the user's weighted items), recent (the same neighbours of what the
-user touched lately), content (product embeddings against the user's liked items), category, brand and
-category-and-brand affinity (log shares), price band, popularity, trending and freshness. For search,
-query relevance joins them.
+(ALS, fitted by the `implicit` library), co-occurrence (item-kNN over the user's weighted items), recent
+(the same neighbours of what the user touched lately), content (product embeddings against the user's
+liked items), category, brand and category-and-brand affinity (log shares), price band, popularity,
+trending and freshness. For search, query relevance joins them.
 
 Training (`Ranker.fit`) holds out each user's latest interactions as a validation split, chooses the
 ALS settings, the kNN shrinkage and the recency half-life there as the baselines are tuned, learns the
