@@ -36,7 +36,7 @@ class GenerationParams:
 @runtime_checkable
 class Generator(Protocol):
     """What chat and push need from a language model. Every implementation passes the same contract
-    tests (tests/assistant/test_llm_contract.py): `generate` returns, for each conversation, the text
+    tests (tests/contracts/test_generator.py): `generate` returns, for each conversation, the text
     that the chunks of `stream` join to, cut before the first stop string and stripped."""
 
     name: str

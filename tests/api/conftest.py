@@ -4,7 +4,6 @@ made by `shopmate keys create` (so the CLI's output contract is exercised too)."
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support import servers
+from tests.support.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = """
@@ -49,12 +51,6 @@ def shopmate(home: Path, *args: str, check: bool = True) -> subprocess.Completed
 def server_env() -> dict[str, str]:
     return {**os.environ, "SHOPMATE_LLM": "test", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
             "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def create_key(home: Path, *scopes: str, rate: int | None = None) -> str:
@@ -155,18 +151,9 @@ def demo_user(home: Path, index: int = 0, with_reviews: bool = False) -> str:
 
 def serve_in_process(shop, **config):
     """A real uvicorn server in a thread of this process (for shops with parts replaced on purpose)."""
-    import threading
-
-    import uvicorn
-
     from assistant.api import ApiConfig, create_app
 
     port = free_port()
     app = create_app(shop, ApiConfig(port=port, **{"mount_ui": False, "warm_up": False, **config}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+    running = servers.start_server(app, port=port)
+    return running.server, running.thread, running.url

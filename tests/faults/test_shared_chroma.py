@@ -10,7 +10,8 @@ import time
 import pytest
 
 from retrieval.index import CatalogIndex, SearchIndexError, make_client
-from tests.retrieval.conftest import SMALL_PRODUCTS, SMALL_REVIEWS, HashingEncoder, make_catalog
+from tests.retrieval.conftest import SMALL_PRODUCTS, SMALL_REVIEWS, make_catalog
+from tests.support.fakes import HashingEncoder
 
 pytestmark = pytest.mark.slow
 

@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
 
 from retrieval.catalog_store import CatalogStore
 from retrieval.db import Database
-from retrieval.lexical import tokenize
 from retrieval.records import Product, Review
+from tests.support.fakes import HashingEncoder
+from tests.support.servers import free_port
 
 CHROMA_BIN = Path(sys.executable).parent / "chroma"
-
-
-class HashingEncoder:
-    """Words hashed into 256 buckets, L2-normalized: fast, deterministic, and similar texts score high.
-
-    It stands in for the real model where a test checks plumbing (sync, filters, clients), not meaning.
-    """
-
-    name = "test-hashing"
-    dim = 256
-
-    def encode(self, texts, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for token in tokenize(text) or ["<empty>"]:
-                out[i, int(hashlib.md5(token.encode()).hexdigest()[:8], 16) % self.dim] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
 SMALL_PRODUCTS = [
@@ -99,12 +80,6 @@ def minilm():
     return load_encoder("minilm")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` on a free loopback port; yields its URL."""
@@ -112,7 +87,7 @@ def chroma_server(tmp_path_factory):
     if not binary:
         pytest.skip(f"the `chroma` binary is not installed (looked at {CHROMA_BIN} and on PATH); "
                     "pip install chromadb to run the server tests")
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     with open(data / "server.log", "wb") as log:
         yield from _serve(binary, data, port, log)

@@ -20,7 +20,8 @@ from retrieval.index import (
 )
 from retrieval.query import SearchFilters
 from retrieval.records import Product, Review
-from tests.retrieval.conftest import SMALL_PRODUCTS, HashingEncoder, make_catalog
+from tests.retrieval.conftest import SMALL_PRODUCTS, make_catalog
+from tests.support.fakes import HashingEncoder
 
 
 def test_sync_embeds_only_what_changed_and_deletes_what_left(small_catalog, hashing_encoder, tmp_path):

@@ -87,7 +87,8 @@ def test_a_missing_index_names_the_command(tmp_path):
 
 def test_shop_index_builds_the_lexical_index_beside_chroma(tmp_path):
     from assistant.shop import Shop
-    from tests.retrieval.conftest import SMALL_PRODUCTS, SMALL_REVIEWS, HashingEncoder
+    from tests.retrieval.conftest import SMALL_PRODUCTS, SMALL_REVIEWS
+    from tests.support.fakes import HashingEncoder
 
     shop = Shop.open(tmp_path / "home", llm="test")
     try:

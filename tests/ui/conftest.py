@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
+
+from tests.support.servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -14,12 +15,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 # Screenshots go here; SHOPMATE_UI_ARTIFACTS=docs/screenshots remakes the README's pictures.
 ARTIFACTS = Path(os.environ.get("SHOPMATE_UI_ARTIFACTS")
                  or Path(__file__).resolve().parents[2] / "test-artifacts" / "ui")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +51,7 @@ def ui_base(ui_shop, ui_door):
     """The server's root URL; the UI is at ui/ and its sign-in page at ui/signin."""
     from ui.app import launch
 
-    port = _free_port()
+    port = free_port()
     served = launch(ui_shop, ui_door, host="127.0.0.1", port=port, block=False)
     yield f"http://127.0.0.1:{port}/"
     served.close()

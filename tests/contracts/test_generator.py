@@ -9,9 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 import uuid
 
 import pytest
@@ -23,6 +20,7 @@ from assistant.llm.openvino_backend import read_ir_manifest
 from assistant.llm.remote import OpenAICompatibleGenerator
 from assistant.llm.types import finish_text
 from assistant.llm.weights import PACKAGED_MODELS
+from tests.support.servers import free_port, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -33,12 +31,6 @@ PROMPTS = [
     [ChatMessage("user", "Hi")],
 ]
 GREEDY = GenerationParams(max_new_tokens=12)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def openai_app(generator: Generator):
@@ -106,23 +98,11 @@ def ctranslate2_generator(model_cache):
 
 @pytest.fixture(scope="session")
 def served_generator(local_generator):
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(openai_app(local_generator), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the OpenAI-compatible test server did not start")
-        time.sleep(0.05)
-    client = OpenAICompatibleGenerator(f"http://127.0.0.1:{port}", model="test")
+    running = start_server(openai_app(local_generator))
+    client = OpenAICompatibleGenerator(running.url, model="test")
     yield client
     client.close()
-    server.should_exit = True
-    thread.join(timeout=10)
+    running.stop()
 
 
 FIXTURES = {"transformers": "local_generator", "openvino": "openvino_generator",

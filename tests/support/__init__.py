@@ -1,0 +1,1 @@
+"""What many tests share: free ports, servers in a thread, deterministic fakes."""
