@@ -51,8 +51,11 @@ demo: venv models
 test: venv browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
+# Style, formatting, a complexity limit and the layers' import contracts (pyproject.toml).
 lint: venv
 	$(VENV)/bin/ruff check assistant retrieval ranking ui tests bench
+	$(VENV)/bin/ruff format --check assistant retrieval ranking ui tests bench
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.chat.language import detect_language
+from assistant.language import detect_language
 
 RULES = (
     "address",

@@ -37,9 +37,9 @@ import numpy as np
 
 from assistant.chat.dialogue import ZH_TERMS
 from assistant.chat.engine import ChatReply
-from assistant.chat.language import detect_language
 from assistant.demo_store import generate_demo_store
 from assistant.fact_check import ProductFacts, check_text
+from assistant.language import detect_language
 from assistant.llm.batching import install_batching
 from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
 from assistant.shop import Shop

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from llm_backends import RecordingGenerator  # bench/ is on the path when a bench runs as a script
 
-from assistant.chat.language import detect_language
 from assistant.demo_store import generate_demo_store
+from assistant.language import detect_language
 from assistant.llm.weights import PACKAGED_MODELS, gguf_path
 from assistant.shop import Shop
 

@@ -21,9 +21,9 @@ import numpy as np
 from assistant.chat import prompts
 from assistant.chat.dialogue import understand
 from assistant.chat.faq import load_faq
-from assistant.chat.language import detect_language
 from assistant.chat.sessions import DialogueState, SessionStore, Turn
 from assistant.fact_check import FactCheckResult, ProductFacts, check_text, repair
+from assistant.language import detect_language
 from assistant.llm.types import ChatMessage, GenerationParams
 from assistant.reply_rules import CatalogNames, ReplyContext, ShownProduct, check_sentence
 from ranking.records import RankedItem

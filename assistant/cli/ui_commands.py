@@ -13,9 +13,9 @@ def run_ui(args: argparse.Namespace) -> int:
     from assistant.api.readiness import WarmUp
     from assistant.api.server import is_loopback
     from assistant.cli.server_commands import use_llm_api_key
-    from ui.app import launch
     from ui.door import Door, load_secret
     from ui.gate import demo_shoppers
+    from ui.serve import launch
 
     local = is_loopback(args.host)
     demo = local if args.demo_signin is None else args.demo_signin

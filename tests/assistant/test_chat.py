@@ -9,8 +9,8 @@ import pytest
 
 from assistant.chat.dialogue import understand
 from assistant.chat.engine import ChatReply
-from assistant.chat.language import detect_language
 from assistant.chat.sessions import DialogueState
+from assistant.language import detect_language
 from assistant.llm.types import GenerationParams
 from retrieval.query import SearchFilters
 from retrieval.records import Review

@@ -49,7 +49,7 @@ def staff_key(ui_door) -> str:
 @pytest.fixture(scope="module")
 def ui_base(ui_shop, ui_door):
     """The server's root URL; the UI is at ui/ and its sign-in page at ui/signin."""
-    from ui.app import launch
+    from ui.serve import launch
 
     port = free_port()
     served = launch(ui_shop, ui_door, host="127.0.0.1", port=port, block=False)

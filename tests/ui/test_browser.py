@@ -163,8 +163,8 @@ def test_the_shop_says_it_is_warming_up_until_the_language_model_has_loaded(ui_s
     from assistant.api.readiness import WarmUp
     from assistant.shop import Shop
     from tests.ui.conftest import _free_port
-    from ui.app import launch
     from ui.door import Door
+    from ui.serve import launch
 
     class LoadingShop(Shop):
         """The store, with a language model that loads only when the test says so."""
