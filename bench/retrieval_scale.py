@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +38,33 @@ from retrieval.index import PRODUCTS, CatalogIndex, product_document  # noqa: E4
 from retrieval.passages import review_passages  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
 
-QUERIES = ["waterproof hiking boots", "quiet coffee maker", "noise cancelling headphones under $100",
-           "running shoes for wide feet", "lightweight backpack with laptop sleeve", "sharp chef's knife",
-           "gps watch with long battery", "gentle fragrance free moisturizer", "warm rain jacket not Stormcrest",
-           "non-slip yoga mat 4 stars and up"]
+QUERIES = [
+    "waterproof hiking boots",
+    "quiet coffee maker",
+    "noise cancelling headphones under $100",
+    "running shoes for wide feet",
+    "lightweight backpack with laptop sleeve",
+    "sharp chef's knife",
+    "gps watch with long battery",
+    "gentle fragrance free moisturizer",
+    "warm rain jacket not Stormcrest",
+    "non-slip yoga mat 4 stars and up",
+]
 # Distinct queries, so every search encodes its query (the searcher remembers recent query vectors).
-VARIANTS = ["", "for travel", "for a gift", "in black", "for beginners", "that lasts", "for everyday use",
-            "for my dad", "compact", "best value", "for the office", "for winter"]
+VARIANTS = [
+    "",
+    "for travel",
+    "for a gift",
+    "in black",
+    "for beginners",
+    "that lasts",
+    "for everyday use",
+    "for my dad",
+    "compact",
+    "best value",
+    "for the office",
+    "for winter",
+]
 
 
 def distinct_queries(n: int) -> list[str]:
@@ -82,11 +103,39 @@ class StandInNamed:
 
 def pct(values: list[float]) -> dict[str, float]:
     ms = np.asarray(values) * 1000
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2)}
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p95_ms": round(float(np.percentile(ms, 95)), 2),
+    }
 
 
-def ratio(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
-    return {k.replace("_ms", ""): round(a[k] / b[k], 2) for k in a}
+def ratio(a: dict, b: dict) -> dict[str, float]:
+    """a / b at p50 and p95, in wall time and in CPU time."""
+    out = {}
+    for prefix, x, y in (("", a, b), ("cpu_", a["cpu"], b["cpu"])):
+        out.update(
+            {prefix + k.replace("_ms", ""): round(x[k] / max(y[k], 1e-3), 2) for k in ("p50_ms", "p95_ms")}
+        )
+    return out
+
+
+class Clock:
+    """Wall time and this process's CPU time (all its threads) per timed call: on a shared machine the
+    wall time carries the other jobs' load, the CPU time much less of it."""
+
+    def __init__(self):
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    @contextmanager
+    def time(self):
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.wall.append(time.perf_counter() - wall)
+        self.cpu.append(time.process_time() - cpu)
+
+    def summary(self) -> dict:
+        return {**pct(self.wall), "cpu": pct(self.cpu)}
 
 
 def indexing_share(n: int, work: Path, minilm) -> dict:
@@ -107,15 +156,26 @@ def indexing_share(n: int, work: Path, minilm) -> dict:
         report = shop.build_index()
         full = time.perf_counter() - start
         assert report.embedded == len(texts), (report.embedded, len(texts))
-        rounds.append({"texts": len(texts), "encoder_alone_s": round(alone, 2), "build_index_s": round(full, 2),
-                       "lexical_s": report.lexical["seconds"], "share": round(alone / full, 3)})
+        rounds.append(
+            {
+                "texts": len(texts),
+                "encoder_alone_s": round(alone, 2),
+                "build_index_s": round(full, 2),
+                "lexical_s": report.lexical["seconds"],
+                "share": round(alone / full, 3),
+            }
+        )
         shop.close()
     alone = sum(r["encoder_alone_s"] for r in rounds)
     full = sum(r["build_index_s"] for r in rounds)
     texts = sum(r["texts"] for r in rounds)
-    return {"products": n, "encoder_alone_texts_per_s": round(texts / alone, 1),
-            "build_index_texts_per_s": round(texts / full, 1), "share_of_encoder_alone": round(alone / full, 3),
-            "rounds": rounds}
+    return {
+        "products": n,
+        "encoder_alone_texts_per_s": round(texts / alone, 1),
+        "build_index_texts_per_s": round(texts / full, 1),
+        "share_of_encoder_alone": round(alone / full, 3),
+        "rounds": rounds,
+    }
 
 
 def run_size(n: int, n_queries: int, work: Path, minilm) -> dict:
@@ -144,13 +204,12 @@ def run_size(n: int, n_queries: int, work: Path, minilm) -> dict:
     queries = matrix[targets] + rng.standard_normal((n_queries, matrix.shape[1])).astype(np.float32) * 0.05
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
 
-    brute, exact = [], []
+    brute, exact = Clock(), []
     for q in queries:
-        t = time.perf_counter()
-        scores = matrix @ q
-        top = np.argpartition(-scores, 10)[:10]
-        top = top[np.argsort(-scores[top])]
-        brute.append(time.perf_counter() - t)
+        with brute.time():
+            scores = matrix @ q
+            top = np.argpartition(-scores, 10)[:10]
+            top = top[np.argsort(-scores[top])]
         exact.append({ids[i] for i in top})
     dense, found = [], []
     for q in queries:
@@ -165,31 +224,41 @@ def run_size(n: int, n_queries: int, work: Path, minilm) -> dict:
     standin = HybridSearcher(index, shop.catalog, lexical_dir=lexical_dir, auto_refresh=False)
     standin.search("warm up", k=10)  # loads the lexical index and learns the category step, once per process
     first_search_s = time.perf_counter() - start
-    real = HybridSearcher(CatalogIndex(shop.catalog, StandInNamed(minilm), client=index.client), shop.catalog,
-                          lexical_dir=lexical_dir, auto_refresh=False)
+    real = HybridSearcher(
+        CatalogIndex(shop.catalog, StandInNamed(minilm), client=index.client),
+        shop.catalog,
+        lexical_dir=lexical_dir,
+        auto_refresh=False,
+    )
     real.search("warm up", k=10)
     texts = distinct_queries(n_queries)
-    model_excluded, full, encode = [], [], []
+    model_excluded, full, encode = Clock(), Clock(), Clock()
     for text in texts:  # interleaved, so load on the shared machine hits all three alike
-        t = time.perf_counter()
-        minilm.encode([text])
-        encode.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        real.search(text, k=10)
-        full.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        standin.search(text, k=10)
-        model_excluded.append(time.perf_counter() - t)
+        with encode.time():
+            minilm.encode([text])
+        with full.time():
+            real.search(text, k=10)
+        with model_excluded.time():
+            standin.search(text, k=10)
     shop.close()
-    point = {"products": n, "review_passages": report.passages["total"], "ingest_s": ingest_s,
-             "index_built_in_this_run": report.embedded > 0,
-             "index_items_per_s_stand_in_vectors": report.to_dict()["items_per_s"],
-             "index_seconds": report.to_dict()["seconds"], "resync_unchanged_s": round(resync.seconds, 2),
-             "lexical_build_s": lexical["seconds"], "first_search_in_a_new_process_s": round(first_search_s, 2),
-             "brute_force_numpy": pct(brute), "chroma_dense_k10": pct(dense),
-             "chroma_recall@10_vs_brute": round(recall, 4), "queries": len(texts),
-             "minilm_query_encode": pct(encode), "hybrid_search_k10": pct(full),
-             "hybrid_search_k10_model_excluded": pct(model_excluded)}
+    point = {
+        "products": n,
+        "review_passages": report.passages["total"],
+        "ingest_s": ingest_s,
+        "index_built_in_this_run": report.embedded > 0,
+        "index_items_per_s_stand_in_vectors": report.to_dict()["items_per_s"],
+        "index_seconds": report.to_dict()["seconds"],
+        "resync_unchanged_s": round(resync.seconds, 2),
+        "lexical_build_s": lexical["seconds"],
+        "first_search_in_a_new_process_s": round(first_search_s, 2),
+        "brute_force_numpy": brute.summary(),
+        "chroma_dense_k10": pct(dense),
+        "chroma_recall@10_vs_brute": round(recall, 4),
+        "queries": len(texts),
+        "minilm_query_encode": encode.summary(),
+        "hybrid_search_k10": full.summary(),
+        "hybrid_search_k10_model_excluded": model_excluded.summary(),
+    }
     point["hybrid_vs_query_encode"] = ratio(point["hybrid_search_k10"], point["minilm_query_encode"])
     point["hybrid_vs_brute_force"] = ratio(point["hybrid_search_k10"], point["brute_force_numpy"])
     return point
@@ -201,8 +270,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=120)
     parser.add_argument("--index-products", type=int, default=400, help="store size for the indexing share")
     parser.add_argument("--out", default="bench/results/retrieval_scale.json")
-    parser.add_argument("--work", help="working folder, kept so a second run reuses the stores and their indexes")
-    parser.add_argument("--append", action="store_true", help="add this run's points to those already in --out")
+    parser.add_argument(
+        "--work", help="working folder, kept so a second run reuses the stores and their indexes"
+    )
+    parser.add_argument(
+        "--append", action="store_true", help="add this run's points to those already in --out"
+    )
     args = parser.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="shopmate-scale-"))
     load_before = [round(x, 1) for x in os.getloadavg()]
@@ -215,10 +288,15 @@ def main() -> None:
         point["load_average_1_5_15"] = [round(x, 1) for x in os.getloadavg()]
         point["command"] = " ".join(sys.argv)
         points.append(point)
-    out = {"bench": "retrieval_scale", "load_average_1_5_15": {"start": load_before,
-                                                              "end": [round(x, 1) for x in os.getloadavg()]},
-           "cpu_count": os.cpu_count(), "vectors": "random unit vectors, 384-d (stand-in encoder); see docstring",
-           "command": " ".join(sys.argv), "indexing": indexing, "points": points}
+    out = {
+        "bench": "retrieval_scale",
+        "load_average_1_5_15": {"start": load_before, "end": [round(x, 1) for x in os.getloadavg()]},
+        "cpu_count": os.cpu_count(),
+        "vectors": "random unit vectors, 384-d (stand-in encoder); see docstring",
+        "command": " ".join(sys.argv),
+        "indexing": indexing,
+        "points": points,
+    }
     if args.append and Path(args.out).exists():
         before = json.loads(Path(args.out).read_text())
         out = {**before, "points": before["points"] + points, "indexing": indexing or before.get("indexing")}

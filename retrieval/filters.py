@@ -239,7 +239,7 @@ class CatalogColumns:
                 [any(category_matches(c, path) for c in filters.categories) for path in self.paths],
                 dtype=bool,
             )
-            keep &= hit[self.path_code] if len(hit) else keep
+            keep &= hit[self.path_code]
         if filters.brands:
             keep &= self._brand_in(filters.brands)[self.brand_code]
         if filters.exclude_brands:

@@ -35,7 +35,7 @@ MODES = ("hybrid", "dense", "lexical")
 RRF_K = 60
 QUERY_CACHE = 256  # query vectors remembered per searcher
 # Dense hits asked of HNSW per hit wanted within the filters, beyond their share of the catalog, and the
-# most asked for before the filters go to Chroma as a `where` instead (bench/retrieval_scale.py).
+# most asked for before an exact scan of the allowed products instead (bench/retrieval_scale.py).
 OVERFETCH_MARGIN = 1.5
 OVERFETCH_LIMIT = 2000
 
@@ -57,6 +57,27 @@ class FusionWeights:
     category: float = 0.5       # boost x how likely a product's kind is next to the likeliest kind
     gate: float = 0.3           # kinds less likely than this share of the likeliest are left out
     category_multilingual: float = 1.0  # the multilingual centroids' say in the category step (same-language query)
+
+
+@dataclass(slots=True)
+class _StoredVectors:
+    """The index's product vectors per channel, read once per catalog version for the category step."""
+
+    version: int
+    ids: np.ndarray
+    channels: dict[str, np.ndarray]
+    _rows: tuple[CatalogColumns, np.ndarray] | None = None
+
+    def exact(self, name: str, vector: np.ndarray, depth: int, mask: np.ndarray, columns: CatalogColumns
+              ) -> dict[str, float]:
+        """Cosine (the vectors are L2-normalized) with every stored product the mask allows, best `depth`."""
+        if self._rows is None or self._rows[0] is not columns:
+            self._rows = (columns, np.array([columns.row.get(pid, -1) for pid in self.ids], dtype=np.int64))
+        rows = self._rows[1]
+        keep = np.flatnonzero((rows >= 0) & mask[np.maximum(rows, 0)])
+        scores = self.channels[name][keep] @ np.asarray(vector, dtype=np.float32).ravel()
+        best = np.argsort(-scores, kind="stable")[:depth]
+        return {self.ids[keep[j]]: float(scores[j]) for j in best}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +161,7 @@ class HybridSearcher:
         self.lexical_dir = Path(lexical_dir) if lexical_dir is not None else None
         self._view: _CatalogView | None = None
         self._kinds: tuple[int, CategoryModel] | None = None
+        self._stored: _StoredVectors | None = None
         self._vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -206,6 +228,8 @@ class HybridSearcher:
                         channels[MULTILINGUAL] = ml_vectors[[order[pid] for pid in ids]]
                 model = CategoryModel().fit([category_label(p) for p in paths], channels)
                 self._kinds = (self.catalog.version, model)
+                # Kept for the exact scan of narrow filters (`_dense`): they were read anyway.
+                self._stored = _StoredVectors(self.catalog.version, np.array(ids, dtype=object), channels)
             return self._kinds[1]
 
     def _ready(self) -> None:
@@ -332,9 +356,9 @@ class HybridSearcher:
 
         Chroma evaluates a `where` in SQLite over every product before its HNSW search, which costs
         ten times the search itself (about 30 ms against 3 ms at 10k products, and it grows with the
-        catalog). So HNSW is asked for enough more hits that `depth` of them pass the mask, and only
-        filters too narrow for that go to Chroma as a `where` (built by the same rules). The mask has
-        the last word either way (Chroma holds 4 category levels)."""
+        catalog). So HNSW is asked for enough more hits that `depth` of them pass the mask, and filters
+        too narrow for that get an exact scan of the products they allow. The mask has the last word
+        (Chroma holds 4 category levels)."""
         allowed = int(np.count_nonzero(mask))
         if not allowed:
             return {}
@@ -342,6 +366,12 @@ class HybridSearcher:
         if fetch <= OVERFETCH_LIMIT:
             hits = self.index.query_products(vector, fetch, None, name)[0]
         else:
+            # Too narrow for HNSW: an exact scan of the allowed products' vectors, which the category step
+            # has read already; Chroma's `where` (seconds at 100k products) only if they are not there.
+            self.kinds  # noqa: B018
+            stored = self._stored
+            if stored is not None and stored.version == self.catalog.version and name in stored.channels:
+                return stored.exact(name, vector, depth, mask, columns)
             hits = self.index.query_products(vector, depth, wanted, name, columns=columns)[0]
         kept = ((pid, s) for pid, s in hits if (row := columns.row.get(pid)) is not None and mask[row])
         return dict(itertools.islice(kept, depth))

@@ -145,9 +145,9 @@ def test_real_encoder_on_a_demo_store_and_cli_json(tiny_demo_home, capsys):
     assert "query is empty" in capsys.readouterr().err
 
 
-def test_filters_sent_to_chroma_or_applied_after_it_find_the_same(small_catalog, hashing_encoder, tmp_path,
-                                                                   monkeypatch):
-    """Dense hits are fetched wide and masked, or narrowed by Chroma's `where` when the filters are narrow."""
+def test_dense_hits_masked_after_hnsw_or_scanned_exactly_are_the_same(small_catalog, hashing_encoder, tmp_path,
+                                                                       monkeypatch):
+    """Dense hits are fetched wide from HNSW and masked, or, for narrow filters, scanned exactly."""
     import retrieval.search as search
 
     searcher = _searcher(small_catalog, hashing_encoder, tmp_path)
@@ -155,5 +155,5 @@ def test_filters_sent_to_chroma_or_applied_after_it_find_the_same(small_catalog,
              ("shoes", SearchFilters(brands=("KINETRA",))), ("anything", SearchFilters(exclude_brands=("Beatnik",)))]
     masked = [[c.product.id for c in searcher.search(q, f, k=5, mode="dense")] for q, f in cases]
     monkeypatch.setattr(search, "OVERFETCH_LIMIT", 0)
-    where = [[c.product.id for c in searcher.search(q, f, k=5, mode="dense")] for q, f in cases]
-    assert masked == where and all(masked)
+    exact = [[c.product.id for c in searcher.search(q, f, k=5, mode="dense")] for q, f in cases]
+    assert masked == exact and all(masked)
