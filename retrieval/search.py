@@ -45,10 +45,9 @@ class FusionWeights:
     reviews: float = 0.6
     method: str = "blend"
     multilingual: float = 0.0   # the multilingual view of the products, for a query in the catalog's language
-    fields: float = 0.25        # BM25 on title and category next to BM25 on the whole text
-    category: float = 0.5       # boost x how likely a product's kind is next to the likeliest kind
+    category: float = 0.25      # boost x how likely a product's kind is next to the likeliest kind
     gate: float = 0.3           # kinds less likely than this share of the likeliest are left out
-    category_multilingual: float = 1.0  # the multilingual centroids' say in the category step (same-language query)
+    category_multilingual: float = 1.0  # the multilingual channel's say in the category step (same-language query)
 
 
 class _LexicalSide:
@@ -66,9 +65,6 @@ class _LexicalSide:
                        for i in range(CATEGORY_LEVELS)]
         self.kind = np.array([category_label(p.category) for p in products], dtype=object)
         self.products = BM25().fit([product_document(p) for p in products])
-        # Title and category again on their own: a word there says what the product is, while the
-        # same word deep in a long description may only be a use or a comparison.
-        self.heads = BM25().fit([f"{p.title}\n{' '.join(p.category)}" for p in products])
         passages = [x for r in catalog.iter_reviews() if r.rating >= 4 for x in review_passages(r)]
         self.passage_product = np.array([self.row.get(x.product_id, -1) for x in passages], dtype=np.int64)
         self.passage_text = [x.text for x in passages]
@@ -76,11 +72,8 @@ class _LexicalSide:
         self.brands = sorted({p.brand for p in products if p.brand})
         self.categories = sorted({p.category for p in products if p.category})
 
-    def top(self, text: str, k: int, mask: np.ndarray, fields: float) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.products.score(text)
-        if fields:
-            scores = scores + fields * self.heads.score(text)
-        return BM25.best(scores, k, mask)
+    def top(self, text: str, k: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.products.top(text, k, mask)
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
         """`SearchFilters.accepts` for every product at once."""
@@ -170,7 +163,8 @@ class HybridSearcher:
 
     @property
     def kinds(self) -> CategoryModel:
-        """The category step, learned from the index's own product vectors once per catalog version."""
+        """The category step, learned from the index's own product vectors and the titles, once per
+        catalog version."""
         with self._lock:
             if self._kinds is None or self._kinds[0] != self.catalog.version:
                 ids, paths, vectors = self.index.product_vectors(PRODUCTS)
@@ -180,7 +174,13 @@ class HybridSearcher:
                     order = {pid: i for i, pid in enumerate(ml_ids)}
                     if set(order) == set(ids):
                         channels[MULTILINGUAL] = ml_vectors[[order[pid] for pid in ids]]
-                model = CategoryModel().fit([category_label(p) for p in paths], channels)
+                encoders = {PRODUCTS: self.index.encoder, MULTILINGUAL: self.index.multilingual}
+                found = self.catalog.get_products(ids)
+                products = [found.get(pid) for pid in ids]
+                model = CategoryModel().fit(
+                    [category_label(p) for p in paths], channels,
+                    titles=[p.title if p else "" for p in products], brands=[p.brand if p else "" for p in products],
+                    encoders={c: e for c, e in encoders.items() if c in channels})
                 self._kinds = (self.catalog.version, model)
             return self._kinds[1]
 
@@ -279,7 +279,7 @@ class HybridSearcher:
                     dense[pid] = max(dense.get(pid, value), value)
         mask = lex.mask(wanted)
         if mode in ("hybrid", "lexical"):
-            rows, values = lex.top(free_text, depth, mask, self.weights.fields)
+            rows, values = lex.top(free_text, depth, mask)
             lexical = {lex.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
             # BM25 is scaled by its best hit alone: a weak best match should not count as a full one.
             scaled = {pid: v / max(values[0], 1e-9) for pid, v in lexical.items()} if lexical else {}
@@ -297,9 +297,10 @@ class HybridSearcher:
                 if row is not None:
                     scores[pid] += self.weights.category * guess.weight(lex.kind[row])
 
-        if gated and not scores:
-            # The shopper's own filters leave nothing of the likely kinds ("anything by Beatnik"): their
-            # words win over the guess.
+        if gated and not scores and wanted.brands:
+            # The brand the shopper named makes nothing of the likely kinds ("anything by Beatnik"): their
+            # words win over the guess. A price, rating or exclusion that leaves nothing does not make
+            # another kind right: the caller loosens those and keeps the kind.
             return self.search(query, filters, k, mode, use_category=False)
         best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         products = self.catalog.get_products(best)
