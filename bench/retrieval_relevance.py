@@ -368,8 +368,13 @@ def main() -> None:
     }
     results["hybrid_tune_half"] = run_needs(shop, tune_set, products, demo_grade, "hybrid")
     if args.needs_only:
-        print(json.dumps({"tuned": {"temperature": temperature, **asdict(weights)}, "results": results},
-                         indent=1, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"tuned": {"temperature": temperature, **asdict(weights)}, "results": results},
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
         return
     shop.train()
     users = users_outside(src.hidden_tastes, report_set)
