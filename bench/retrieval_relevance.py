@@ -25,7 +25,7 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -210,8 +210,7 @@ SEARCH_SPACE = {
     "category": (0.25, 0.5, 1.0, 2.0),
     "gate": (0.0, 0.15, 0.3, 0.45),
     "multilingual": (0.0, 0.5, 1.0),
-    "fields": (0.0, 0.25, 0.5),
-    "temperature": (0.02, 0.03, 0.05),
+    "temperature": (0.02, 0.03, 0.045, 0.06),
 }
 GENERATED_SLACK = 0.0  # the generated queries' dev NDCG may not fall below the old search's
 
@@ -220,14 +219,14 @@ def tune(
     shop: Shop, needs: list[dict], products: dict[str, dict], guard: list[dict], floor: float, rounds: int = 1
 ) -> tuple[FusionWeights, float, list]:
     """Coordinate ascent over SEARCH_SPACE on the tune half: one setting at a time, `rounds` passes; the
-    best setting whose NDCG on the generated queries' dev half (`guard`) stays above `floor` wins."""
+    best setting whose NDCG on the generated queries' dev half (`guard`) stays above `floor` wins (with
+    no `guard`, the best setting)."""
     searcher = shop.searcher
     current = {
         "lexical": searcher.weights.lexical,
         "category": searcher.weights.category,
         "gate": searcher.weights.gate,
         "multilingual": searcher.weights.multilingual,
-        "fields": searcher.weights.fields,
         "temperature": searcher.kinds.temperature,
     }
     seen: dict[tuple, float] = {}
@@ -253,6 +252,8 @@ def tune(
             searcher.weights, **{k: v for k, v in setting.items() if k != "temperature"}
         )
         searcher.kinds.temperature = setting["temperature"]
+        if not guard:
+            return searcher.weights, setting["temperature"], grid
         row["generated_dev_ndcg@10"] = generated_ndcg(shop, guard, modes=("hybrid",))["hybrid"]
         if row["generated_dev_ndcg@10"] >= floor:
             return searcher.weights, setting["temperature"], grid
@@ -312,6 +313,12 @@ def main() -> None:
         "--work",
         help="working directory, kept so a second run reuses the index (default: a new temporary one)",
     )
+    parser.add_argument(
+        "--needs-only",
+        action="store_true",
+        help="tune and report on the hand-written needs alone (no generated queries, so no guard on them; "
+        "no personalized search, no Gift Cards): a quick look while working, not the figures to publish",
+    )
     args = parser.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="shopmate-relevance-"))
     src = generate_demo_store(work / "src", seed=args.seed, products=args.products, users=args.users)
@@ -333,19 +340,25 @@ def main() -> None:
     needs = load_jsonl(DATA / "needs_demo.jsonl")
     tune_set = [n for n in needs if n["split"] == "tune"]
     report_set = [n for n in needs if n["split"] == "report"]
-    # Before this change: no multilingual view, no category step, BM25 on the whole text only.
-    multilingual, shop.index.multilingual = shop.index.multilingual, None
-    shop.searcher.weights = FusionWeights(category=0.0, gate=0.0, multilingual=0.0, fields=0.0)
-    before = {
-        "needs_hybrid": run_needs(shop, report_set, products, demo_grade, "hybrid"),
-        "generated_ndcg@10": generated_ndcg(shop, generated_test),
-        "generated_dev_ndcg@10": generated_ndcg(shop, generated_dev, modes=("hybrid",))["hybrid"],
-    }
-    shop.index.multilingual = multilingual
+    before: dict = {}
+    if not args.needs_only:
+        # Before the needs work: no multilingual view, no category step.
+        multilingual, shop.index.multilingual = shop.index.multilingual, None
+        shop.searcher.weights = FusionWeights(category=0.0, gate=0.0, multilingual=0.0)
+        before = {
+            "needs_hybrid": run_needs(shop, report_set, products, demo_grade, "hybrid"),
+            "generated_ndcg@10": generated_ndcg(shop, generated_test),
+            "generated_dev_ndcg@10": generated_ndcg(shop, generated_dev, modes=("hybrid",))["hybrid"],
+        }
+        shop.index.multilingual = multilingual
     shop.searcher.weights = FusionWeights()
 
     weights, temperature, grid = tune(
-        shop, tune_set, products, generated_dev, before["generated_dev_ndcg@10"] - GENERATED_SLACK
+        shop,
+        tune_set,
+        products,
+        [] if args.needs_only else generated_dev,
+        before.get("generated_dev_ndcg@10", 0.0) - GENERATED_SLACK,
     )
     shop.searcher.weights = weights
     shop.searcher.kinds.temperature = temperature
@@ -353,13 +366,22 @@ def main() -> None:
         mode: run_needs(shop, report_set, products, demo_grade, mode)
         for mode in ("dense", "lexical", "hybrid")
     }
+    results["hybrid_tune_half"] = run_needs(shop, tune_set, products, demo_grade, "hybrid")
+    if args.needs_only:
+        print(
+            json.dumps(
+                {"tuned": {"temperature": temperature, **asdict(weights)}, "results": results},
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
+        return
     shop.train()
     users = users_outside(src.hidden_tastes, report_set)
     results["personalized"] = run_needs(shop, report_set, products, demo_grade, "hybrid", users)
     shop.searcher.weights = replace(weights, gate=0.0)
     results["personalized_without_gate"] = run_needs(shop, report_set, products, demo_grade, "hybrid", users)
     shop.searcher.weights = weights
-    results["hybrid_tune_half"] = run_needs(shop, tune_set, products, demo_grade, "hybrid")
     generated = generated_ndcg(shop, generated_test)
     asked_back = {
         lang: sum(
@@ -389,7 +411,6 @@ def main() -> None:
             "category": weights.category,
             "gate": weights.gate,
             "multilingual": weights.multilingual,
-            "fields": weights.fields,
             "temperature": temperature,
             "dense": weights.dense,
             "lexical": weights.lexical,

@@ -1,26 +1,89 @@
-"""The kind of product a query asks for, learned from the catalog's own product vectors.
+"""The kind of product a query asks for, learned from the catalog's own product vectors and titles.
 
-Each kind (a category, named by its most specific level within the first two) has one centroid per
-encoder: the mean of its products' vectors. A query's kind is read from its whole text against those
-centroids, so a word that several kinds share ("dry" skin and staying dry, a "home" workout and a
-home kitchen) counts in the context of the rest of the query. Search boosts products of the likely
-kinds and drops the unlikely ones; the chat asks back when the two best kinds are close.
+A kind (a category, named by its most specific level within the first two) is read two ways per encoder:
+by its products nearest the query (the mean similarity of its `NEIGHBOURS` best products: a kind holds
+several sorts of product, and a single centroid blurs them), and by its names, the label and the product
+types its titles name ("earbuds", "foam roller", learned from the titles, `kind_names`), which say what a
+product *is* where its description also says what it is for. The query's whole text is read against both,
+so a word that several kinds share ("dry" skin and staying dry, a "home" workout and a home kitchen)
+counts in the context of the rest of the query. Search boosts products of the likely kinds and drops the
+unlikely ones; the chat asks back when the two best kinds are close.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.encoders import Encoder
+
 CATEGORY_DEPTH = 2  # deeper levels of real catalogs are often feature text, not kinds (Amazon's Gift Cards)
 MIN_PRODUCTS = 3  # a "kind" with fewer products is noise in the path, not a kind a shopper asks for
+NEIGHBOURS = 5  # a kind's say is the mean similarity of its this many products nearest the query
+MAX_PER_KIND = 500  # products kept per kind for that reading: bounds memory on a large catalog
+NAME_SHARE = 0.15  # a title phrase names a product type when this share of a kind's titles hold it...
+NAME_ELSEWHERE = 0.01  # ...and at most this share of the other kinds' titles do
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'&-]*")
 
 
 def category_label(path: Sequence[str]) -> str:
     """The kind of product a category path names: its most specific name within the first two levels."""
     return path[:CATEGORY_DEPTH][-1] if path else ""
+
+
+def _title_phrases(title: str, brand: str) -> set[str]:
+    """Phrases of up to three words in a title, before any comma (colours and sizes follow it) and
+    without the brand (a brand says who made it, not what it is)."""
+    head = title.split(",")[0]
+    if brand and head.lower().startswith(brand.lower()):
+        head = head[len(brand) :]
+    words = _TITLE_WORD.findall(head.lower())
+    return {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+
+
+def kind_names(
+    labels: Sequence[str], titles: Sequence[str], brands: Sequence[str] = ()
+) -> dict[str, list[str]]:
+    """Per kind: its label and the product types its titles name ("wireless headphones", "earbuds").
+
+    A phrase names a type when at least `NAME_SHARE` of the kind's titles hold it and almost none of the
+    other kinds' do; a phrase inside a longer one that is about as common adds nothing ("pack" in
+    "travel pack"). Model names and adjectives shared across kinds ("Pro", "Trail") fall out by the
+    second rule."""
+    brands = list(brands) or [""] * len(titles)
+    if not len(labels) == len(titles) == len(brands):
+        raise ValueError(
+            f"kind_names: {len(labels)} labels, {len(titles)} titles and {len(brands)} brands; "
+            "pass one of each per product"
+        )
+    size: Counter[str] = Counter(labels)
+    counts: dict[str, Counter[str]] = {}
+    for label, title, brand in zip(labels, titles, brands, strict=True):
+        counts.setdefault(label, Counter()).update(_title_phrases(title, brand))
+    total = Counter()
+    for found in counts.values():
+        total.update(found)
+    names: dict[str, list[str]] = {}
+    for label, found in counts.items():
+        others = len(labels) - size[label]
+        kept = {
+            phrase: n / size[label]
+            for phrase, n in found.items()
+            if n >= MIN_PRODUCTS
+            and n / size[label] >= NAME_SHARE
+            and (total[phrase] - n) / max(others, 1) <= NAME_ELSEWHERE
+        }
+        longest = [
+            p
+            for p, share in kept.items()
+            if not any(q != p and f" {p} " in f" {q} " and kept[q] >= 0.9 * share for q in kept)
+        ]
+        names[label] = [label, *sorted(p for p in longest if p != label.lower())]
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +117,34 @@ class CategoryGuess:
 
 
 class CategoryModel:
-    """`fit(labels, vectors)` with one vector matrix per encoder channel, then `predict(queries, weights)`.
+    """`fit(labels, vectors, titles, encoders)` with one vector matrix per encoder channel, then
+    `predict(queries, weights)`.
 
-    `temperature` turns centred cosine similarities into probabilities: lower is more decisive.
+    `temperature` turns the centred similarities into probabilities: lower is more decisive.
+    `names` weighs the reading by names next to the reading by products (0 leaves names out).
     """
 
-    def __init__(self, temperature: float = 0.02):
+    def __init__(self, temperature: float = 0.045, names: float = 1.0):
         self.temperature = temperature
+        self.names = names
 
-    def fit(self, labels: Sequence[str], vectors: Mapping[str, np.ndarray]) -> CategoryModel:
+    def fit(
+        self,
+        labels: Sequence[str],
+        vectors: Mapping[str, np.ndarray],
+        titles: Sequence[str] = (),
+        encoders: Mapping[str, Encoder] | None = None,
+        brands: Sequence[str] = (),
+    ) -> CategoryModel:
+        """`titles` (and `brands`, one per product) and `encoders` (per channel, the encoder that made its
+        vectors) give each kind its names; without them kinds are read by their products only."""
         labels = np.asarray(list(labels), dtype=object)
         names, counts = np.unique(labels[labels != ""], return_counts=True) if len(labels) else ([], [])
         self.names_ = tuple(str(n) for n, c in zip(names, counts, strict=True) if c >= MIN_PRODUCTS)
-        self.centroids_: dict[str, np.ndarray] = {}
+        members = [np.flatnonzero(labels == name)[:MAX_PER_KIND] for name in self.names_]
+        self.products_: dict[str, list[np.ndarray]] = {}
+        self.name_vectors_: dict[str, list[np.ndarray]] = {}
+        self.kind_names_ = kind_names(list(labels), list(titles), list(brands)) if len(titles) else {}
         for channel, matrix in vectors.items():
             matrix = np.asarray(matrix, dtype=np.float32)
             if len(matrix) != len(labels):
@@ -74,19 +152,34 @@ class CategoryModel:
                     f"CategoryModel.fit: channel {channel!r} has {len(matrix)} vectors for "
                     f"{len(labels)} labels; pass one vector per product"
                 )
-            if not self.names_:
-                continue
-            centroids = np.stack([matrix[labels == name].mean(axis=0) for name in self.names_])
-            self.centroids_[channel] = centroids / np.maximum(
-                np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12
-            )
+            self.products_[channel] = [matrix[rows] for rows in members]
+            encoder = (encoders or {}).get(channel)
+            if encoder is not None and self.kind_names_ and self.names_:
+                texts = [self.kind_names_.get(name, [name]) for name in self.names_]
+                flat = encoder.encode([t for group in texts for t in group])
+                cuts = np.cumsum([len(group) for group in texts])[:-1]
+                self.name_vectors_[channel] = np.split(flat, cuts)
         return self
+
+    def _channel_scores(self, channel: str, queries: np.ndarray) -> np.ndarray:
+        queries = np.asarray(queries, dtype=np.float32)
+        by_products = np.zeros((len(queries), len(self.names_)), dtype=np.float64)
+        for j, matrix in enumerate(self.products_[channel]):
+            sims = queries @ matrix.T
+            m = min(NEIGHBOURS, sims.shape[1])
+            by_products[:, j] = np.partition(sims, sims.shape[1] - m, axis=1)[:, -m:].mean(axis=1)
+        # Centred: encoders differ in their typical cosine, not in what the ordering means.
+        score = by_products - by_products.mean(axis=1, keepdims=True)
+        if self.names > 0 and channel in self.name_vectors_:
+            by_names = np.stack([(queries @ v.T).mean(axis=1) for v in self.name_vectors_[channel]], axis=1)
+            score += self.names * (by_names - by_names.mean(axis=1, keepdims=True))
+        return score
 
     def predict(self, queries: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> list[CategoryGuess]:
         """One guess per query row; `queries` and `weights` are keyed by channel (missing weight: 0)."""
         if not hasattr(self, "names_"):
             raise ValueError("CategoryModel is not fitted; call fit(labels, vectors) first")
-        used = [c for c in queries if weights.get(c, 0.0) > 0 and c in self.centroids_]
+        used = [c for c in queries if weights.get(c, 0.0) > 0 and c in self.products_]
         n = len(next(iter(queries.values()))) if queries else 0
         if not used or len(self.names_) < 2:
             return [
@@ -94,11 +187,7 @@ class CategoryModel:
                 for _ in range(n)
             ]
         total = sum(weights[c] for c in used)
-        score = np.zeros((n, len(self.names_)), dtype=np.float64)
-        for channel in used:
-            sims = np.asarray(queries[channel], dtype=np.float32) @ self.centroids_[channel].T
-            # Centred per channel: encoders differ in their typical cosine, not in what the ordering means.
-            score += weights[channel] / total * (sims - sims.mean(axis=1, keepdims=True))
+        score = sum(weights[c] / total * self._channel_scores(c, queries[c]) for c in used)
         logits = score / self.temperature
         probs = np.exp(logits - logits.max(axis=1, keepdims=True))
         probs /= probs.sum(axis=1, keepdims=True)

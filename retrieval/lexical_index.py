@@ -23,7 +23,6 @@ from retrieval.catalog_store import CatalogStore
 from retrieval.index import REBUILD_HINT, SearchIndexError, product_document
 from retrieval.lexical import BM25
 from retrieval.passages import review_passages
-from retrieval.records import Product
 
 LEXICAL_FORMAT = 1
 # Bump when `retrieval.lexical.tokenize` changes: a saved index holds the old tokens.
@@ -36,17 +35,11 @@ class LexicalIndexStale(SearchIndexError):
     """The saved lexical index does not describe the catalog as it is now."""
 
 
-def product_head(p: Product) -> str:
-    """Title and category path: the field BM25 scores on its own next to the whole text."""
-    return f"{p.title}\n{' '.join(p.category)}"
-
-
 @dataclass(slots=True)
 class LexicalIndex:
     catalog_version: int
     ids: np.ndarray  # product ids in row order (the catalog's id order)
     products: BM25
-    heads: BM25
     passages: BM25
     passage_product: np.ndarray  # int64: the row of each passage's product
     passage_text: list[str]
@@ -67,7 +60,6 @@ class LexicalIndex:
             catalog_version=version,
             ids=np.array([p.id for p in products], dtype=object),
             products=BM25().fit([product_document(p) for p in products]),
-            heads=BM25().fit([product_head(p) for p in products]),
             passages=BM25().fit([x.text for x in passages]),
             passage_product=np.array([row[x.product_id] for x in passages], dtype=np.int64),
             passage_text=[x.text for x in passages],
@@ -78,7 +70,6 @@ class LexicalIndex:
         path = Path(path)
         work = path.with_name(f"{path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
         self.products.save(work / "products")
-        self.heads.save(work / "heads")
         self.passages.save(work / "passages")
         np.save(work / "ids.npy", self.ids.astype(str))
         np.save(work / "passage_product.npy", self.passage_product)
@@ -122,20 +113,14 @@ class LexicalIndex:
             catalog_version=catalog_version,
             ids=np.load(path / "ids.npy").astype(object),
             products=BM25.load(path / "products"),
-            heads=BM25.load(path / "heads"),
             passages=BM25.load(path / "passages"),
             passage_product=np.load(path / "passage_product.npy", mmap_mode="r"),
             passage_text=json.loads((path / "passage_text.json").read_text()),
         )
 
-    def top_products(
-        self, text: str, k: int, mask: np.ndarray, fields: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and scores of the best `k` products within `mask`: whole text plus `fields` x title/category."""
-        scores = self.products.score(text)
-        if fields:
-            scores = scores + fields * self.heads.score(text)
-        return BM25.best(scores, k, mask)
+    def top_products(self, text: str, k: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and scores of the best `k` products within `mask`."""
+        return BM25.best(self.products.score(text), k, mask)
 
 
 def read_manifest(path: str | Path) -> dict[str, Any] | None:

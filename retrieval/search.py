@@ -53,10 +53,9 @@ class FusionWeights:
     reviews: float = 0.6
     method: str = "blend"
     multilingual: float = 0.0   # the multilingual view of the products, for a query in the catalog's language
-    fields: float = 0.25        # BM25 on title and category next to BM25 on the whole text
-    category: float = 0.5       # boost x how likely a product's kind is next to the likeliest kind
+    category: float = 0.25      # boost x how likely a product's kind is next to the likeliest kind
     gate: float = 0.3           # kinds less likely than this share of the likeliest are left out
-    category_multilingual: float = 1.0  # the multilingual centroids' say in the category step (same-language query)
+    category_multilingual: float = 1.0  # the multilingual channel's say in the category step (same-language query)
 
 
 @dataclass(slots=True)
@@ -216,7 +215,8 @@ class HybridSearcher:
 
     @property
     def kinds(self) -> CategoryModel:
-        """The category step, learned from the index's own product vectors once per catalog version."""
+        """The category step, learned from the index's own product vectors and the titles, once per
+        catalog version."""
         with self._lock:
             if self._kinds is None or self._kinds[0] != self.catalog.version:
                 ids, paths, vectors = self.index.product_vectors(PRODUCTS)
@@ -226,7 +226,13 @@ class HybridSearcher:
                     order = {pid: i for i, pid in enumerate(ml_ids)}
                     if set(order) == set(ids):
                         channels[MULTILINGUAL] = ml_vectors[[order[pid] for pid in ids]]
-                model = CategoryModel().fit([category_label(p) for p in paths], channels)
+                encoders = {PRODUCTS: self.index.encoder, MULTILINGUAL: self.index.multilingual}
+                found = self.catalog.get_products(ids)
+                products = [found.get(pid) for pid in ids]
+                model = CategoryModel().fit(
+                    [category_label(p) for p in paths], channels,
+                    titles=[p.title if p else "" for p in products], brands=[p.brand if p else "" for p in products],
+                    encoders={c: e for c, e in encoders.items() if c in channels})
                 self._kinds = (self.catalog.version, model)
                 # Kept for the exact scan of narrow filters (`_dense`): they were read anyway.
                 self._stored = _StoredVectors(self.catalog.version, np.array(ids, dtype=object), channels)
@@ -324,7 +330,7 @@ class HybridSearcher:
                 for pid, value in cross.items():
                     dense[pid] = max(dense.get(pid, value), value)
         if mode in ("hybrid", "lexical"):
-            rows, values = view.text.top_products(free_text, depth, mask, self.weights.fields)
+            rows, values = view.text.top_products(free_text, depth, mask)
             lexical = {columns.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
             # BM25 is scaled by its best hit alone: a weak best match should not count as a full one.
             scaled = {pid: v / max(values[0], 1e-9) for pid, v in lexical.items()} if lexical else {}
@@ -340,9 +346,10 @@ class HybridSearcher:
             for pid in scores:
                 scores[pid] += self.weights.category * guess.weight(view.kind[columns.row[pid]])
 
-        if gated and not scores:
-            # The shopper's own filters leave nothing of the likely kinds ("anything by Beatnik"): their
-            # words win over the guess.
+        if gated and not scores and wanted.brands:
+            # The brand the shopper named makes nothing of the likely kinds ("anything by Beatnik"): their
+            # words win over the guess. A price, rating or exclusion that leaves nothing does not make
+            # another kind right: the caller loosens those and keeps the kind.
             return self.search(query, filters, k, mode, use_category=False)
         best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         products = self.catalog.get_products(best)  # one query for the whole page

@@ -194,11 +194,11 @@ class ChatEngine:
         items = self._search_and_rank(user_id, query, filters, k, timings)
         if items or filters is None:
             return items, False
-        # Nothing fits every constraint: loosen step by step (brand and rating, then price), keeping
-        # the kind of product and the exclusions, and say so in the reply.
+        # Nothing fits every constraint: loosen step by step (brand and rating, then price), and say so
+        # in the reply. The kind of product is never loosened: the one the shopper named stays a filter,
+        # and the one search reads from the need is read again from the same need.
         for loose in (replace(filters, brands=(), min_rating=None),
-                      SearchFilters(categories=filters.categories, exclude_ids=filters.exclude_ids),
-                      SearchFilters(exclude_ids=filters.exclude_ids)):
+                      SearchFilters(categories=filters.categories, exclude_ids=filters.exclude_ids)):
             items = self._search_and_rank(user_id, query, loose, k, timings)
             if items:
                 break

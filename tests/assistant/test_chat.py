@@ -83,6 +83,20 @@ def test_a_scripted_eight_turn_conversation_keeps_its_constraints(shop):
         assert reply.checks["timings"]["total_s"] >= reply.checks["timings"]["first_words_s"] > 0
 
 
+def test_a_loosened_search_and_not_that_one_keep_the_kind_the_shopper_asked_for(shop):
+    # Above the dearest moisturizer: nothing fits, and other kinds over that price exist.
+    dearest = max(p.price for p in shop.catalog.iter_products() if p.category[-1] == "Skincare")
+    assert any(p.price > dearest + 1 for p in shop.catalog.iter_products() if p.category[-1] != "Skincare")
+    r1 = shop.ask(None, f"a face moisturizer for my dry skin over ${dearest + 1:.0f}")
+    assert r1.intent == "need" and r1.products and r1.checks["constraints_relaxed"]
+    assert all("Skincare" in p["category"] for p in r1.products)
+
+    r2 = shop.ask(None, "not that one", r1.session)
+    assert r2.intent == "refine" and r2.products and r2.checks["constraints_relaxed"]
+    assert _ids(r1)[0] not in _ids(r2)
+    assert all("Skincare" in p["category"] for p in r2.products)
+
+
 def test_every_number_in_a_reply_is_a_catalog_fact(shop):
     # A new visitor: no profile, so the products shown are all the facts the reply may state.
     reply = shop.ask(None, "a smartwatch with gps")

@@ -7,6 +7,7 @@ import pytest
 
 from retrieval.encoders import load_encoder
 from retrieval.index import CatalogIndex
+from retrieval.query import SearchFilters
 from retrieval.records import Product
 from retrieval.search import HybridSearcher
 from tests.retrieval.conftest import make_catalog
@@ -119,3 +120,16 @@ def test_the_gate_leaves_clearly_other_kinds_out(searcher):
 
 def test_a_named_kind_is_a_filter_not_a_guess(searcher):
     assert set(_kinds(searcher, "skincare for a rainy day", k=10)) == {"Skincare"}
+
+
+def test_an_exclusion_that_empties_the_likely_kind_brings_in_no_other_kind(searcher):
+    need = "my cheeks get dry and flaky in winter"
+    guess = searcher.guess_category(need)
+    assert [n for n in guess.names if guess.weight(n) >= searcher.weights.gate] == ["Skincare"]
+    skincare = tuple(p.id for p in PRODUCTS if p.category[-1] == "Skincare")
+    # "Not that one" for every moisturizer shown: nothing is left of the kind, and headphones are no
+    # stand-in for it (the chat loosens the shopper's other limits instead, keeping the kind).
+    assert searcher.search(need, SearchFilters(exclude_ids=skincare), k=4) == []
+    assert searcher.search(need, SearchFilters(max_price=10.0), k=4) == []
+    # A brand the shopper names still wins over the guess: Beatnik makes earbuds, so earbuds it is.
+    assert _kinds(searcher, need + " by Beatnik") == ["Headphones"]
