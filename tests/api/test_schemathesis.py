@@ -26,7 +26,7 @@ OPERATIONS = {
     "POST /v1/events": 20, "DELETE /v1/users/{user_id}": 15, "GET /v1/sessions/{session_id}": 15,
     "POST /v1/campaigns/{campaign_id}/runs": 15, "GET /v1/campaigns/{campaign_id}/runs": 10,
     "GET /v1/campaigns/{campaign_id}/runs/{run_id}": 10,
-    "POST /v1/chat": 3, "POST /v1/push/preview": 3,
+    "POST /v1/chat": 3, "POST /v1/chat/completions": 3, "POST /v1/push/preview": 3,
 }
 
 
