@@ -14,11 +14,13 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # this checkout's packages, not an installed copy
 NEEDS = [
     "I need hiking boots under $120",
     "a gift for a runner under $50",
@@ -103,6 +105,7 @@ def main() -> None:
         results = run(shop, args.rounds)
         shop.close()
     report = {
+        "command": " ".join(["bench/chat_history.py", *sys.argv[1:]]),
         "results": results,
         "llm": args.llm,
         "rounds": args.rounds,

@@ -21,8 +21,12 @@ MODEL = "any-model-name-is-echoed"
 
 def client(server, key: str | None = "chat") -> openai.OpenAI:
     # No retries: a refusal must reach the test as the client raises it, not be retried away.
-    return openai.OpenAI(base_url=f"{server.url}/v1", api_key=server.keys[key] if key else "no-such-key",
-                         max_retries=0, timeout=120)
+    return openai.OpenAI(
+        base_url=f"{server.url}/v1",
+        api_key=server.keys[key] if key else "no-such-key",
+        max_retries=0,
+        timeout=120,
+    )
 
 
 def catalog_ids(server) -> set[str]:
@@ -40,8 +44,13 @@ def transcript(server, session: str) -> dict:
 def test_a_completion_answers_with_catalog_products_for_the_shopper(server):
     user = demo_user(server.home, 6)
     completion = client(server).chat.completions.create(
-        model=MODEL, user=user, messages=[{"role": "system", "content": "You are a helpful assistant."},
-                                          {"role": "user", "content": "I need hiking boots under $120"}])
+        model=MODEL,
+        user=user,
+        messages=[
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": "I need hiking boots under $120"},
+        ],
+    )
     assert completion.object == "chat.completion" and completion.id.startswith("chatcmpl-")
     assert completion.model == MODEL
     choice = completion.choices[0]
@@ -57,7 +66,11 @@ def test_a_completion_answers_with_catalog_products_for_the_shopper(server):
 def test_a_streamed_completion_comes_as_chunks_that_add_up_to_the_stored_reply(server):
     user = demo_user(server.home, 6)
     stream = client(server).chat.completions.create(
-        model=MODEL, user=user, stream=True, messages=[{"role": "user", "content": "a gift for a runner under $50"}])
+        model=MODEL,
+        user=user,
+        stream=True,
+        messages=[{"role": "user", "content": "a gift for a runner under $50"}],
+    )
     chunks = list(stream)
     assert len(chunks) >= 3 and all(c.object == "chat.completion.chunk" and c.model == MODEL for c in chunks)
     assert len({c.id for c in chunks}) == 1
@@ -68,8 +81,9 @@ def test_a_streamed_completion_comes_as_chunks_that_add_up_to_the_stored_reply(s
     assert {p["id"] for p in shopmate["products"]} <= catalog_ids(server)
     assert transcript(server, shopmate["session"])["turns"][-1]["text"] == text
     with server.client("chat") as raw:
-        body = raw.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "boots"}],
-                                                      "stream": True}).text
+        body = raw.post(
+            "/v1/chat/completions", json={"messages": [{"role": "user", "content": "boots"}], "stream": True}
+        ).text
     assert body.startswith("data: {") and body.rstrip().endswith("data: [DONE]")
 
 
@@ -78,22 +92,29 @@ def test_the_history_a_completion_produced_continues_its_session(server):
     api = client(server)
     asked = [{"role": "user", "content": "I need hiking boots under $120"}]
     first = api.chat.completions.create(model=MODEL, user=user, messages=asked)
-    said = [*asked, {"role": "assistant", "content": first.choices[0].message.content},
-            {"role": "user", "content": "cheaper"}]
+    said = [
+        *asked,
+        {"role": "assistant", "content": first.choices[0].message.content},
+        {"role": "user", "content": "cheaper"},
+    ]
     second = api.chat.completions.create(model=MODEL, user=user, messages=said)
     session = first.model_extra["shopmate"]["session"]
     assert second.model_extra["shopmate"]["session"] == session
     assert [t["text"] for t in transcript(server, session)["turns"] if t["role"] == "user"] == [
-        "I need hiking boots under $120", "cheaper"]
+        "I need hiking boots under $120",
+        "cheaper",
+    ]
     # The same words from another shopper are another conversation.
     other = api.chat.completions.create(model=MODEL, user=demo_user(server.home, 8), messages=said)
     assert other.model_extra["shopmate"]["session"] != session
 
 
 def test_a_history_from_elsewhere_is_rebuilt_into_a_new_session(server):
-    said = [{"role": "user", "content": "I need hiking boots under $120"},
-            {"role": "assistant", "content": "Here are some boots another assistant found."},
-            {"role": "user", "content": "cheaper"}]
+    said = [
+        {"role": "user", "content": "I need hiking boots under $120"},
+        {"role": "assistant", "content": "Here are some boots another assistant found."},
+        {"role": "user", "content": "cheaper"},
+    ]
     completion = client(server).chat.completions.create(model=MODEL, messages=said)
     turns = transcript(server, completion.model_extra["shopmate"]["session"])["turns"]
     assert [t["text"] for t in turns if t["role"] == "user"] == ["I need hiking boots under $120", "cheaper"]
@@ -110,16 +131,27 @@ def test_keys_are_checked_as_for_the_chat_endpoint(server):
         client(server, key="read").chat.completions.create(model=MODEL, messages=question)
     assert "chat" in refused.value.body["message"] and refused.value.body["type"] == "permission_error"
     response = httpx.post(f"{server.url}/v1/chat/completions", json={"messages": question})
-    assert response.status_code == 401 and set(response.json()["error"]) == {"message", "type", "param", "code"}
+    assert response.status_code == 401 and set(response.json()["error"]) == {
+        "message",
+        "type",
+        "param",
+        "code",
+    }
 
 
-@pytest.mark.parametrize(("messages", "param"), [
-    ([{"role": "user", "content": "boots"}, {"role": "assistant", "content": "Here you are."}], "messages.1.role"),
-    ([{"role": "user", "content": "   "}], "messages.0.content"),
-    ([{"role": "user", "content": "boots " * 1000}], "messages.0.content"),
-    ([{"role": "shopper", "content": "boots"}], "messages.0.role"),
-    ([], "messages"),
-])
+@pytest.mark.parametrize(
+    ("messages", "param"),
+    [
+        (
+            [{"role": "user", "content": "boots"}, {"role": "assistant", "content": "Here you are."}],
+            "messages.1.role",
+        ),
+        ([{"role": "user", "content": "   "}], "messages.0.content"),
+        ([{"role": "user", "content": "boots " * 1000}], "messages.0.content"),
+        ([{"role": "shopper", "content": "boots"}], "messages.0.role"),
+        ([], "messages"),
+    ],
+)
 def test_a_request_that_is_not_valid_is_a_400_naming_the_field(server, messages, param):
     with pytest.raises(openai.BadRequestError) as refused:
         client(server).chat.completions.create(model=MODEL, messages=messages)
@@ -129,7 +161,9 @@ def test_a_request_that_is_not_valid_is_a_400_naming_the_field(server, messages,
 
 def test_an_oversized_body_is_a_413_in_openais_shape(server):
     with server.client("chat") as raw:
-        response = raw.post("/v1/chat/completions", json={"messages": [
-            {"role": "user", "content": "x" * 15_000} for _ in range(80)]})
+        response = raw.post(
+            "/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": "x" * 15_000} for _ in range(80)]},
+        )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"

@@ -21,8 +21,10 @@ def _user_turns(shop, session: str) -> list[str]:
 
 def test_the_history_it_answered_continues_the_session_even_re_wrapped(shop):
     first = shop.ask_with_history("U00005", [], "I need hiking boots under $150")
-    history = [Said("user", "I need hiking boots under $150"),
-               Said("assistant", "\n  ".join(first.reply.split(" ")))]  # a client that re-wraps the text
+    history = [
+        Said("user", "I need hiking boots under $150"),
+        Said("assistant", "\n  ".join(first.reply.split(" "))),
+    ]  # a client that re-wraps the text
     second = shop.ask_with_history("U00005", history, "cheaper")
     assert second.session == first.session and second.intent == "refine"
     assert _user_turns(shop, first.session) == ["I need hiking boots under $150", "cheaper"]
@@ -30,7 +32,10 @@ def test_the_history_it_answered_continues_the_session_even_re_wrapped(shop):
 
 
 def test_a_foreign_history_is_rebuilt_so_a_refinement_still_refines(shop):
-    history = [Said("user", "I need hiking boots under $150"), Said("assistant", "Some boots from elsewhere.")]
+    history = [
+        Said("user", "I need hiking boots under $150"),
+        Said("assistant", "Some boots from elsewhere."),
+    ]
     rebuilt = shop.ask_with_history("U00007", history, "cheaper")
     assert rebuilt.intent == "refine" and rebuilt.products
     assert all(p["price"] <= 150 and "Hiking Boots" in p["category"] for p in rebuilt.products)

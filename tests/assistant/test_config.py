@@ -46,12 +46,15 @@ def test_arguments_win_and_an_empty_variable_is_unset(monkeypatch, tmp_path):
     assert ApiConfig.from_env(rate_per_minute=5).rate_per_minute == 5
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("SHOPMATE_API_RATE", "fast"),
-    ("SHOPMATE_API_GENERATION_TIMEOUT", "-1"),
-    ("SHOPMATE_UI_SECURE_COOKIE", "perhaps"),
-    ("SHOPMATE_MULTILINGUAL", "sometimes"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SHOPMATE_API_RATE", "fast"),
+        ("SHOPMATE_API_GENERATION_TIMEOUT", "-1"),
+        ("SHOPMATE_UI_SECURE_COOKIE", "perhaps"),
+        ("SHOPMATE_MULTILINGUAL", "sometimes"),
+    ],
+)
 def test_a_value_that_does_not_parse_is_an_error_naming_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=rf"\${name}={value!r}"):

@@ -81,6 +81,19 @@ def test_the_api_key_comes_from_the_environment_and_is_sent(monkeypatch):
     assert fake.requests == [f"Bearer {KEY}"]
 
 
+def test_the_key_a_store_is_opened_with_is_sent_without_the_environment(monkeypatch, tmp_path):
+    # `--llm-api-key` reaches the generator through Settings, not by writing the environment.
+    from assistant.config import Settings
+    from assistant.llm import load_generator
+
+    monkeypatch.delenv("SHOPMATE_LLM_API_KEY", raising=False)
+    fake = FlakyServer()
+    with serving(fake) as url:
+        settings = Settings.from_env(tmp_path, llm="served", llm_url=url, llm_api_key=KEY)
+        assert load_generator(settings).generate([PROMPT], PARAMS) == ["Hello there"]
+    assert fake.requests == [f"Bearer {KEY}"]
+
+
 def test_a_missing_key_is_an_error_that_says_where_to_put_it(monkeypatch):
     monkeypatch.delenv("SHOPMATE_LLM_API_KEY", raising=False)
     fake = FlakyServer()
