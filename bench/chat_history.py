@@ -1,8 +1,9 @@
 """What a conversation sent as history costs (POST /v1/chat/completions, assistant/chat/threads.py).
 
-Against the peer in the same run, a plain turn with a session id (Shop.ask), it times a turn whose
-history the store answered (found by its hash) and turns whose history came from elsewhere and is
-rebuilt (its shopper messages run again without the model). Writes bench/results/chat_history.json.
+Against the peer in the same run, one whole chat turn on a session (Shop.ask with a session id), it
+times finding the session of a history the store answered (a hash lookup) and rebuilding one that came
+from elsewhere (its last k shopper messages run again without the model). Writes
+bench/results/chat_history.json.
 
     .venv/bin/python bench/chat_history.py --rounds 3 --llm test
 """
@@ -54,35 +55,35 @@ def _timed(fn) -> tuple[float, object]:
 
 
 def run(shop, rounds: int) -> dict:
+    """Seconds to find a conversation's session (answered: a lookup; foreign: rebuilt from k shopper
+    messages), next to the peer, one whole turn with the model on an existing session."""
     from assistant.chat.threads import Said
 
     user = "U00001"
     shop.ask(user, NEEDS[0])  # load the model and the index before timing
-    times: dict[str, list[float]] = {"session_id": [], "answered_history": []}
-    times.update({f"rebuilt_{k}_turns": [] for k in (1, 4, 8)})
+    times: dict[str, list[float]] = {"turn_with_session_id": [], "find_answered_history": []}
+    times.update({f"rebuild_{k}_shopper_messages": [] for k in (1, 4, 8)})
     for i in range(rounds):
         need = NEEDS[i % len(NEEDS)]
-        first = shop.ask(user, need)
-        seconds, _ = _timed(lambda first=first: shop.ask(user, FOLLOW_UP, first.session))
-        times["session_id"].append(seconds)
         answered = shop.ask_with_history(user, [], need)
+        seconds, _ = _timed(lambda answered=answered: shop.ask(user, FOLLOW_UP, answered.session))
+        times["turn_with_session_id"].append(seconds)
         history = [Said("user", need), Said("assistant", answered.reply)]
-        seconds, _ = _timed(lambda history=history: shop.ask_with_history(user, history, FOLLOW_UP))
-        times["answered_history"].append(seconds)
+        seconds, found = _timed(lambda history=history: shop.threads.session_for(user, history))
+        assert found == answered.session, "the answered history did not find its session"
+        times["find_answered_history"].append(seconds)
         for k in (1, 4, 8):
             foreign = [
                 s for text in NEEDS[i:] + NEEDS[:i] for s in (Said("user", text), Said("assistant", "ok"))
             ]
-            seconds, _ = _timed(
-                lambda foreign=foreign, k=k: shop.ask_with_history(user, foreign[: 2 * k], FOLLOW_UP)
-            )
-            times[f"rebuilt_{k}_turns"].append(seconds)
-    peer = statistics.median(times["session_id"])
+            seconds, _ = _timed(lambda foreign=foreign, k=k: shop.threads.session_for(user, foreign[: 2 * k]))
+            times[f"rebuild_{k}_shopper_messages"].append(seconds)
+    peer = statistics.median(times["turn_with_session_id"])
     return {
         name: {
-            "median_s": round(statistics.median(v), 3),
+            "median_s": round(statistics.median(v), 4),
             "runs": len(v),
-            "ratio_to_session_id": round(statistics.median(v) / peer, 2),
+            "ratio_to_turn": round(statistics.median(v) / peer, 3),
         }
         for name, v in times.items()
     }
