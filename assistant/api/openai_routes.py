@@ -1,4 +1,5 @@
-"""POST /v1/chat/completions: the assistant behind OpenAI's chat API, for tools written against it.
+"""POST /v1/chat/completions (and GET /v1/models): the assistant behind OpenAI's chat API, for tools
+written against it.
 
 The last message is the question; the earlier user and assistant messages are its history, which
 Shop.ask_with_history maps onto the chat session that produced it (assistant/chat/threads.py). The
@@ -27,6 +28,8 @@ from assistant.api.openai_schemas import (
     ChatCompletionIn,
     ChatCompletionOut,
     ChoiceOut,
+    ModelOut,
+    ModelsOut,
     OpenAIErrorOut,
     ShopmateOut,
 )
@@ -135,6 +138,21 @@ async def _events(
             "internal_error",
             "the server failed on this turn; the log has the details under the response's X-Request-ID",
         )
+
+
+# Tools that list models before they chat (chat front ends) find this one name; any name is accepted.
+MODEL_NAME = "shopmate"
+
+
+@router.get(
+    "/models",
+    response_model=ModelsOut,
+    responses={status: RESPONSES[status] for status in (401, 403, 429)},
+    summary="OpenAI-compatible model list: the assistant, as one model",
+    dependencies=[Depends(require("chat"))],
+)
+def models() -> ModelsOut:
+    return ModelsOut(data=[ModelOut(id=MODEL_NAME)])
 
 
 @router.post(

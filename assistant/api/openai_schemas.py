@@ -94,6 +94,18 @@ class ChoiceOut(BaseModel):
     finish_reason: Literal["stop"] = "stop"
 
 
+class ModelOut(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "shopmate"
+
+
+class ModelsOut(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelOut]
+
+
 class ChatCompletionOut(BaseModel):
     id: str
     object: Literal["chat.completion"] = "chat.completion"

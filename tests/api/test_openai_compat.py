@@ -122,6 +122,12 @@ def test_a_history_from_elsewhere_is_rebuilt_into_a_new_session(server):
     assert "another assistant" not in turns[1]["text"]
 
 
+def test_the_model_list_names_the_assistant_for_a_chat_key_only(server):
+    assert [m.id for m in client(server).models.list()] == ["shopmate"]
+    with pytest.raises(openai.PermissionDeniedError):
+        client(server, key="read").models.list()
+
+
 def test_keys_are_checked_as_for_the_chat_endpoint(server):
     question = [{"role": "user", "content": "boots"}]
     with pytest.raises(openai.AuthenticationError) as refused:
