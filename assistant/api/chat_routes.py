@@ -44,7 +44,7 @@ async def _events(ctx: ApiContext, body: ChatIn, request_id: str) -> AsyncIterat
             else:
                 yield _sse("reply", ChatOut.model_validate(_plain(item)).model_dump())
     except GenerationTimeout as exc:
-        ctx.metrics.inc("shopmate_generation_timeouts_total")
+        ctx.metrics.generation_timeouts.inc()
         yield _sse("error", {"error": "timeout", "message": str(exc), "request_id": request_id})
     except GenerationOverloaded as exc:
         yield _sse("error", {"error": "unavailable", "message": str(exc), "request_id": request_id})
@@ -67,7 +67,7 @@ async def chat(body: ChatIn, request: Request, ctx: Ctx):
     try:
         reply = await ctx.pool.run(ctx.shop.ask, body.user_id, body.message, session_id=body.session_id)
     except GenerationTimeout as exc:
-        ctx.metrics.inc("shopmate_generation_timeouts_total")
+        ctx.metrics.generation_timeouts.inc()
         raise ApiError(504, f"{exc}; try again, or a shorter message", code="timeout") from exc
     except GenerationOverloaded as exc:
         raise ApiError(503, str(exc), headers={"Retry-After": "2"}) from exc

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -15,27 +13,7 @@ from assistant.api.generation import GenerationPool
 from assistant.api.keys import ApiKeyStore
 from assistant.api.metrics import Metrics
 from assistant.api.rate_limit import RateLimiter
-
-
-def _env_number(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"${name}={raw!r} is not a number; unset it or give a number") from exc
-
-
-def _networks(name: str) -> tuple[str, ...]:
-    raw = [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
-    for part in raw:
-        try:
-            ipaddress.ip_network(part, strict=False)
-        except ValueError as exc:
-            raise ValueError(f"${name}: {part!r} is not an address or network; give e.g. 10.0.0.5,10.1.0.0/16"
-                             ) from exc
-    return tuple(raw)
+from assistant.config import environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +38,14 @@ class ApiConfig:
 
     @classmethod
     def from_env(cls, **overrides) -> ApiConfig:
+        env = environment()
         values = {
-            "max_body_bytes": int(_env_number("SHOPMATE_API_MAX_BODY", 1 << 20)),
-            "generation_timeout_s": _env_number("SHOPMATE_API_GENERATION_TIMEOUT", 60.0),
-            "generation_workers": int(_env_number("SHOPMATE_API_GENERATION_WORKERS", 4)),
-            "rate_per_minute": int(_env_number("SHOPMATE_API_RATE", 600)),
-            "ui_secure_cookie": os.environ.get("SHOPMATE_UI_SECURE_COOKIE", "") in ("1", "true", "yes"),
-            "metrics_allow": _networks("SHOPMATE_METRICS_ALLOW"),
+            "max_body_bytes": env.api_max_body,
+            "generation_timeout_s": env.api_generation_timeout,
+            "generation_workers": env.api_generation_workers,
+            "rate_per_minute": env.api_rate,
+            "ui_secure_cookie": env.ui_secure_cookie,
+            "metrics_allow": env.metrics_allow,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -1,4 +1,5 @@
-"""Every error leaves the API as JSON: {"error": code, "message", "request_id", "fields"}."""
+"""Every error leaves the API as JSON: {"error": code, "message", "request_id", "fields"}; on the
+OpenAI-compatible paths as OpenAI's {"error": {"message", "type", "param", "code"}}."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.api.openai_schemas import OpenAIError, OpenAIErrorOut
 from assistant.api.schemas import ErrorOut
 
 log = logging.getLogger("shopmate.api")
@@ -17,6 +19,9 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large",
                415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
                503: "unavailable", 504: "timeout"}
+OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
+_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                 404: "not_found_error", 429: "rate_limit_error"}
 
 
 class ApiError(Exception):
@@ -34,10 +39,32 @@ def request_id_of(request: Request) -> str:
     return getattr(request.state, "request_id", "")
 
 
+def openai_shaped(path: str) -> bool:
+    """Paths that answer errors as OpenAI's API does, for the clients written against it."""
+    return path.rstrip("/") in OPENAI_PATHS
+
+
+def openai_error(status: int, code: str, message: str, param: str | None = None) -> dict:
+    kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return OpenAIErrorOut(error=OpenAIError(message=message, type=kind, param=param, code=code)).model_dump()
+
+
+def error_body(path: str, status: int, code: str, message: str, request_id: str,
+               fields: list[dict[str, str]] | None = None) -> tuple[int, dict]:
+    """(status, body) of an error on `path`: ours, or OpenAI's shape on the OpenAI-compatible paths
+    (where a request that is not valid is a 400, as OpenAI's clients expect)."""
+    fields = fields or []
+    if openai_shaped(path):
+        status = 400 if status == 422 else status
+        param = fields[0]["field"].removeprefix("body.") if fields else None
+        return status, openai_error(status, code, message, param)
+    return status, ErrorOut(error=code, message=message, request_id=request_id, fields=fields).model_dump()
+
+
 def error_response(request: Request, status: int, code: str, message: str, fields=None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    body = ErrorOut(error=code, message=message, request_id=request_id_of(request), fields=fields or [])
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+    status, body = error_body(request.url.path, status, code, message, request_id_of(request), fields)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _field_name(loc) -> str:

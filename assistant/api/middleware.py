@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 
+from assistant.api.errors import error_body
 from assistant.api.metrics import Metrics
 
 log = logging.getLogger("shopmate.api.access")
@@ -47,10 +48,11 @@ class RequestContextMiddleware:
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
 
-    async def _reject_body(self, send, request_id: str) -> None:
-        body = json.dumps({"error": "body_too_large", "request_id": request_id, "fields": [],
-                           "message": f"the request body is over the {self.max_body_bytes} byte limit"}).encode()
-        await send({"type": "http.response.start", "status": 413,
+    async def _reject_body(self, send, path: str, request_id: str) -> None:
+        status, body = error_body(path, 413, "body_too_large",
+                                  f"the request body is over the {self.max_body_bytes} byte limit", request_id)
+        body = json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode()),
                                 (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
@@ -90,7 +92,7 @@ class RequestContextMiddleware:
             length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
                 status["code"] = 413
-                await self._reject_body(send, request_id)
+                await self._reject_body(send, scope.get("path", ""), request_id)
             else:
                 try:
                     await self.app(scope, limited_receive, send_with_id)
@@ -98,13 +100,13 @@ class RequestContextMiddleware:
                     if status["sent"]:
                         raise
                     status["code"] = 413
-                    await self._reject_body(send, request_id)
+                    await self._reject_body(send, scope.get("path", ""), request_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope.get("method", "")
-            self.metrics.inc("shopmate_http_requests_total", method=method, route=route, status=str(status["code"]))
-            self.metrics.observe("shopmate_http_request_duration_seconds", elapsed, method=method, route=route)
+            self.metrics.requests.labels(method, route, str(status["code"])).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
             key = scope["state"].get("api_key", "-")
             log.info("%s %s %s %.1fms key=%s request_id=%s", method, scope.get("path", ""), status["code"],
                      elapsed * 1000, key, request_id)

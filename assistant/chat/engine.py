@@ -100,7 +100,9 @@ class ChatEngine:
         return reply
 
     def ask_stream(self, user_id: str | None, message: str, session_id: str | None = None,
-                   streamed: bool = True) -> Iterator[str | ChatReply]:
+                   streamed: bool = True, write: bool = True) -> Iterator[str | ChatReply]:
+        """The turn's text as it is checked, then the ChatReply. write=False leaves the model out: only
+        the part composed in code is said (a conversation's earlier turns rebuilt, assistant/chat/threads.py)."""
         if not isinstance(message, str) or not message.strip():
             raise ValueError("the message is empty: say what you are looking for, e.g. 'a gift for a runner under $50'")
         started = time.perf_counter()
@@ -124,7 +126,7 @@ class ChatEngine:
         yield plan.composed
         timings["first_words_s"] = time.perf_counter() - started
         outcome: dict = {"outcome": "template", "claims_checked": 0, "violations": [], "rules_broken": []}
-        if plan.messages is not None:
+        if write and plan.messages is not None:
             pieces = self._checked(self._write(plan.messages, streamed, timings), plan.grounding, plan.fallback,
                                    timings)
             lead = plan.separator if plan.composed else ""

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, open_shop, print_json
-
-
-def use_llm_api_key(key: str | None) -> None:
-    """The remote generator reads $SHOPMATE_LLM_API_KEY; the flag sets it for this process only."""
-    if key:
-        os.environ["SHOPMATE_LLM_API_KEY"] = key
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -22,8 +15,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from assistant.api.server import configure_logging, serve
 
     configure_logging(logging.DEBUG if args.verbose else logging.INFO)
-    use_llm_api_key(args.llm_api_key)
-    shop = open_shop(args, llm=args.llm, llm_url=args.llm_url)
+    shop = open_shop(args, llm=args.llm, llm_url=args.llm_url, llm_api_key=args.llm_api_key)
     dirs = tuple(Path(d) for d in args.campaigns) + (shop.home / "campaigns", Path("examples/campaigns"))
     config = ApiConfig.from_env(host=args.host, port=args.port, campaign_dirs=dirs, mount_ui=not args.no_ui,
                                 generation_workers=args.workers, generation_timeout_s=args.generation_timeout)

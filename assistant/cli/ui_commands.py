@@ -12,7 +12,6 @@ def run_ui(args: argparse.Namespace) -> int:
     from assistant.api.keys import ApiKeyStore
     from assistant.api.readiness import WarmUp
     from assistant.api.server import is_loopback
-    from assistant.cli.server_commands import use_llm_api_key
     from ui.door import Door, load_secret
     from ui.gate import demo_shoppers
     from ui.serve import launch
@@ -22,8 +21,7 @@ def run_ui(args: argparse.Namespace) -> int:
     if demo and not local:
         raise CliError(f"--demo-signin lets anyone pick a shopper: it is for loopback only, not {args.host}. "
                        "Drop it; shoppers then sign in with links from 'shopmate ui-link USER'", EXIT_USAGE)
-    use_llm_api_key(args.llm_api_key)
-    shop = open_shop(args, llm=args.llm, llm_url=args.llm_url)
+    shop = open_shop(args, llm=args.llm, llm_url=args.llm_url, llm_api_key=args.llm_api_key)
     door = Door(ApiKeyStore(shop.db), load_secret(shop.home), demo_shoppers=demo_shoppers(shop) if demo else ())
     WarmUp(shop, ("generator",)).start()
     url = f"http://{args.host}:{args.port}/ui/"

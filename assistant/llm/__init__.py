@@ -43,7 +43,8 @@ def resolve_backend(model: str, backend: str) -> str:
     return backend
 
 
-def open_generator(model: str = "default", url: str | None = None, backend: str = "ctranslate2") -> Generator:
+def open_generator(model: str = "default", url: str | None = None, backend: str = "ctranslate2",
+                   api_key: str | None = None) -> Generator:
     """The generator for a model name (`default`, `fast`, `test`, a .gguf path, a Hugging Face id or a
     local directory) on a local `backend`, or for an OpenAI-compatible server when `url` is given (then
     `model` is the name the server knows). Loaded once per process: several stores share the weights."""
@@ -54,7 +55,7 @@ def open_generator(model: str = "default", url: str | None = None, backend: str 
             if url:
                 from assistant.llm.remote import OpenAICompatibleGenerator
 
-                _LOADED[key] = OpenAICompatibleGenerator(url, model=model)
+                _LOADED[key] = OpenAICompatibleGenerator(url, model=model, api_key=api_key)
             elif backend == "ctranslate2":
                 from assistant.llm.ctranslate2_backend import CTranslate2Generator
 
@@ -73,4 +74,4 @@ def open_generator(model: str = "default", url: str | None = None, backend: str 
 def load_generator(settings: Settings) -> Generator:
     """The generator a store's settings ask for: `settings.llm_url` (a server) or `settings.llm` (local,
     on `settings.llm_backend`)."""
-    return open_generator(settings.llm, settings.llm_url, settings.llm_backend)
+    return open_generator(settings.llm, settings.llm_url, settings.llm_backend, settings.llm_api_key)

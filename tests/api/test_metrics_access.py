@@ -36,3 +36,27 @@ def test_a_bad_allow_list_is_an_error_naming_the_variable(monkeypatch):
     monkeypatch.setenv("SHOPMATE_METRICS_ALLOW", "10.0.0.0/8,prometheus-host")
     with pytest.raises(ValueError, match=r"SHOPMATE_METRICS_ALLOW.*prometheus-host"):
         ApiConfig.from_env()
+
+
+def test_two_apps_in_one_process_count_their_own_requests(tmp_path):
+    from assistant.shop import Shop
+
+    shops = [Shop.open(tmp_path / name, llm="test") for name in ("a", "b")]
+    servers = [serve_in_process(shop) for shop in shops]
+    try:
+        keys = [ApiKeyStore(shop.db).create(["metrics"])[1] for shop in shops]
+        (_, _, url_a), (_, _, url_b) = servers
+        for _ in range(3):
+            httpx.get(f"{url_a}/healthz")
+        httpx.get(f"{url_b}/healthz")
+        scraped = [httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {key}"}).text
+                   for (_, _, url), key in zip(servers, keys, strict=True)]
+        line = 'shopmate_http_requests_total{method="GET",route="/healthz",status="200"}'
+        assert f"{line} 3.0" in scraped[0]
+        assert f"{line} 1.0" in scraped[1]
+    finally:
+        for server, thread, _ in servers:
+            server.should_exit = True
+            thread.join(timeout=10)
+        for shop in shops:
+            shop.close()

@@ -18,7 +18,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 # Nothing to make invalid: no parameters, no body.
-NO_INPUT = {"GET /healthz", "GET /readyz", "GET /metrics"}
+NO_INPUT = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /v1/models"}
 # Operations that run the language model get few examples; the rest more.
 OPERATIONS = {
     "GET /healthz": 10, "GET /readyz": 5, "GET /metrics": 5,
@@ -26,7 +26,7 @@ OPERATIONS = {
     "POST /v1/events": 20, "DELETE /v1/users/{user_id}": 15, "GET /v1/sessions/{session_id}": 15,
     "POST /v1/campaigns/{campaign_id}/runs": 15, "GET /v1/campaigns/{campaign_id}/runs": 10,
     "GET /v1/campaigns/{campaign_id}/runs/{run_id}": 10,
-    "POST /v1/chat": 3, "POST /v1/push/preview": 3,
+    "POST /v1/chat": 3, "POST /v1/chat/completions": 3, "GET /v1/models": 5, "POST /v1/push/preview": 3,
 }
 
 

@@ -6,6 +6,7 @@ import sqlite3
 import time
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.conftest import create_key, shopmate
 
@@ -165,7 +166,9 @@ def test_metrics_are_prometheus_text_with_route_templates(server):
     assert "# TYPE shopmate_http_requests_total counter" in text
     assert 'route="/v1/campaigns/{campaign_id}/runs"' in text
     assert "# TYPE shopmate_http_request_duration_seconds histogram" in text
-    assert 'shopmate_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="+Inf"}' in text
+    buckets = [s.labels for f in text_string_to_metric_families(text) for s in f.samples
+               if s.name == "shopmate_http_request_duration_seconds_bucket"]
+    assert {"method": "GET", "route": "/healthz", "le": "+Inf"} in buckets
     assert "shopmate_store_products 120" in text
     for line in text.splitlines():
         if line and not line.startswith("#"):

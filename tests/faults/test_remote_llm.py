@@ -3,29 +3,20 @@ client sends the key, retries what a retry can fix, and otherwise fails with an 
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from assistant.llm.remote import OpenAICompatibleGenerator
 from assistant.llm.types import ChatMessage, GenerationParams, GeneratorUnavailable
+from tests.support.servers import free_port
+from tests.support.servers import serving as serving_app
 
 PROMPT = [ChatMessage("user", "hello")]
 PARAMS = GenerationParams(max_new_tokens=8, temperature=0.0)
 KEY = "sk-test-123"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FlakyServer:
@@ -57,19 +48,8 @@ class FlakyServer:
         return {"choices": [{"message": {"role": "assistant", "content": "Hello there"}}]}
 
 
-@contextmanager
-def serving(fake: FlakyServer) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+def serving(fake: FlakyServer):
+    return serving_app(fake.app, log_level="critical")
 
 
 def test_the_api_key_comes_from_the_environment_and_is_sent(monkeypatch):
@@ -78,6 +58,19 @@ def test_the_api_key_comes_from_the_environment_and_is_sent(monkeypatch):
     with serving(fake) as url:
         client = OpenAICompatibleGenerator(url, backoff_s=0.01)
         assert client.generate([PROMPT], PARAMS) == ["Hello there"]
+    assert fake.requests == [f"Bearer {KEY}"]
+
+
+def test_the_key_a_store_is_opened_with_is_sent_without_the_environment(monkeypatch, tmp_path):
+    # `--llm-api-key` reaches the generator through Settings, not by writing the environment.
+    from assistant.config import Settings
+    from assistant.llm import load_generator
+
+    monkeypatch.delenv("SHOPMATE_LLM_API_KEY", raising=False)
+    fake = FlakyServer()
+    with serving(fake) as url:
+        settings = Settings.from_env(tmp_path, llm="served", llm_url=url, llm_api_key=KEY)
+        assert load_generator(settings).generate([PROMPT], PARAMS) == ["Hello there"]
     assert fake.requests == [f"Bearer {KEY}"]
 
 
@@ -103,7 +96,7 @@ def test_a_server_still_loading_is_retried_with_backoff_until_it_answers():
 
 
 def test_a_server_that_stays_down_fails_after_the_retries_naming_it():
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     client = OpenAICompatibleGenerator(url, attempts=3, backoff_s=0.01, timeout=2)
     started = time.monotonic()
     with pytest.raises(GeneratorUnavailable, match=rf"{url}/v1 did not answer after 3 tries"):
