@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.retrieval.conftest import CHROMA_BIN, _free_port
+from tests.retrieval.conftest import CHROMA_BIN
+from tests.support.servers import free_port
 
 
 @dataclass
@@ -70,6 +71,6 @@ def chroma(tmp_path):
     binary = CHROMA_BIN if CHROMA_BIN.exists() else shutil.which("chroma")
     if not binary:
         pytest.skip("the `chroma` binary is not installed; pip install chromadb to run the server tests")
-    server = ChromaProcess(str(binary), tmp_path, _free_port())
+    server = ChromaProcess(str(binary), tmp_path, free_port())
     yield server
     server.kill()
