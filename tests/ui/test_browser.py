@@ -162,7 +162,7 @@ def test_the_shop_says_it_is_warming_up_until_the_language_model_has_loaded(ui_s
     from assistant.api.keys import ApiKeyStore
     from assistant.api.readiness import WarmUp
     from assistant.shop import Shop
-    from tests.ui.conftest import _free_port
+    from tests.support.servers import free_port
     from ui.door import Door
     from ui.serve import launch
 
@@ -180,7 +180,7 @@ def test_the_shop_says_it_is_warming_up_until_the_language_model_has_loaded(ui_s
     shop.loaded = threading.Event()
     WarmUp(shop, ("generator",)).start()
     door = Door(ApiKeyStore(shop.db), b"w" * 40, demo_shoppers=(SHOPPER,))
-    port = _free_port()
+    port = free_port()
     served = launch(shop, door, host="127.0.0.1", port=port, block=False)
     context = browser.new_context()
     page = context.new_page()
