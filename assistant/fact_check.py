@@ -24,12 +24,18 @@ _RATING_PATTERNS = (
 )
 # Catalog ids in replies look like "P000123" or Amazon's "B001BKEWF2": letters and digits, 6+ long.
 # "It is free" claims a price of zero; "fragrance free" or "free shipping" does not.
-_FREE = re.compile(r"\b(?:is|are|it's|for|completely|totally|entirely|costs? nothing,?)\s+free\b(?!\s+(?:shipping|delivery|returns?))"
-                   r"|\bfor nothing\b|免费(?!送货|配送|退|包邮)", re.I)
+_FREE = re.compile(
+    r"\b(?:is|are|it's|for|completely|totally|entirely|costs? nothing,?)\s+free\b(?!\s+(?:shipping|delivery|returns?))"
+    r"|\bfor nothing\b|免费(?!送货|配送|退|包邮)",
+    re.I,
+)
 _ID_LIKE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}\b")
 # Words that make an amount a limit or the end of a range ("under $150", "$40-$120", "150元以内"), not a price.
-_BOUND_BEFORE = re.compile(r"(?:under|below|less than|up to|within|budget(?: of)?|at most|no more than|maximum|max|"
-                           r"between|around|about|from|to|and|spends?|-|–|~)\s*$", re.I)
+_BOUND_BEFORE = re.compile(
+    r"(?:under|below|less than|up to|within|budget(?: of)?|at most|no more than|maximum|max|"
+    r"between|around|about|from|to|and|spends?|-|–|~)\s*$",
+    re.I,
+)
 _BOUND_AFTER = re.compile(r"^\s*(?:以内|以下|左右|or less|or under|budget|max|-|–|~|to\b)", re.I)
 
 
@@ -47,8 +53,8 @@ class ProductFacts:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    kind: str      # price | discount | rating | product_id | brand
-    span: str      # the offending text
+    kind: str  # price | discount | rating | product_id | brand
+    span: str  # the offending text
     detail: str
 
     def __str__(self) -> str:
@@ -65,7 +71,11 @@ class FactCheckResult:
         return not self.violations
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "claims_checked": self.checked, "violations": [str(v) for v in self.violations]}
+        return {
+            "ok": self.ok,
+            "claims_checked": self.checked,
+            "violations": [str(v) for v in self.violations],
+        }
 
 
 def money(amount: float | None, currency: str = "USD") -> str:
@@ -84,7 +94,9 @@ def _close(value: float, allowed: Iterable[float | None], tolerance: float) -> b
 
 
 def _as_bound(text: str, span: tuple[int, int]) -> bool:
-    return bool(_BOUND_BEFORE.search(text[max(0, span[0] - 16):span[0]]) or _BOUND_AFTER.search(text[span[1]:]))
+    return bool(
+        _BOUND_BEFORE.search(text[max(0, span[0] - 16) : span[0]]) or _BOUND_AFTER.search(text[span[1] :])
+    )
 
 
 def _names_with_amounts(text: str, facts: Sequence[ProductFacts]) -> list[tuple[int, int]]:
@@ -96,7 +108,7 @@ def _names_with_amounts(text: str, facts: Sequence[ProductFacts]) -> list[tuple[
     for f in facts:
         for pattern in _PRICE_PATTERNS:
             for m in pattern.finditer(f.title):
-                name = f.title[:m.end()].lower()
+                name = f.title[: m.end()].lower()
                 at = lowered.find(name)
                 while at >= 0:
                     spans.append((at + m.start(), at + m.end()))
@@ -104,9 +116,14 @@ def _names_with_amounts(text: str, facts: Sequence[ProductFacts]) -> list[tuple[
     return spans
 
 
-def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[str] = (),
-               allowed_amounts: Iterable[float] = (), bounds: Iterable[float] = (),
-               other_brands: Iterable[str] = ()) -> FactCheckResult:
+def check_text(
+    text: str,
+    facts: Sequence[ProductFacts],
+    known_brands: Iterable[str] = (),
+    allowed_amounts: Iterable[float] = (),
+    bounds: Iterable[float] = (),
+    other_brands: Iterable[str] = (),
+) -> FactCheckResult:
     """Check every stated price, discount, rating, id and brand in `text` against `facts`.
 
     `known_brands`: the catalog's brands; naming one that is not among the facts is an invented claim.
@@ -115,12 +132,35 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
       own budget ("under $150") and their usual price band, which the prompt gave the model.
     `other_brands`: brands the text may name besides the products' own (the shopper's words, profile).
     """
-    violations: list[Violation] = []
-    checked = 0
     prices = [f.price for f in facts] + [f.sale_price for f in facts] + list(allowed_amounts)
-    currencies = sorted({f.currency for f in facts} or {"USD"})
-    bounds = list(bounds)
     seen_spans: set[tuple[int, int]] = set(_names_with_amounts(text, facts))
+    # In this order: the price check adds the amounts it read to seen_spans, which the rating check skips.
+    parts = (
+        _price_claims(text, facts, prices, list(bounds), seen_spans),
+        _free_claims(text, prices),
+        _discount_claims(text, facts),
+        _rating_claims(text, facts, seen_spans),
+        _id_claims(text, facts),
+        _brand_claims(text, facts, known_brands, other_brands),
+    )
+    return FactCheckResult(tuple(v for found, _ in parts for v in found), sum(n for _, n in parts))
+
+
+# Each claim check below returns the violations it found and how many claims it checked.
+_Found = tuple[list[Violation], int]
+
+
+def _price_claims(
+    text: str,
+    facts: Sequence[ProductFacts],
+    prices: list,
+    bounds: list[float],
+    seen_spans: set[tuple[int, int]],
+) -> _Found:
+    """Stated amounts that are no product's price (a shopper's limit restated as a limit is fine).
+    Adds each amount read to `seen_spans`, so that no other check reads it again."""
+    violations, checked = [], 0
+    currencies = sorted({f.currency for f in facts} or {"USD"})
     for pattern in _PRICE_PATTERNS:
         for m in pattern.finditer(text):
             if any(s <= m.start() < e for s, e in seen_spans):
@@ -130,20 +170,43 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
             value = _amount(m.group(1))
             as_bound = _close(value, bounds, 0.006) and _as_bound(text, m.span())
             if not _close(value, prices, 0.006) and not as_bound:
-                violations.append(Violation("price", m.group(0), f"{m.group(1)} is not the price of any product shown"))
+                violations.append(
+                    Violation("price", m.group(0), f"{m.group(1)} is not the price of any product shown")
+                )
             elif not as_bound and _YUAN.search(m.group(0)) and "CNY" not in currencies:
                 # "4.99元" for a $4.99 label: the right number in the wrong money is a wrong price. (A limit
                 # the shopper set in their own words, "200元以内", may be restated in them.)
-                violations.append(Violation("price", m.group(0), f"states yuan; the store prices in {', '.join(currencies)}"))
+                violations.append(
+                    Violation(
+                        "price", m.group(0), f"states yuan; the store prices in {', '.join(currencies)}"
+                    )
+                )
+    return violations, checked
+
+
+def _free_claims(text: str, prices: list) -> _Found:
+    violations, checked = [], 0
     for m in _FREE.finditer(text):
         checked += 1
         if not _close(0.0, prices, 0.006):
-            violations.append(Violation("price", m.group(0), "claims a product is free; none shown costs nothing"))
+            violations.append(
+                Violation("price", m.group(0), "claims a product is free; none shown costs nothing")
+            )
+    return violations, checked
+
+
+def _discount_claims(text: str, facts: Sequence[ProductFacts]) -> _Found:
+    violations, checked = [], 0
     discounts = [f.discount_pct for f in facts]
     for m in _PERCENT.finditer(text):
         checked += 1
         if not _close(_amount(m.group(1)), discounts, 0.51):
             violations.append(Violation("discount", m.group(0), f"{m.group(1)}% is not a discount on offer"))
+    return violations, checked
+
+
+def _rating_claims(text: str, facts: Sequence[ProductFacts], seen_spans: set[tuple[int, int]]) -> _Found:
+    violations, checked = [], 0
     ratings = [round(f.rating, 1) if f.rating is not None else None for f in facts]
     for pattern in _RATING_PATTERNS:
         for m in pattern.finditer(text):
@@ -152,20 +215,39 @@ def check_text(text: str, facts: Sequence[ProductFacts], known_brands: Iterable[
                 continue
             checked += 1
             if not _close(value, ratings, 0.051):
-                violations.append(Violation("rating", m.group(0), f"{value} is not the rating of any product shown"))
+                violations.append(
+                    Violation("rating", m.group(0), f"{value} is not the rating of any product shown")
+                )
+    return violations, checked
+
+
+def _id_claims(text: str, facts: Sequence[ProductFacts]) -> _Found:
+    violations, checked = [], 0
     ids = {f.id for f in facts}
     for m in _ID_LIKE.finditer(text):
         checked += 1
         if m.group(0) not in ids:
             violations.append(Violation("product_id", m.group(0), "no product with this id was shown"))
+    return violations, checked
+
+
+def _brand_claims(
+    text: str, facts: Sequence[ProductFacts], known_brands: Iterable[str], other_brands: Iterable[str]
+) -> _Found:
+    """Catalog brands the text names that neither the products shown nor the shopper's words have."""
+    violations, checked = [], 0
     shown_brands = {f.brand.lower() for f in facts if f.brand} | {b.lower() for b in other_brands}
     titles = " ".join(f.title.lower() for f in facts)
     for brand in known_brands:
-        if brand and brand.lower() not in shown_brands and brand.lower() not in titles and \
-                re.search(rf"(?<!\w){re.escape(brand)}(?!\w)", text, re.I):
+        if (
+            brand
+            and brand.lower() not in shown_brands
+            and brand.lower() not in titles
+            and re.search(rf"(?<!\w){re.escape(brand)}(?!\w)", text, re.I)
+        ):
             checked += 1
             violations.append(Violation("brand", brand, "names a brand that none of the products shown has"))
-    return FactCheckResult(tuple(violations), checked)
+    return violations, checked
 
 
 def repair(text: str, result: FactCheckResult, facts: Sequence[ProductFacts]) -> str | None:
