@@ -19,8 +19,14 @@ import httpx
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, request_id: str = "",
-                 fields: list[dict[str, str]] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str = "",
+        fields: list[dict[str, str]] | None = None,
+    ):
         super().__init__(f"{status} {code}: {message}" + (f" (request {request_id})" if request_id else ""))
         self.status = status
         self.code = code
@@ -53,14 +59,22 @@ class ShopmateClient:
             body = {}
         if not isinstance(body, dict):
             body = {}
-        raise ApiError(response.status_code, body.get("error", "error"), body.get("message", response.text[:200]),
-                       body.get("request_id", response.headers.get("x-request-id", "")), body.get("fields"))
+        raise ApiError(
+            response.status_code,
+            body.get("error", "error"),
+            body.get("message", response.text[:200]),
+            body.get("request_id", response.headers.get("x-request-id", "")),
+            body.get("fields"),
+        )
 
     def _call(self, method: str, path: str, **kwargs) -> Any:
         response = self._http.request(method, path, **kwargs)
         self._raise_for(response)
-        return response.json() if response.headers.get("content-type", "").startswith("application/json") \
+        return (
+            response.json()
+            if response.headers.get("content-type", "").startswith("application/json")
             else response.text
+        )
 
     # -- service --------------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -70,10 +84,13 @@ class ShopmateClient:
         return self._call("GET", "/metrics")
 
     # -- shoppers -------------------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, user_id: str | None = None,
-               filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def search(
+        self, query: str, k: int = 10, user_id: str | None = None, filters: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         body = {"query": query, "k": k, "user_id": user_id, "filters": filters}
-        return self._call("POST", "/v1/search", json={k_: v for k_, v in body.items() if v is not None})["results"]
+        return self._call("POST", "/v1/search", json={k_: v for k_, v in body.items() if v is not None})[
+            "results"
+        ]
 
     def recommendations(self, user_id: str, k: int = 10, **filters: Any) -> list[dict[str, Any]]:
         params = {"k": k, **{name: v for name, v in filters.items() if v is not None}}
@@ -94,11 +111,19 @@ class ShopmateClient:
         body = {"user_id": user_id, "message": message, **({"session_id": session_id} if session_id else {})}
         return self._call("POST", "/v1/chat", json=body)
 
-    def chat_events(self, user_id: str, message: str, session_id: str | None = None) -> Iterator[tuple[str, Any]]:
+    def chat_events(
+        self, user_id: str, message: str, session_id: str | None = None
+    ) -> Iterator[tuple[str, Any]]:
         """The server-sent events of one turn: ("token", {"text"}) ..., then ("reply", turn) or ("error", ...)."""
-        body = {"user_id": user_id, "message": message, "stream": True,
-                **({"session_id": session_id} if session_id else {})}
-        with self._http.stream("POST", "/v1/chat", json=body, headers={"Accept": "text/event-stream"}) as response:
+        body = {
+            "user_id": user_id,
+            "message": message,
+            "stream": True,
+            **({"session_id": session_id} if session_id else {}),
+        }
+        with self._http.stream(
+            "POST", "/v1/chat", json=body, headers={"Accept": "text/event-stream"}
+        ) as response:
             if not response.is_success:
                 response.read()
                 self._raise_for(response)
@@ -121,8 +146,12 @@ class ShopmateClient:
             elif event == "reply":
                 self.last_turn = data
             elif event == "error":
-                raise ApiError(504 if data.get("error") == "timeout" else 503, data.get("error", "error"),
-                               data.get("message", ""), data.get("request_id", ""))
+                raise ApiError(
+                    504 if data.get("error") == "timeout" else 503,
+                    data.get("error", "error"),
+                    data.get("message", ""),
+                    data.get("request_id", ""),
+                )
 
     def session(self, session_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/sessions/{session_id}")
@@ -131,8 +160,14 @@ class ShopmateClient:
     def push_preview(self, campaign: str, user_id: str) -> dict[str, Any]:
         return self._call("POST", "/v1/push/preview", json={"campaign": campaign, "user_id": user_id})
 
-    def start_campaign_run(self, campaign: str, limit: int | None = None, dry_run: bool = False,
-                           force: bool = False, **engine: Any) -> dict[str, Any]:
+    def start_campaign_run(
+        self,
+        campaign: str,
+        limit: int | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+        **engine: Any,
+    ) -> dict[str, Any]:
         """`engine`: engine ("local" or "ray"), batch_size, workers, gpus_per_worker (see CampaignRunIn)."""
         body = {"dry_run": dry_run, "force": force, **({"limit": limit} if limit else {}), **engine}
         return self._call("POST", f"/v1/campaigns/{campaign}/runs", json=body)
@@ -140,7 +175,9 @@ class ShopmateClient:
     def campaign_run(self, campaign: str, run_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/campaigns/{campaign}/runs/{run_id}")
 
-    def wait_for_run(self, campaign: str, run_id: str, timeout: float = 600.0, every: float = 0.5) -> dict[str, Any]:
+    def wait_for_run(
+        self, campaign: str, run_id: str, timeout: float = 600.0, every: float = 0.5
+    ) -> dict[str, Any]:
         """Poll until the run succeeded, failed or was interrupted."""
         deadline = time.monotonic() + timeout
         while True:

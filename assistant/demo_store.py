@@ -21,12 +21,40 @@ from assistant.demo_catalog import ADJECTIVES, ASPECTS, CATEGORIES, MODEL_WORDS,
 
 END_TIME = 1_793_491_200  # 2026-10-31 00:00 UTC: fixed so the same seed gives the same store
 SPAN_DAYS = 180
-TIMEZONES = ("America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Asia/Shanghai",
-             "Asia/Tokyo", "Australia/Sydney", "UTC")
-FIRST_NAMES = ("Alex", "Sam", "Maya", "Jonas", "Priya", "Leo", "Nora", "Kai", "Ines", "Omar", "Lena", "Theo",
-               "Wei", "Mei", "Hao", "Lin", "Yara", "Ben", "Zoe", "Ravi")
+TIMEZONES = (
+    "America/New_York",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "UTC",
+)
+FIRST_NAMES = (
+    "Alex",
+    "Sam",
+    "Maya",
+    "Jonas",
+    "Priya",
+    "Leo",
+    "Nora",
+    "Kai",
+    "Ines",
+    "Omar",
+    "Lena",
+    "Theo",
+    "Wei",
+    "Mei",
+    "Hao",
+    "Lin",
+    "Yara",
+    "Ben",
+    "Zoe",
+    "Ravi",
+)
 NEW_SHARE = 0.05  # share of users and of products with no history at all (cold start)
-NOISE = 0.15      # share of sessions that ignore the user's tastes
+NOISE = 0.15  # share of sessions that ignore the user's tastes
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +105,23 @@ class _Catalog:
                 title += f", {attributes['color'].title()}"
             details = ", ".join(f"{k} {v}" for k, v in attributes.items())
             qualities = " and ".join(ASPECTS[a][0] for a in aspects)
-            description = (f"The {brand} {model} {noun.lower()} for {spec.tags[0]} and {spec.tags[1]}: {qualities}. "
-                           f"Details: {details}.")
+            description = (
+                f"The {brand} {model} {noun.lower()} for {spec.tags[0]} and {spec.tags[1]}: {qualities}. "
+                f"Details: {details}."
+            )
             pid = f"P{index:06d}"
-            self.rows.append({"id": pid, "title": title, "description": description, "category": list(spec.path),
-                              "brand": brand, "price": price, "currency": "USD",
-                              "attributes": {**attributes, "features": ", ".join(aspects), "tier": tier}})
+            self.rows.append(
+                {
+                    "id": pid,
+                    "title": title,
+                    "description": description,
+                    "category": list(spec.path),
+                    "brand": brand,
+                    "price": price,
+                    "currency": "USD",
+                    "attributes": {**attributes, "features": ", ".join(aspects), "tier": tier},
+                }
+            )
             self.aspects.append(aspects)
             if not self.is_new[index]:
                 per_brand.setdefault((c, brand), []).append(index)
@@ -113,24 +152,42 @@ def _user_tastes(rng: np.random.Generator, index: int) -> dict[str, Any]:
         brands[c] = [first] + ([str(rng.choice(others))] if rng.random() < 0.4 else [])
     zh = rng.random() < 0.15
     name = str(rng.choice(FIRST_NAMES))
-    return {"user": f"U{index:05d}", "categories": categories, "brands": brands, "tier": tier,
-            "activity": float(rng.gamma(2.0, 1.0)), "new": bool(rng.random() < NEW_SHARE),
-            "profile": {"id": f"U{index:05d}", "name": name, "locale": "zh-CN" if zh else "en",
-                        "marketing_opt_in": bool(rng.random() < 0.8), "timezone": str(rng.choice(TIMEZONES)),
-                        "quiet_hours": [22, 8] if rng.random() < 0.6 else None}}
+    return {
+        "user": f"U{index:05d}",
+        "categories": categories,
+        "brands": brands,
+        "tier": tier,
+        "activity": float(rng.gamma(2.0, 1.0)),
+        "new": bool(rng.random() < NEW_SHARE),
+        "profile": {
+            "id": f"U{index:05d}",
+            "name": name,
+            "locale": "zh-CN" if zh else "en",
+            "marketing_opt_in": bool(rng.random() < 0.8),
+            "timezone": str(rng.choice(TIMEZONES)),
+            "quiet_hours": [22, 8] if rng.random() < 0.6 else None,
+        },
+    }
 
 
 def _review_text(rng: np.random.Generator, aspects: tuple[str, ...], rating: int) -> tuple[str, str]:
     happy = rating >= 4
     lines = [ASPECTS[a][1] if (happy or rng.random() < 0.3) else ASPECTS[a][2] for a in aspects]
     rng.shuffle(lines)
-    opener = {5: "Love it.", 4: "Pretty good overall.", 3: "It is okay.", 2: "Disappointed.", 1: "Would not buy again."}
+    opener = {
+        5: "Love it.",
+        4: "Pretty good overall.",
+        3: "It is okay.",
+        2: "Disappointed.",
+        1: "Would not buy again.",
+    }
     title = {5: "Excellent", 4: "Good value", 3: "Average", 2: "Not great", 1: "Poor"}[rating]
     return title, " ".join([opener[rating], *lines])
 
 
-def _behaviour(rng: np.random.Generator, catalog: _Catalog, taste: dict[str, Any], review_seq: list[int]
-               ) -> Iterator[tuple[str, dict[str, Any]]]:
+def _behaviour(
+    rng: np.random.Generator, catalog: _Catalog, taste: dict[str, Any], review_seq: list[int]
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Sessions of one user: views, clicks, carts, purchases, ratings, dismissals and reviews."""
     n_sessions = 1 + int(rng.poisson(3 * taste["activity"]))
     user = taste["user"]
@@ -142,8 +199,11 @@ def _behaviour(rng: np.random.Generator, catalog: _Catalog, taste: dict[str, Any
         else:
             c = int(rng.choice(taste["categories"]))
             liked = taste["brands"][c]
-            brand = str(rng.choice(liked)) if rng.random() < 0.75 else \
-                CATEGORIES[c].brands[int(rng.integers(len(CATEGORIES[c].brands)))][0]
+            brand = (
+                str(rng.choice(liked))
+                if rng.random() < 0.75
+                else CATEGORIES[c].brands[int(rng.integers(len(CATEGORIES[c].brands)))][0]
+            )
         viewed = catalog.sample(rng, c, brand, int(rng.integers(2, 7)))
         session = f"{user}-s{s}"
         t = start
@@ -155,11 +215,22 @@ def _behaviour(rng: np.random.Generator, catalog: _Catalog, taste: dict[str, Any
             yield "event", {"user_id": user, "product_id": pid, "kind": "view", "time": t, "session": session}
             if rng.random() > (0.55 if fits else 0.25):
                 if rng.random() < 0.08 and not fits:
-                    yield "event", {"user_id": user, "product_id": pid, "kind": "dismiss", "time": t + 5,
-                                    "session": session}
+                    yield (
+                        "event",
+                        {
+                            "user_id": user,
+                            "product_id": pid,
+                            "kind": "dismiss",
+                            "time": t + 5,
+                            "session": session,
+                        },
+                    )
                 continue
             t += int(rng.integers(5, 60))
-            yield "event", {"user_id": user, "product_id": pid, "kind": "click", "time": t, "session": session}
+            yield (
+                "event",
+                {"user_id": user, "product_id": pid, "kind": "click", "time": t, "session": session},
+            )
             if rng.random() > (0.45 if fits else 0.15):
                 continue
             t += int(rng.integers(30, 300))
@@ -167,47 +238,95 @@ def _behaviour(rng: np.random.Generator, catalog: _Catalog, taste: dict[str, Any
             if rng.random() > 0.6:
                 continue
             t += int(rng.integers(60, 900))
-            yield "event", {"user_id": user, "product_id": pid, "kind": "purchase", "time": t, "session": session}
-            rating = int(np.clip(round(3.9 + catalog.quality[pid_index] + (0.4 if fits else -0.5)
-                                       + rng.normal(0, 0.7)), 1, 5))
+            yield (
+                "event",
+                {"user_id": user, "product_id": pid, "kind": "purchase", "time": t, "session": session},
+            )
+            rating = int(
+                np.clip(
+                    round(3.9 + catalog.quality[pid_index] + (0.4 if fits else -0.5) + rng.normal(0, 0.7)),
+                    1,
+                    5,
+                )
+            )
             later = t + int(rng.integers(3, 20)) * 86400
             if later < END_TIME and rng.random() < 0.7:
-                yield "event", {"user_id": user, "product_id": pid, "kind": "rate", "value": rating, "time": later,
-                                "session": None}
+                yield (
+                    "event",
+                    {
+                        "user_id": user,
+                        "product_id": pid,
+                        "kind": "rate",
+                        "value": rating,
+                        "time": later,
+                        "session": None,
+                    },
+                )
                 if rng.random() < 0.8:
                     title, text = _review_text(rng, catalog.aspects[pid_index], rating)
                     review_seq[0] += 1
-                    yield "review", {"id": f"R{review_seq[0]:07d}", "product_id": pid, "user_id": user,
-                                     "rating": rating, "title": title, "text": text, "time": later, "verified": True}
+                    yield (
+                        "review",
+                        {
+                            "id": f"R{review_seq[0]:07d}",
+                            "product_id": pid,
+                            "user_id": user,
+                            "rating": rating,
+                            "title": title,
+                            "text": text,
+                            "time": later,
+                            "verified": True,
+                        },
+                    )
 
 
-def generate_demo_store(out_dir: str | Path, seed: int = 7, products: int = 3000, users: int = 1000,
-                        show_progress: bool = False) -> DemoStorePaths:
+def generate_demo_store(
+    out_dir: str | Path, seed: int = 7, products: int = 3000, users: int = 1000, show_progress: bool = False
+) -> DemoStorePaths:
     """Write products, reviews, events and users JSONL files (the formats `shopmate ingest` reads)."""
     if products < len(CATEGORIES) or users < 1:
         raise ValueError(f"the demo store needs at least {len(CATEGORIES)} products and 1 user")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = DemoStorePaths(out / "products.jsonl", out / "reviews.jsonl", out / "events.jsonl", out / "users.jsonl",
-                           out / "hidden_tastes.json")
+    paths = DemoStorePaths(
+        out / "products.jsonl",
+        out / "reviews.jsonl",
+        out / "events.jsonl",
+        out / "users.jsonl",
+        out / "hidden_tastes.json",
+    )
     rng = np.random.default_rng(seed)
     catalog = _Catalog(rng, products)
     _write_jsonl(paths.products, iter(catalog.rows))
     tastes = [_user_tastes(rng, i) for i in range(users)]
     _write_jsonl(paths.users, (t["profile"] for t in tastes))
     review_seq = [0]
-    with open(paths.events, "w", encoding="utf-8") as events_fh, \
-            open(paths.reviews, "w", encoding="utf-8") as reviews_fh:
+    with (
+        open(paths.events, "w", encoding="utf-8") as events_fh,
+        open(paths.reviews, "w", encoding="utf-8") as reviews_fh,
+    ):
         for taste in tqdm(tastes, desc="demo users", unit=" users", disable=not show_progress):
             if taste["new"]:
                 continue
             for kind, row in _behaviour(rng, catalog, taste, review_seq):
                 (events_fh if kind == "event" else reviews_fh).write(json.dumps(row) + "\n")
-    hidden = {t["user"]: {"categories": [" > ".join(CATEGORIES[c].path) for c in t["categories"]],
-                          "brands": sorted({b for bs in t["brands"].values() for b in bs}), "tier": t["tier"],
-                          "new": t["new"]} for t in tastes}
-    paths.hidden_tastes.write_text(json.dumps({"seed": seed, "users": hidden,
-                                               "new_products": [r["id"] for r, new in zip(catalog.rows, catalog.is_new,
-                                                                                             strict=True) if new]},
-                                              indent=1))
+    hidden = {
+        t["user"]: {
+            "categories": [" > ".join(CATEGORIES[c].path) for c in t["categories"]],
+            "brands": sorted({b for bs in t["brands"].values() for b in bs}),
+            "tier": t["tier"],
+            "new": t["new"],
+        }
+        for t in tastes
+    }
+    paths.hidden_tastes.write_text(
+        json.dumps(
+            {
+                "seed": seed,
+                "users": hidden,
+                "new_products": [r["id"] for r, new in zip(catalog.rows, catalog.is_new, strict=True) if new],
+            },
+            indent=1,
+        )
+    )
     return paths

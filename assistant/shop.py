@@ -30,15 +30,36 @@ class Shop:
         return cls(Settings.from_env(home, **overrides))
 
     # -- data ---------------------------------------------------------------------------------------
-    def ingest(self, catalog=None, reviews=None, events=None, users=None, fmt: str = "auto",
-               columns: dict[str, str] | None = None, show_progress: bool = False) -> IngestReport:
-        return ingest_files(self.catalog, self.events, catalog=catalog, reviews=reviews, events=events,
-                            users=users, fmt=fmt, columns=columns, reject_dir=self.home / "rejects",
-                            show_progress=show_progress)
+    def ingest(
+        self,
+        catalog=None,
+        reviews=None,
+        events=None,
+        users=None,
+        fmt: str = "auto",
+        columns: dict[str, str] | None = None,
+        show_progress: bool = False,
+    ) -> IngestReport:
+        return ingest_files(
+            self.catalog,
+            self.events,
+            catalog=catalog,
+            reviews=reviews,
+            events=events,
+            users=users,
+            fmt=fmt,
+            columns=columns,
+            reject_dir=self.home / "rejects",
+            show_progress=show_progress,
+        )
 
     def counts(self) -> dict[str, int]:
-        return {"products": self.catalog.count_products(), "reviews": self.catalog.count_reviews(),
-                "users": self.events.count_users(), "events": self.events.count_events()}
+        return {
+            "products": self.catalog.count_products(),
+            "reviews": self.catalog.count_reviews(),
+            "users": self.events.count_users(),
+            "events": self.events.count_events(),
+        }
 
     @cached_property
     def encoder(self):
@@ -53,8 +74,13 @@ class Shop:
         from retrieval.encoders import load_multilingual
         from retrieval.index import CatalogIndex
 
-        return CatalogIndex(self.catalog, self.encoder, path=self.home / "chroma", url=self.settings.chroma_url,
-                            multilingual=load_multilingual(self.settings.encoder, self.settings.multilingual))
+        return CatalogIndex(
+            self.catalog,
+            self.encoder,
+            path=self.home / "chroma",
+            url=self.settings.chroma_url,
+            multilingual=load_multilingual(self.settings.encoder, self.settings.multilingual),
+        )
 
     @cached_property
     def searcher(self):
@@ -79,7 +105,9 @@ class Shop:
     def ranking(self):
         from ranking.service import RankingService
 
-        return RankingService(self.catalog, self.events, lambda: self.encoder, self.home / "models" / "ranker")
+        return RankingService(
+            self.catalog, self.events, lambda: self.encoder, self.home / "models" / "ranker"
+        )
 
     def train(self, show_progress: bool = False) -> dict:
         """Learn the ranker from the store's events and reviews; returns its manifest."""
@@ -169,21 +197,47 @@ class Shop:
         from assistant.push.run import PushSources
 
         s = self.settings
-        return PushSources(catalog=self.catalog, events=self.events, ledger=self.push_ledger,
-                           pick=self.ranking.recommend_among, profile=self.profile,
-                           model=ModelSpec(s.llm, s.llm_url, s.llm_backend), local_generator=lambda: self.generator)
+        return PushSources(
+            catalog=self.catalog,
+            events=self.events,
+            ledger=self.push_ledger,
+            pick=self.ranking.recommend_among,
+            profile=self.profile,
+            model=ModelSpec(s.llm, s.llm_url, s.llm_backend),
+            local_generator=lambda: self.generator,
+        )
 
-    def push(self, campaign_path, out=None, limit=None, dry_run=False, force=False, engine="local", batch_size=8,
-             workers=1, gpus_per_worker=0.0, **options):
+    def push(
+        self,
+        campaign_path,
+        out=None,
+        limit=None,
+        dry_run=False,
+        force=False,
+        engine="local",
+        batch_size=8,
+        workers=1,
+        gpus_per_worker=0.0,
+        **options,
+    ):
         """Write one checked message per selected user into the ledger and `out` (resumable); `engine`
         "ray" writes in `workers` Ray actors with `gpus_per_worker` GPUs each. `options`: now,
         show_progress, generator, only_users (assistant.push.run.RunOptions)."""
         from assistant.push.engines import EngineOptions
         from assistant.push.run import RunOptions, run_campaign
 
-        return run_campaign(self.push_sources, campaign_path, RunOptions(
-            out=out, limit=limit, dry_run=dry_run, force=force,
-            engine=EngineOptions(engine, batch_size, workers, gpus_per_worker), **options))
+        return run_campaign(
+            self.push_sources,
+            campaign_path,
+            RunOptions(
+                out=out,
+                limit=limit,
+                dry_run=dry_run,
+                force=force,
+                engine=EngineOptions(engine, batch_size, workers, gpus_per_worker),
+                **options,
+            ),
+        )
 
     def push_preview(self, campaign_path, user_id, **options) -> dict:
         from assistant.push.run import preview

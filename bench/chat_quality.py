@@ -45,23 +45,45 @@ from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
 from assistant.shop import Shop
 
 SCRIPTS = {
-    "en": {"needs": ["I need {leaf} under ${cap}", "a gift for someone who likes {leaf}", "{brand} {leaf}",
-                     "something from {brand} around ${cap}", "best rated {leaf}"],
-           "refine": ["cheaper", "only {brand}", "not that one", "something better rated"],
-           "question": ["is the first one good quality?", "do people say the second one is worth it?",
-                        "what do reviewers say about the first one?", "is the first one easy to use?"],
-           "policy": ["what is your return policy?", "how long does shipping take?", "is there a warranty?"]},
-    "zh": {"needs": ["我想要{zh}，{cap}元以内", "想买{zh}送朋友", "有没有评分高的{zh}", "{brand}的{zh}怎么样"],
-           "refine": ["便宜一点的", "只要{brand}", "不要这个", "换一个"],
-           "question": ["第一个质量好吗？", "第二个值得买吗？", "买家怎么评价第一个？"],
-           "policy": ["退货政策是什么？", "发货要多久？", "有保修吗？"]},
+    "en": {
+        "needs": [
+            "I need {leaf} under ${cap}",
+            "a gift for someone who likes {leaf}",
+            "{brand} {leaf}",
+            "something from {brand} around ${cap}",
+            "best rated {leaf}",
+        ],
+        "refine": ["cheaper", "only {brand}", "not that one", "something better rated"],
+        "question": [
+            "is the first one good quality?",
+            "do people say the second one is worth it?",
+            "what do reviewers say about the first one?",
+            "is the first one easy to use?",
+        ],
+        "policy": ["what is your return policy?", "how long does shipping take?", "is there a warranty?"],
+    },
+    "zh": {
+        "needs": ["我想要{zh}，{cap}元以内", "想买{zh}送朋友", "有没有评分高的{zh}", "{brand}的{zh}怎么样"],
+        "refine": ["便宜一点的", "只要{brand}", "不要这个", "换一个"],
+        "question": ["第一个质量好吗？", "第二个值得买吗？", "买家怎么评价第一个？"],
+        "policy": ["退货政策是什么？", "发货要多久？", "有保修吗？"],
+    },
 }
 _ZH_FOR = {english: zh for zh, english in ZH_TERMS.items()}
 # Categories people buy together (a hand-written judge, independent of the ranker's learned one).
-COMBINED = [{"Running Shoes", "Smartwatches"}, {"Running Shoes", "Yoga Mats"}, {"Hiking Boots", "Backpacks"},
-            {"Hiking Boots", "Rain Jackets"}, {"Rain Jackets", "Backpacks"}, {"Coffee Makers", "Kitchen Knives"},
-            {"Headphones", "Smartwatches"}, {"Yoga Mats", "Smartwatches"}, {"Running Shoes", "Rain Jackets"},
-            {"Hiking Boots", "Smartwatches"}, {"Backpacks", "Headphones"}]
+COMBINED = [
+    {"Running Shoes", "Smartwatches"},
+    {"Running Shoes", "Yoga Mats"},
+    {"Hiking Boots", "Backpacks"},
+    {"Hiking Boots", "Rain Jackets"},
+    {"Rain Jackets", "Backpacks"},
+    {"Coffee Makers", "Kitchen Knives"},
+    {"Headphones", "Smartwatches"},
+    {"Yoga Mats", "Smartwatches"},
+    {"Running Shoes", "Rain Jackets"},
+    {"Hiking Boots", "Smartwatches"},
+    {"Backpacks", "Headphones"},
+]
 _RELATED = re.compile(r"(?:similar to|goes with|pairs with|like) (?:the )?(.+?)(?:,| which| you|$)", re.I)
 
 
@@ -75,8 +97,9 @@ def conversations(shop: Shop, n: int, language: str, seed: int = 0) -> list[list
         p = products[int(rng.integers(len(products)))]
         leaf = (p.category[-1] if p.category else p.title.split()[0]).lower()
         zh = _ZH_FOR.get(leaf, "礼品卡" if "gift" in leaf or "card" in leaf else leaf)
-        need = str(rng.choice(lines["needs"])).format(leaf=leaf, zh=zh, brand=p.brand or "any brand",
-                                                     cap=int((p.price or 50) * 1.2) + 1)
+        need = str(rng.choice(lines["needs"])).format(
+            leaf=leaf, zh=zh, brand=p.brand or "any brand", cap=int((p.price or 50) * 1.2) + 1
+        )
         scripts.append([need, *(str(rng.choice(lines[k])) for k in ("refine", "question", "policy"))])
     return scripts
 
@@ -87,7 +110,11 @@ def run_conversation(shop: Shop, user: str | None, script: list[str]) -> list[tu
     for message in script:
         if "{brand}" in message:
             shown = [p["brand"] for p in turns[-1][1].products if p.get("brand")] if turns else []
-            message = message.format(brand=shown[-1]) if shown else ("cheaper" if message.isascii() else "便宜一点的")
+            message = (
+                message.format(brand=shown[-1])
+                if shown
+                else ("cheaper" if message.isascii() else "便宜一点的")
+            )
         reply = shop.ask(user, message, session)
         turns.append((message, reply))
         session = reply.session
@@ -103,11 +130,19 @@ def judge(shop: Shop, message: str, reply: ChatReply, names) -> list[str]:
     defects = []
     written = reply.checks.get("written", "")
     products = shop.catalog.get_products([p["id"] for p in reply.products])
-    shown = tuple(ShownProduct.of(products[p["id"]], p.get("evidence", [])[:1]) for p in reply.products
-                  if p["id"] in products)
-    context = ReplyContext(shown, reply.language, message, tuple(float(x) for x in re.findall(r"\d+(?:\.\d+)?",
-                                                                                            message)),
-                           tuple(e for p in reply.products for e in p.get("evidence", [])), names)
+    shown = tuple(
+        ShownProduct.of(products[p["id"]], p.get("evidence", [])[:1])
+        for p in reply.products
+        if p["id"] in products
+    )
+    context = ReplyContext(
+        shown,
+        reply.language,
+        message,
+        tuple(float(x) for x in re.findall(r"\d+(?:\.\d+)?", message)),
+        tuple(e for p in reply.products for e in p.get("evidence", [])),
+        names,
+    )
     facts = [ProductFacts(p.id, p.title, p.brand, p.price, rating=p.rating) for p in products.values()]
     for sentence in _sentences(written):
         defects += [b.rule for b in check_sentence(sentence, context)]
@@ -124,9 +159,13 @@ def judge(shop: Shop, message: str, reply: ChatReply, names) -> list[str]:
             if not m or product is None:
                 continue
             other = _by_title(shop, m.group(1).strip())
-            if other is not None and other.category and product.category and \
-                    other.category[-1] != product.category[-1] and \
-                    {other.category[-1], product.category[-1]} not in COMBINED:
+            if (
+                other is not None
+                and other.category
+                and product.category
+                and other.category[-1] != product.category[-1]
+                and {other.category[-1], product.category[-1]} not in COMBINED
+            ):
                 defects.append("nonsense_reason")
     return sorted(set(defects))
 
@@ -138,8 +177,9 @@ def _by_title(shop: Shop, name: str):
     if not _TITLES:
         _TITLES.update({p.title.lower(): p for p in shop.catalog.iter_products()})
     name = name.lower().strip(" .")
-    return _TITLES.get(name) or next((p for t, p in _TITLES.items() if t.startswith(name) or name.startswith(t)),
-                                     None)
+    return _TITLES.get(name) or next(
+        (p for t, p in _TITLES.items() if t.startswith(name) or name.startswith(t)), None
+    )
 
 
 def latency(shop: Shop, users: list, scripts: list[list[str]]) -> dict:
@@ -158,29 +198,49 @@ def latency(shop: Shop, users: list, scripts: list[list[str]]) -> dict:
     return {"turns": len(rows), **{k: stat(k) for k in keys}}
 
 
-def run_store(shop: Shop, turns: int, concurrency: int, latency_turns: int, zh_share: float, seed: int) -> dict:
+def run_store(
+    shop: Shop, turns: int, concurrency: int, latency_turns: int, zh_share: float, seed: int
+) -> dict:
     users = [u.id for u in shop.events.iter_users()][:50] or [None]
     n = max(1, turns // 4)
     n_zh = int(round(n * zh_share))
-    scripts = [("en", s) for s in conversations(shop, n - n_zh, "en", seed)] + \
-              [("zh", s) for s in conversations(shop, n_zh, "zh", seed + 1)]
-    result = {"latency": latency(shop, users, conversations(shop, latency_turns // 2, "en", seed + 2))} \
-        if latency_turns >= 2 else {}
+    scripts = [("en", s) for s in conversations(shop, n - n_zh, "en", seed)] + [
+        ("zh", s) for s in conversations(shop, n_zh, "zh", seed + 1)
+    ]
+    result = (
+        {"latency": latency(shop, users, conversations(shop, latency_turns // 2, "en", seed + 2))}
+        if latency_turns >= 2
+        else {}
+    )
     install_batching(shop, concurrency)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        done = list(pool.map(lambda i: run_conversation(shop, users[i % len(users)], scripts[i][1]),
-                             range(len(scripts))))
+        done = list(
+            pool.map(
+                lambda i: run_conversation(shop, users[i % len(users)], scripts[i][1]), range(len(scripts))
+            )
+        )
     seconds = time.perf_counter() - started
     names = shop.chat.catalog_names()
     rows = []
     for (language, _), conversation in zip(scripts, done, strict=True):
         for message, reply in conversation:
-            rows.append({"language": language, "intent": reply.intent, "message": message, "reply": reply.reply,
-                         "outcome": reply.checks.get("outcome"), "caught": reply.checks.get("rules_broken", []),
-                         "defects": judge(shop, message, reply, names)})
-    summary: dict = {"turns": len(rows), "seconds": round(seconds, 1),
-                     "turns_per_minute": round(60 * len(rows) / seconds, 1)}
+            rows.append(
+                {
+                    "language": language,
+                    "intent": reply.intent,
+                    "message": message,
+                    "reply": reply.reply,
+                    "outcome": reply.checks.get("outcome"),
+                    "caught": reply.checks.get("rules_broken", []),
+                    "defects": judge(shop, message, reply, names),
+                }
+            )
+    summary: dict = {
+        "turns": len(rows),
+        "seconds": round(seconds, 1),
+        "turns_per_minute": round(60 * len(rows) / seconds, 1),
+    }
     for language in ("en", "zh", "all"):
         subset = [r for r in rows if language in ("all", r["language"])]
         if not subset:
@@ -193,38 +253,55 @@ def run_store(shop: Shop, turns: int, concurrency: int, latency_turns: int, zh_s
             "outcomes": dict(Counter(r["outcome"] for r in subset)),
         }
     rng = np.random.default_rng(seed)
-    summary["sample"] = [rows[i] for i in sorted(rng.choice(len(rows), size=min(20, len(rows)), replace=False))]
+    summary["sample"] = [
+        rows[i] for i in sorted(rng.choice(len(rows), size=min(20, len(rows)), replace=False))
+    ]
     result["quality"] = summary
     return result
 
 
 def sample_table(store: str, sample: list[dict]) -> str:
-    lines = [f"### {store}: 20 turns drawn at random (seed 0), as the shopper saw them", "",
-             "| # | lang | shopper | reply as shown | defects found | caught and dropped |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"### {store}: 20 turns drawn at random (seed 0), as the shopper saw them",
+        "",
+        "| # | lang | shopper | reply as shown | defects found | caught and dropped |",
+        "|---|---|---|---|---|---|",
+    ]
     for i, row in enumerate(sample, 1):
         reply = row["reply"].replace("\n", "<br>").replace("|", "\\|")
-        lines.append(f"| {i} | {row['language']} | {row['message']} | {reply} | {', '.join(row['defects']) or '-'} | "
-                     f"{', '.join(row['caught']) or '-'} |")
+        lines.append(
+            f"| {i} | {row['language']} | {row['message']} | {reply} | {', '.join(row['defects']) or '-'} | "
+            f"{', '.join(row['caught']) or '-'} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="default", help="default, fast, test, or a Hugging Face id / path")
     parser.add_argument("--turns", type=int, default=200, help="turns per store, in four-turn conversations")
     parser.add_argument("--zh-share", type=float, default=0.3, help="share of conversations in Chinese")
     parser.add_argument("--concurrency", type=int, default=8, help="conversations at once (the batch size)")
-    parser.add_argument("--latency-turns", type=int, default=40, help="streamed turns, one at a time, for timing")
+    parser.add_argument(
+        "--latency-turns", type=int, default=40, help="streamed turns, one at a time, for timing"
+    )
     parser.add_argument("--gift-cards", help="folder of the Amazon 2018 Gift Cards data")
     parser.add_argument("--demo-products", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/results/chat_quality.json")
     args = parser.parse_args()
-    results = {"model": args.model, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-               "load_before": os.getloadavg(),
-               "command": "python bench/chat_quality.py " + " ".join(
-                   f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None and k != "out"),
-               "stores": {}}
+    results = {
+        "model": args.model,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_before": os.getloadavg(),
+        "command": "python bench/chat_quality.py "
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None and k != "out"
+        ),
+        "stores": {},
+    }
     tables = []
     with tempfile.TemporaryDirectory() as tmp:
         src = generate_demo_store(Path(tmp) / "src", products=args.demo_products, users=300)
@@ -232,8 +309,9 @@ def main() -> None:
         shop.ingest(catalog=src.products, reviews=src.reviews, events=src.events, users=src.users)
         shop.build_index()
         shop.train()
-        results["stores"]["demo"] = run_store(shop, args.turns, args.concurrency, args.latency_turns, args.zh_share,
-                                              args.seed)
+        results["stores"]["demo"] = run_store(
+            shop, args.turns, args.concurrency, args.latency_turns, args.zh_share, args.seed
+        )
         tables.append(sample_table("demo store", results["stores"]["demo"]["quality"]["sample"]))
         if args.gift_cards:
             folder = Path(args.gift_cards)
@@ -242,16 +320,25 @@ def main() -> None:
             gift.build_index()
             gift.train()
             # Whole-turn latency is measured on the demo store alone; here the replies are what counts.
-            results["stores"]["gift_cards"] = run_store(gift, args.turns, args.concurrency, 0, args.zh_share,
-                                                        args.seed)
+            results["stores"]["gift_cards"] = run_store(
+                gift, args.turns, args.concurrency, 0, args.zh_share, args.seed
+            )
             tables.append(sample_table("Gift Cards", results["stores"]["gift_cards"]["quality"]["sample"]))
     results["load_after"] = os.getloadavg()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     out.with_name("chat_sample.md").write_text("\n\n".join(tables) + "\n")
-    print(json.dumps({s: {k: v for k, v in r["quality"].items() if k != "sample"} | {"latency": r.get("latency")}
-                      for s, r in results["stores"].items()}, indent=1, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                s: {k: v for k, v in r["quality"].items() if k != "sample"} | {"latency": r.get("latency")}
+                for s, r in results["stores"].items()
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -38,9 +38,18 @@ def build_model(config_name: str, device: str, dtype: torch.dtype, layers: int |
     return model.eval(), config, transformers.__version__
 
 
-def timed_generate(model, input_ids, attention_mask, new_tokens: int, cache: str | None, device: str) -> float:
-    kwargs = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens, "do_sample": False,
-              "pad_token_id": 0, "temperature": None, "top_p": None, "top_k": None}
+def timed_generate(
+    model, input_ids, attention_mask, new_tokens: int, cache: str | None, device: str
+) -> float:
+    kwargs = {
+        "max_new_tokens": new_tokens,
+        "min_new_tokens": new_tokens,
+        "do_sample": False,
+        "pad_token_id": 0,
+        "temperature": None,
+        "top_p": None,
+        "top_k": None,
+    }
     if cache:
         kwargs["cache_implementation"] = cache
     if device.startswith("cuda"):
@@ -59,10 +68,14 @@ def timed_generate(model, input_ids, attention_mask, new_tokens: int, cache: str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-config", default="qwen2.5-1.5b", help="name in bench/llm_configs/ or a config.json")
+    parser.add_argument(
+        "--model-config", default="qwen2.5-1.5b", help="name in bench/llm_configs/ or a config.json"
+    )
     parser.add_argument("--out", required=True, help="directory for llm_gpu_<config>.json")
     parser.add_argument("--batch-sizes", default="1,16,64,256")
-    parser.add_argument("--modes", default="plain,static", help="plain (dynamic cache) and/or static (compiled)")
+    parser.add_argument(
+        "--modes", default="plain,static", help="plain (dynamic cache) and/or static (compiled)"
+    )
     parser.add_argument("--prompt-len", type=int, default=160)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=1, help="timed runs per point after one warm-up")
@@ -78,20 +91,26 @@ def main() -> None:
     for mode in args.modes.split(","):
         cache = {"plain": None, "static": "static"}[mode]
         for batch in (int(b) for b in args.batch_sizes.split(",")):
-            input_ids = torch.randint(1000, config.vocab_size - 1000, (batch, args.prompt_len),
-                                      generator=generator).to(args.device)
+            input_ids = torch.randint(
+                1000, config.vocab_size - 1000, (batch, args.prompt_len), generator=generator
+            ).to(args.device)
             mask = torch.ones_like(input_ids)
             row = {"mode": mode, "batch": batch, "prompt_len": args.prompt_len, "new_tokens": args.new_tokens}
             try:
                 if args.device.startswith("cuda"):
                     torch.cuda.reset_peak_memory_stats()
                 warm = timed_generate(model, input_ids, mask, args.new_tokens, cache, args.device)
-                times = [timed_generate(model, input_ids, mask, args.new_tokens, cache, args.device)
-                         for _ in range(args.repeats)]
+                times = [
+                    timed_generate(model, input_ids, mask, args.new_tokens, cache, args.device)
+                    for _ in range(args.repeats)
+                ]
                 best = min(times)
-                row.update(warmup_s=round(warm, 3), seconds=round(best, 3),
-                           tokens_per_s=round(batch * args.new_tokens / best, 1),
-                           ms_per_step=round(1000 * best / args.new_tokens, 2))
+                row.update(
+                    warmup_s=round(warm, 3),
+                    seconds=round(best, 3),
+                    tokens_per_s=round(batch * args.new_tokens / best, 1),
+                    ms_per_step=round(1000 * best / args.new_tokens, 2),
+                )
                 if args.device.startswith("cuda"):
                     row["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
             except torch.OutOfMemoryError:
@@ -100,12 +119,21 @@ def main() -> None:
             print(json.dumps(row), flush=True)
             rows.append(row)
 
-    device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
-    result = {"model_config": args.model_config, "layers": config.num_hidden_layers, "device": device_name,
-              "dtype": args.dtype, "weights": "random (real shapes)", "torch": torch.__version__,
-              "transformers": tf_version, "rows": rows,
-              "command": "python bench/llm_gpu.py " + " ".join(f"--{k.replace('_', '-')} {v}"
-                                                              for k, v in vars(args).items() if v is not None)}
+    device_name = (
+        torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
+    )
+    result = {
+        "model_config": args.model_config,
+        "layers": config.num_hidden_layers,
+        "device": device_name,
+        "dtype": args.dtype,
+        "weights": "random (real shapes)",
+        "torch": torch.__version__,
+        "transformers": tf_version,
+        "rows": rows,
+        "command": "python bench/llm_gpu.py "
+        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None),
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = Path(args.model_config).name.removesuffix(".json")

@@ -23,19 +23,31 @@ import torch
 from assistant.llm import ChatMessage, GenerationParams
 from assistant.llm.local import TransformersGenerator
 
-SYSTEM = ("You are a shop assistant. Recommend only products from the list, with their ids and prices, "
-          "in two short sentences.")
-PRODUCTS = ("P101 Trail running shoes, $79.00, rating 4.5; P204 Wireless sport earbuds, $49.99, rating 4.2; "
-            "P310 Insulated water bottle, $19.50, rating 4.7; P412 Reflective running vest, $24.00, rating 4.4")
-QUESTIONS = ["I need a gift for a runner under $50.", "Something for running at night?",
-             "What keeps drinks cold on a long run?", "Which earbuds stay in during a run?",
-             "A cheap present for a marathon friend?", "Gear for trail running in the rain?",
-             "What is the best rated item?", "Anything for a runner who loves music?"]
+SYSTEM = (
+    "You are a shop assistant. Recommend only products from the list, with their ids and prices, "
+    "in two short sentences."
+)
+PRODUCTS = (
+    "P101 Trail running shoes, $79.00, rating 4.5; P204 Wireless sport earbuds, $49.99, rating 4.2; "
+    "P310 Insulated water bottle, $19.50, rating 4.7; P412 Reflective running vest, $24.00, rating 4.4"
+)
+QUESTIONS = [
+    "I need a gift for a runner under $50.",
+    "Something for running at night?",
+    "What keeps drinks cold on a long run?",
+    "Which earbuds stay in during a run?",
+    "A cheap present for a marathon friend?",
+    "Gear for trail running in the rain?",
+    "What is the best rated item?",
+    "Anything for a runner who loves music?",
+]
 
 
 def prompt(i: int) -> list[ChatMessage]:
-    return [ChatMessage("system", SYSTEM),
-            ChatMessage("user", f"Products: {PRODUCTS}\nQuestion: {QUESTIONS[i % len(QUESTIONS)]}")]
+    return [
+        ChatMessage("system", SYSTEM),
+        ChatMessage("user", f"Products: {PRODUCTS}\nQuestion: {QUESTIONS[i % len(QUESTIONS)]}"),
+    ]
 
 
 def n_tokens(generator: TransformersGenerator, text: str) -> int:
@@ -75,9 +87,15 @@ def bench_model(model: str, batch_sizes: list[int], params: GenerationParams, re
         replies = generator.generate(prompts, params)
         elapsed = time.perf_counter() - started
         tokens = sum(n_tokens(generator, r) for r in replies)
-        row["batches"].append({"batch": batch, "seconds": round(elapsed, 2), "tokens": tokens,
-                               "tokens_per_s": round(tokens / elapsed, 2),
-                               "replies_per_min": round(60 * batch / elapsed, 1)})
+        row["batches"].append(
+            {
+                "batch": batch,
+                "seconds": round(elapsed, 2),
+                "tokens": tokens,
+                "tokens_per_s": round(tokens / elapsed, 2),
+                "replies_per_min": round(60 * batch / elapsed, 1),
+            }
+        )
         print(json.dumps({"model": model, **row["batches"][-1]}), flush=True)
     return row
 
@@ -95,16 +113,22 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     params = GenerationParams(max_new_tokens=args.new_tokens)
     load_before = os.getloadavg()[0]
-    rows = [bench_model(m, [int(b) for b in args.batch_sizes.split(",")], params, args.reconvert)
-            for m in args.models.split(",")]
-    result = {"command": "python bench/llm_latency.py " + " ".join(
-                  f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v not in (None, False)),
-              "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-              "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-              "load_average_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-              "note": "greedy decoding; tokens counted by re-tokenizing the replies; the machine was shared "
-                      "with other jobs (see load average), so treat the figures as lower bounds",
-              "models": rows}
+    rows = [
+        bench_model(m, [int(b) for b in args.batch_sizes.split(",")], params, args.reconvert)
+        for m in args.models.split(",")
+    ]
+    result = {
+        "command": "python bench/llm_latency.py "
+        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v not in (None, False)),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "load_average_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "note": "greedy decoding; tokens counted by re-tokenizing the replies; the machine was shared "
+        "with other jobs (see load average), so treat the figures as lower bounds",
+        "models": rows,
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False))

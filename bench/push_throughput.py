@@ -48,30 +48,46 @@ def demo_shop(home: Path, seed: int, products: int, users: int, llm: str) -> Sho
 RUNS: list[dict] = []
 
 
-def row(model: str, generator: str, engine: str, workers: int, size: int, summary, load_before: float,
-        **extra) -> dict:
+def row(
+    model: str, generator: str, engine: str, workers: int, size: int, summary, load_before: float, **extra
+) -> dict:
     """One measured run, printed as it ends and kept for the JSON."""
-    data = {"model": model, "generator": generator, "engine": engine, "workers": workers, "batch_size": size,
-            "messages": summary.written, "seconds": summary.seconds,
-            "messages_per_min": round(summary.messages_per_minute, 2),
-            "first_try_pct": summary.to_dict()["first_try_pct"], "fallbacks": summary.fallbacks,
-            "skipped": summary.skipped, "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-            **extra}
+    data = {
+        "model": model,
+        "generator": generator,
+        "engine": engine,
+        "workers": workers,
+        "batch_size": size,
+        "messages": summary.written,
+        "seconds": summary.seconds,
+        "messages_per_min": round(summary.messages_per_minute, 2),
+        "first_try_pct": summary.to_dict()["first_try_pct"],
+        "fallbacks": summary.fallbacks,
+        "skipped": summary.skipped,
+        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        **extra,
+    }
     RUNS.append(data)
     print(json.dumps(data), flush=True)
     return data
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models", default="default,fast", help="comma-separated settings.llm values")
     parser.add_argument("--batch-sizes", default="1,4,8,16")
-    parser.add_argument("--messages", type=int, default=16, help="messages per (model, batch size), at least one batch")
+    parser.add_argument(
+        "--messages", type=int, default=16, help="messages per (model, batch size), at least one batch"
+    )
     parser.add_argument("--campaign", default=str(DEFAULT_CAMPAIGN))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--products", type=int, default=600)
     parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--ray-workers", default="", help="comma-separated Ray pool sizes, e.g. 1,2,4 (none: local only)")
+    parser.add_argument(
+        "--ray-workers", default="", help="comma-separated Ray pool sizes, e.g. 1,2,4 (none: local only)"
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "push_throughput.json"))
     args = parser.parse_args()
     sizes = [int(s) for s in args.batch_sizes.split(",")]
@@ -90,22 +106,62 @@ def main() -> None:
             for size in sizes:
                 count = max(args.messages, size)
                 load_before = os.getloadavg()[0]
-                summary = model_shop.push(args.campaign, dry_run=True, limit=count, batch_size=size, now=SEND_AT,
-                                          generator=generator)
-                row(model, getattr(generator, "name", model), "local", 1, size, summary, load_before,
-                    load_s=round(load_s, 1))
+                summary = model_shop.push(
+                    args.campaign,
+                    dry_run=True,
+                    limit=count,
+                    batch_size=size,
+                    now=SEND_AT,
+                    generator=generator,
+                )
+                row(
+                    model,
+                    getattr(generator, "name", model),
+                    "local",
+                    1,
+                    size,
+                    summary,
+                    load_before,
+                    load_s=round(load_s, 1),
+                )
                 for workers in pools:
                     load_before = os.getloadavg()[0]
-                    pooled = model_shop.push(args.campaign, dry_run=True, limit=count, batch_size=size, now=SEND_AT,
-                                             engine="ray", workers=workers)
-                    row(model, model, "ray", workers, size, pooled, load_before,
-                        vs_local=round(pooled.messages_per_minute / max(summary.messages_per_minute, 1e-9), 2))
+                    pooled = model_shop.push(
+                        args.campaign,
+                        dry_run=True,
+                        limit=count,
+                        batch_size=size,
+                        now=SEND_AT,
+                        engine="ray",
+                        workers=workers,
+                    )
+                    row(
+                        model,
+                        model,
+                        "ray",
+                        workers,
+                        size,
+                        pooled,
+                        load_before,
+                        vs_local=round(
+                            pooled.messages_per_minute / max(summary.messages_per_minute, 1e-9), 2
+                        ),
+                    )
             model_shop.close()
         shop.close()
-    result = {"bench": "push_throughput", "when": datetime.now(UTC).isoformat(timespec="seconds"),
-              "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-              "campaign": args.campaign, "store": {"seed": args.seed, "products": args.products, "users": args.users},
-              "command": " ".join([Path(sys.executable).name, *sys.argv]), "runs": RUNS}
+    result = {
+        "bench": "push_throughput",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "campaign": args.campaign,
+        "store": {"seed": args.seed, "products": args.products, "users": args.users},
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "runs": RUNS,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))
     print(f"wrote {args.out}")

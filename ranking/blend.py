@@ -26,13 +26,14 @@ BLEND_ONLY = float("inf")
 class HeldoutUser:
     """One validation user's candidates (items they already know removed) and which were held out."""
 
-    feats: np.ndarray      # candidates x features
-    positive: np.ndarray   # bool per candidate
-    n_held: int            # held-out items, found by the first stage or not (NDCG's ideal counts all)
+    feats: np.ndarray  # candidates x features
+    positive: np.ndarray  # bool per candidate
+    n_held: int  # held-out items, found by the first stage or not (NDCG's ideal counts all)
 
 
 def fit_pairwise(diffs: np.ndarray, l2: float = 1e-3) -> np.ndarray:
     """Weights w minimizing mean log(1 + exp(-diffs @ w)) + l2/2 |w|^2 (positive minus negative features)."""
+
     def loss(w):
         z = diffs @ w
         # log(1 + exp(-z)) and its slope, written to stay finite for large |z|.
@@ -73,9 +74,15 @@ def _ideal_share(found: int, held: int, k: int) -> float:
     return ideal(found) / ideal(held) if held else 0.0
 
 
-def choose_blend(users: list[HeldoutUser], anchors: list[int], strengths: tuple[float, ...], negatives: int,
-                 seed: int = 0, min_pairs: int = 50, names: tuple[str, ...] | None = None
-                 ) -> tuple[np.ndarray | None, dict]:
+def choose_blend(
+    users: list[HeldoutUser],
+    anchors: list[int],
+    strengths: tuple[float, ...],
+    negatives: int,
+    seed: int = 0,
+    min_pairs: int = 50,
+    names: tuple[str, ...] | None = None,
+) -> tuple[np.ndarray | None, dict]:
     """Weights for the final blend, or None if there is too little to learn from.
 
     Candidates: an anchor part alone (strength 0), the anchor plus `strength` times the learned blend, and
@@ -86,9 +93,11 @@ def choose_blend(users: list[HeldoutUser], anchors: list[int], strengths: tuple[
     if len(everyone) < min_pairs:
         return None, {"pairs": len(everyone)}
     order = rng.permutation(len(users))
-    halves = [[users[i] for i in order[: len(users) // 2]], [users[i] for i in order[len(users) // 2:]]]
-    learned = [fit_pairwise(hard_negative_pairs(h, negatives, rng)) if len(h) else np.zeros(n_features)
-               for h in halves]
+    halves = [[users[i] for i in order[: len(users) // 2]], [users[i] for i in order[len(users) // 2 :]]]
+    learned = [
+        fit_pairwise(hard_negative_pairs(h, negatives, rng)) if len(h) else np.zeros(n_features)
+        for h in halves
+    ]
 
     def weights(anchor: int, strength: float, blend: np.ndarray) -> np.ndarray:
         if strength == BLEND_ONLY:
@@ -98,12 +107,17 @@ def choose_blend(users: list[HeldoutUser], anchors: list[int], strengths: tuple[
     table = {}
     for anchor, strength in [(a, s) for a in anchors for s in strengths] + [(-1, BLEND_ONLY)]:
         # Learned on one half, measured on the other, both ways round.
-        table[(anchor, strength)] = np.mean([heldout_ndcg(halves[1 - h], weights(anchor, strength, learned[h]))
-                                             for h in (0, 1)])
+        table[(anchor, strength)] = np.mean(
+            [heldout_ndcg(halves[1 - h], weights(anchor, strength, learned[h])) for h in (0, 1)]
+        )
     anchor, strength = max(table, key=lambda c: (round(table[c], 4), c[1]))
     blend = fit_pairwise(everyone)
+
     def named(a: int, s: float) -> str:
         return "blend alone" if s == BLEND_ONLY else f"{names[a] if names else a} + {s:g} x blend"
 
-    return weights(anchor, strength, blend), {"pairs": len(everyone), "chosen": named(anchor, strength),
-                                              "two_fold_ndcg": {named(a, s): round(v, 4) for (a, s), v in table.items()}}
+    return weights(anchor, strength, blend), {
+        "pairs": len(everyone),
+        "chosen": named(anchor, strength),
+        "two_fold_ndcg": {named(a, s): round(v, 4) for (a, s), v in table.items()},
+    }

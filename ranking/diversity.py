@@ -13,8 +13,9 @@ from collections import Counter
 import numpy as np
 
 
-def brand_caps(order: list[int], k: int, brands: list[str], user_brands: dict[str, float],
-               max_brand_share: float) -> tuple[int, dict[str, int]]:
+def brand_caps(
+    order: list[int], k: int, brands: list[str], user_brands: dict[str, float], max_brand_share: float
+) -> tuple[int, dict[str, int]]:
     """(base cap, caps raised for brands that fill more of the user's history or of the top 3k candidates)."""
     base = max(2, int(k * max_brand_share))
     pool = order[: 3 * k]
@@ -27,9 +28,15 @@ def brand_caps(order: list[int], k: int, brands: list[str], user_brands: dict[st
     return base, raised
 
 
-def diversify(order: list[int], k: int, brands: list[str], embeddings: np.ndarray,
-              user_brands: dict[str, float] | None = None, max_brand_share: float = 0.5,
-              near_duplicate: float = 0.97) -> list[int]:
+def diversify(
+    order: list[int],
+    k: int,
+    brands: list[str],
+    embeddings: np.ndarray,
+    user_brands: dict[str, float] | None = None,
+    max_brand_share: float = 0.5,
+    near_duplicate: float = 0.97,
+) -> list[int]:
     """Greedy pick in score order under the brand caps, skipping items too similar (cosine) to one already
     picked; a max_brand_share of 1 or more lifts the cap. Falls back to score order to fill the page."""
     picked: list[int] = []

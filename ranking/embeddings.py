@@ -19,8 +19,9 @@ def product_text(p: Product) -> str:
     return f"{p.title}. {p.brand}. {p.category_path}. {p.description}"[:1000]
 
 
-def product_embeddings(products: list[Product], encoder: Encoder, cache: Path,
-                       show_progress: bool = False) -> np.ndarray:
+def product_embeddings(
+    products: list[Product], encoder: Encoder, cache: Path, show_progress: bool = False
+) -> np.ndarray:
     texts = [product_text(p) for p in products]
     hashes = np.array([hashlib.blake2b(t.encode(), digest_size=12).hexdigest() for t in texts])
     known: dict[str, np.ndarray] = {}

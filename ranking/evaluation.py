@@ -39,7 +39,7 @@ OURS = "shopmate_ranker"
 @dataclass(frozen=True, slots=True)
 class Split:
     train: Signals
-    test: dict[str, set[str]]   # user -> later positive items
+    test: dict[str, set[str]]  # user -> later positive items
 
 
 def split_by_time(signals: Signals, test_share: float = 0.2) -> Split:
@@ -68,11 +68,13 @@ def content_model(matrix: sparse.csr_matrix, embeddings: np.ndarray, **_):
     def score(u, row):
         vec = np.asarray(row @ embeddings).ravel()
         return embeddings @ (vec / (np.linalg.norm(vec) + 1e-9))
+
     return score
 
 
-def implicit_als_model(matrix: sparse.csr_matrix, factors: int = 64, regularization: float = 0.05,
-                       alpha: float = 1.0, **_):
+def implicit_als_model(
+    matrix: sparse.csr_matrix, factors: int = 64, regularization: float = 0.05, alpha: float = 1.0, **_
+):
     """implicit's ALS as the library ships it (confidence alpha * weight), on the class ours uses."""
     model = fit_als(new_als(factors, regularization, alpha, iterations=15, seed=0), matrix)
     return lambda u, row: model.item_factors @ model.user_factors[u]
@@ -81,10 +83,20 @@ def implicit_als_model(matrix: sparse.csr_matrix, factors: int = 64, regularizat
 BASELINES = {
     "popularity": (popularity_model, [{}]),
     # At least as wide as the grids our ranker tunes its own parts on (ranking.ranker.RankerParams).
-    "item_knn": (item_knn_model, [{"binary": b, "shrink": s} for b in (True, False) for s in (0.0, 10.0, 50.0)]),
+    "item_knn": (
+        item_knn_model,
+        [{"binary": b, "shrink": s} for b in (True, False) for s in (0.0, 10.0, 50.0)],
+    ),
     "content": (content_model, [{}]),
-    "implicit_als": (implicit_als_model, [{"factors": f, "regularization": r, "alpha": a}
-                                          for f in (16, 32, 64) for r in (0.01, 0.1, 1.0) for a in (1.0, 10.0)]),
+    "implicit_als": (
+        implicit_als_model,
+        [
+            {"factors": f, "regularization": r, "alpha": a}
+            for f in (16, 32, 64)
+            for r in (0.01, 0.1, 1.0)
+            for a in (1.0, 10.0)
+        ],
+    ),
 }
 
 
@@ -99,12 +111,16 @@ def _score_lists(score_fn, matrix: sparse.csr_matrix, users: list[int], k: int) 
     return lists
 
 
-def _metrics(lists: list[list[int]], truth: list[set[int]], embeddings: np.ndarray, k: int) -> dict[str, float]:
-    return {"ndcg@10": float(np.mean([ndcg_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)])),
-            "recall@10": float(np.mean([recall_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)])),
-            "mrr": float(np.mean([reciprocal_rank(r, t, k) for r, t in zip(lists, truth, strict=True)])),
-            "coverage": coverage(lists, len(embeddings)),
-            "diversity": float(np.mean([intra_list_diversity(r, embeddings) for r in lists]))}
+def _metrics(
+    lists: list[list[int]], truth: list[set[int]], embeddings: np.ndarray, k: int
+) -> dict[str, float]:
+    return {
+        "ndcg@10": float(np.mean([ndcg_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)])),
+        "recall@10": float(np.mean([recall_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)])),
+        "mrr": float(np.mean([reciprocal_rank(r, t, k) for r, t in zip(lists, truth, strict=True)])),
+        "coverage": coverage(lists, len(embeddings)),
+        "diversity": float(np.mean([intra_list_diversity(r, embeddings) for r in lists])),
+    }
 
 
 def _baseline_lists(name: str, inter: Interactions, test: dict[str, set[str]], embeddings, k, config):
@@ -134,8 +150,14 @@ def _ours_lists(train: Signals, test: dict[str, set[str]], products, embeddings,
     return lists, truth
 
 
-def evaluate(products, embeddings: np.ndarray, signals: Signals, k: int = 10, test_share: float = 0.2,
-             params: RankerParams | None = None) -> dict:
+def evaluate(
+    products,
+    embeddings: np.ndarray,
+    signals: Signals,
+    k: int = 10,
+    test_share: float = 0.2,
+    params: RankerParams | None = None,
+) -> dict:
     items = [p.id for p in products]
     split = split_by_time(signals, test_share)
     if not split.test:
@@ -157,8 +179,17 @@ def evaluate(products, embeddings: np.ndarray, signals: Signals, k: int = 10, te
         started = time.perf_counter()
         best = grid[0]
         if len(grid) > 1 and validation.test:
-            scores = [(_metrics(*_baseline_lists(name, validation_matrix, validation.test, embeddings, k, c),
-                                embeddings, k)["ndcg@10"], i) for i, c in enumerate(grid)]
+            scores = [
+                (
+                    _metrics(
+                        *_baseline_lists(name, validation_matrix, validation.test, embeddings, k, c),
+                        embeddings,
+                        k,
+                    )["ndcg@10"],
+                    i,
+                )
+                for i, c in enumerate(grid)
+            ]
             best = grid[max(scores)[1]]
         lists, truth = _baseline_lists(name, train_matrix, split.test, embeddings, k, best)
         models[name] = _metrics(lists, truth, embeddings, k)
@@ -167,18 +198,31 @@ def evaluate(products, embeddings: np.ndarray, signals: Signals, k: int = 10, te
         timings[name] = time.perf_counter() - started
     n_test = sum(len(t) for t in split.test.values())
     return {
-        "split": {"method": f"per-user time split: each user's latest {test_share:.0%} of positive interactions "
-                            f"(at least 1; users with >= 3) are the test set, the rest trains; baselines tuned on "
-                            f"the same split of the training part",
-                  "users_tested": len(split.test), "test_interactions": n_test,
-                  "train_pairs": len(split.train.by_kind), "items": len(items), "k": k},
+        "split": {
+            "method": f"per-user time split: each user's latest {test_share:.0%} of positive interactions "
+            f"(at least 1; users with >= 3) are the test set, the rest trains; baselines tuned on "
+            f"the same split of the training part",
+            "users_tested": len(split.test),
+            "test_interactions": n_test,
+            "train_pairs": len(split.train.by_kind),
+            "items": len(items),
+            "k": k,
+        },
         "ours": OURS,
         "models": {name: {m: round(v, 4) for m, v in metrics.items()} for name, metrics in models.items()},
         "tuning": tuning,
         # Ours minus each baseline, user by user (the same users, in the same order): is a gap more than noise?
-        "versus": {name: dict(zip(("ndcg@10_difference", "ci95_low", "ci95_high"),
-                                  (round(v, 4) for v in paired_bootstrap(per_user[OURS], scores)), strict=True))
-                   for name, scores in per_user.items() if name != OURS and len(scores) == len(per_user[OURS])},
+        "versus": {
+            name: dict(
+                zip(
+                    ("ndcg@10_difference", "ci95_low", "ci95_high"),
+                    (round(v, 4) for v in paired_bootstrap(per_user[OURS], scores)),
+                    strict=True,
+                )
+            )
+            for name, scores in per_user.items()
+            if name != OURS and len(scores) == len(per_user[OURS])
+        },
         "seconds": {name: round(t, 2) for name, t in timings.items()},
     }
 
@@ -210,7 +254,9 @@ def evaluate_store(shop, k: int = 10, test_share: float = 0.2, out_dir: str | Pa
     products = list(shop.catalog.iter_products())
     if not products:
         raise ValueError("the store has no products; run shopmate ingest first")
-    embeddings = product_embeddings(products, shop.encoder, shop.home / "models" / "ranker" / "embeddings.npz")
+    embeddings = product_embeddings(
+        products, shop.encoder, shop.home / "models" / "ranker" / "embeddings.npz"
+    )
     signals = collect((e for _, e in shop.events.iter_events()), shop.catalog.iter_reviews())
     result = evaluate(products, embeddings, signals, k, test_share)
     out = Path(out_dir) if out_dir else shop.home / "eval"

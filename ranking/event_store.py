@@ -47,14 +47,25 @@ def event_id(e: Event) -> str:
 
 def _row_to_user(row) -> User:
     quiet = json.loads(row["quiet_hours"]) if row["quiet_hours"] else None
-    return User(id=row["id"], name=row["name"], locale=row["locale"],
-                marketing_opt_in=bool(row["marketing_opt_in"]), timezone=row["timezone"],
-                quiet_hours=tuple(quiet) if quiet else None)
+    return User(
+        id=row["id"],
+        name=row["name"],
+        locale=row["locale"],
+        marketing_opt_in=bool(row["marketing_opt_in"]),
+        timezone=row["timezone"],
+        quiet_hours=tuple(quiet) if quiet else None,
+    )
 
 
 def _row_to_event(row) -> Event:
-    return Event(user_id=row["user_id"], product_id=row["product_id"], kind=row["kind"], time=row["time"],
-                 value=row["value"], session=row["session"])
+    return Event(
+        user_id=row["user_id"],
+        product_id=row["product_id"],
+        kind=row["kind"],
+        time=row["time"],
+        value=row["value"],
+        session=row["session"],
+    )
 
 
 class EventStore:
@@ -75,19 +86,32 @@ class EventStore:
         counts = UpsertCounts()
         with self.db.transaction() as conn:
             for u in users:
-                values = (u.name, u.locale, int(u.marketing_opt_in), u.timezone,
-                          json.dumps(list(u.quiet_hours)) if u.quiet_hours else None)
-                row = conn.execute("SELECT name, locale, marketing_opt_in, timezone, quiet_hours FROM users "
-                                   "WHERE id = ?", (u.id,)).fetchone()
+                values = (
+                    u.name,
+                    u.locale,
+                    int(u.marketing_opt_in),
+                    u.timezone,
+                    json.dumps(list(u.quiet_hours)) if u.quiet_hours else None,
+                )
+                row = conn.execute(
+                    "SELECT name, locale, marketing_opt_in, timezone, quiet_hours FROM users WHERE id = ?",
+                    (u.id,),
+                ).fetchone()
                 if row is None:
-                    conn.execute("INSERT INTO users (name, locale, marketing_opt_in, timezone, quiet_hours, id)"
-                                 " VALUES (?,?,?,?,?,?)", (*values, u.id))
+                    conn.execute(
+                        "INSERT INTO users (name, locale, marketing_opt_in, timezone, quiet_hours, id)"
+                        " VALUES (?,?,?,?,?,?)",
+                        (*values, u.id),
+                    )
                     counts.inserted += 1
                 elif tuple(row) == values:
                     counts.unchanged += 1
                 else:
-                    conn.execute("UPDATE users SET name=?, locale=?, marketing_opt_in=?, timezone=?, quiet_hours=?"
-                                 " WHERE id=?", (*values, u.id))
+                    conn.execute(
+                        "UPDATE users SET name=?, locale=?, marketing_opt_in=?, timezone=?, quiet_hours=?"
+                        " WHERE id=?",
+                        (*values, u.id),
+                    )
                     counts.updated += 1
         return counts
 
@@ -95,8 +119,12 @@ class EventStore:
         """Create bare users (not opted in to marketing) for ids seen in events or reviews."""
         names = names or {}
         with self.db.transaction() as conn:
-            return sum(conn.execute("INSERT OR IGNORE INTO users (id, name) VALUES (?, ?)",
-                                    (uid, names.get(uid, ""))).rowcount for uid in set(user_ids))
+            return sum(
+                conn.execute(
+                    "INSERT OR IGNORE INTO users (id, name) VALUES (?, ?)", (uid, names.get(uid, ""))
+                ).rowcount
+                for uid in set(user_ids)
+            )
 
     def add_events(self, events: Iterable[Event]) -> UpsertCounts:
         counts = UpsertCounts()
@@ -105,7 +133,8 @@ class EventStore:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO events (id, user_id, product_id, kind, value, time, session)"
                     " VALUES (?,?,?,?,?,?,?)",
-                    (event_id(e), e.user_id, e.product_id, e.kind, e.value, e.time, e.session))
+                    (event_id(e), e.user_id, e.product_id, e.kind, e.value, e.time, e.session),
+                )
                 if cur.rowcount:
                     counts.inserted += 1
                 else:
@@ -142,7 +171,8 @@ class EventStore:
     def events_for(self, user_id: str, since_time: int | None = None) -> list[Event]:
         rows = self.db.conn.execute(
             "SELECT * FROM events WHERE user_id = ? AND time >= ? ORDER BY time, seq",
-            (user_id, since_time or 0))
+            (user_id, since_time or 0),
+        )
         return [_row_to_event(r) for r in rows]
 
     def iter_events(self, after_seq: int = 0, batch_size: int = 5000) -> Iterator[tuple[int, Event]]:

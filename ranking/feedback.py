@@ -37,7 +37,9 @@ class Signals:
     baskets: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add_event(self, e: Event) -> None:
-        self._add(e.user_id, e.product_id, e.kind, rating_weight(e.value) if e.kind == "rate" else 1.0, e.time)
+        self._add(
+            e.user_id, e.product_id, e.kind, rating_weight(e.value) if e.kind == "rate" else 1.0, e.time
+        )
         if e.kind != "dismiss":
             self.baskets[(e.user_id, e.session or _day(e.time))].add(e.product_id)
 
@@ -78,7 +80,9 @@ def pair_weight(kinds: dict[str, float]) -> float:
         if kind == "rate":
             weight += amount
         else:
-            weight += KIND_WEIGHTS[kind] * (1.0 + math.log(amount)) if amount >= 1 else KIND_WEIGHTS[kind] * amount
+            weight += (
+                KIND_WEIGHTS[kind] * (1.0 + math.log(amount)) if amount >= 1 else KIND_WEIGHTS[kind] * amount
+            )
     return weight
 
 
@@ -90,8 +94,8 @@ def decay(age_seconds: float, half_life_days: float = HALF_LIFE_DAYS) -> float:
 class Interactions:
     users: list[str]
     items: list[str]
-    matrix: sparse.csr_matrix          # users x items, positive decayed weights only
-    negatives: dict[str, set[str]]     # items a user rated badly or dismissed
+    matrix: sparse.csr_matrix  # users x items, positive decayed weights only
+    negatives: dict[str, set[str]]  # items a user rated badly or dismissed
     purchased: dict[str, set[str]]
     now: int
 
@@ -136,12 +140,15 @@ def build_interactions(signals: Signals, items: list[str], now: int | None = Non
         rows.append(u)
         cols.append(item_index[item])
         vals.append(weight)
-    matrix = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
+    matrix = sparse.csr_matrix(
+        (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(users), len(items))
+    )
     return Interactions(list(users), list(items), matrix, dict(negatives), dict(purchased), now)
 
 
-def time_split(signals: Signals, share: float = 0.2, min_positive: int = 3,
-               items: set[str] | None = None) -> tuple[Signals, dict[str, set[str]]]:
+def time_split(
+    signals: Signals, share: float = 0.2, min_positive: int = 3, items: set[str] | None = None
+) -> tuple[Signals, dict[str, set[str]]]:
     """Each user's latest positive interactions (by time) held out; the rest kept.
 
     Users with fewer than `min_positive` positive items keep everything. Returns (kept, held out).

@@ -39,8 +39,9 @@ def coverage(lists: Sequence[Sequence[int]], n_items: int) -> float:
     return len({i for rec in lists for i in rec}) / n_items if n_items else 0.0
 
 
-def paired_bootstrap(a: Sequence[float], b: Sequence[float], rounds: int = 2000, seed: int = 0
-                     ) -> tuple[float, float, float]:
+def paired_bootstrap(
+    a: Sequence[float], b: Sequence[float], rounds: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
     """Mean of a - b over paired per-user scores, and a 95% bootstrap interval of that mean."""
     diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     if len(diff) == 0:

@@ -11,8 +11,9 @@ import numpy as np
 from scipy import sparse
 
 
-def item_neighbours(matrix: sparse.spmatrix, shrink: float = 10.0, keep: int = 200,
-                    block: int = 2048) -> sparse.csr_matrix:
+def item_neighbours(
+    matrix: sparse.spmatrix, shrink: float = 10.0, keep: int = 200, block: int = 2048
+) -> sparse.csr_matrix:
     """Sparse (items x items) shrunk cosine similarities, at most `keep` per row, no self-similarity."""
     touched = (sparse.csr_matrix(matrix) > 0).astype(np.float32)
     by_item = touched.T.tocsr()
@@ -38,5 +39,7 @@ def item_neighbours(matrix: sparse.spmatrix, shrink: float = 10.0, keep: int = 2
             vals.append(sims[nonzero])
     if not rows:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
-    return sparse.csr_matrix((np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
-                             shape=(n_items, n_items))
+    return sparse.csr_matrix(
+        (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_items, n_items),
+    )

@@ -20,8 +20,13 @@ def _weight(event: Event) -> float:
     return rating_weight(event.value or 3) if event.kind == "rate" else KIND_WEIGHTS[event.kind]
 
 
-def build_profile(user_id: str, events: list[Event], reviews: Iterable[Review], products: dict[str, Product],
-                  recent: int = 8) -> UserProfile:
+def build_profile(
+    user_id: str,
+    events: list[Event],
+    reviews: Iterable[Review],
+    products: dict[str, Product],
+    recent: int = 8,
+) -> UserProfile:
     weighted: list[tuple[Product, float]] = []
     signals = list(events) + [Event(user_id, r.product_id, "rate", r.time, float(r.rating)) for r in reviews]
     for e in signals:
@@ -53,8 +58,10 @@ def build_profile(user_id: str, events: list[Event], reviews: Iterable[Review], 
         weights = np.array([w for _, w in prices])
         order = np.argsort(values)
         cdf = np.cumsum(weights[order]) / weights.sum()
-        band = (float(values[order][np.searchsorted(cdf, 0.1)]), float(values[order][min(np.searchsorted(cdf, 0.9),
-                                                                                         len(values) - 1)]))
+        band = (
+            float(values[order][np.searchsorted(cdf, 0.1)]),
+            float(values[order][min(np.searchsorted(cdf, 0.9), len(values) - 1)]),
+        )
     return UserProfile(
         user_id=user_id,
         interest_tags=tuple(t for t, _ in tags.most_common(6)),

@@ -32,14 +32,27 @@ from retrieval.records import Product
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("collaborative", "co_occurrence", "recent", "content", "category", "brand", "category_brand", "price",
-            "popularity", "trending", "freshness")
+FEATURES = (
+    "collaborative",
+    "co_occurrence",
+    "recent",
+    "content",
+    "category",
+    "brand",
+    "category_brand",
+    "price",
+    "popularity",
+    "trending",
+    "freshness",
+)
 # Where the first stage draws a user's candidates from: the strongest items by each of these.
 CANDIDATE_SOURCES = ("collaborative", "co_occurrence", "recent", "content", "category_brand", "popularity")
 # The blend is measured against these parts alone, and mixed with them at these strengths (ranking.blend).
 ANCHORS = ("collaborative", "co_occurrence", "recent")
 BLEND_STRENGTHS = (0.0, 0.5, 1.0, 2.0)
-PRIOR_WEIGHTS = np.array([1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 1.0, 0.5, 0.5, 0.2, 0.1])  # if too little data to learn
+PRIOR_WEIGHTS = np.array(
+    [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 1.0, 0.5, 0.5, 0.2, 0.1]
+)  # if too little data to learn
 DAY = 86400
 
 
@@ -49,20 +62,25 @@ class RankerParams:
     regularization: float = 0.1
     alpha: float = 2.0
     iterations: int = 10
-    shrink: float = 10.0            # item-kNN: similarity = overlap / (norms + shrink)
-    neighbours: int = 200           # item-kNN: strongest neighbours kept per item
-    tune: bool = True               # choose the settings below on the validation split (else use the above)
-    als_grid: tuple[tuple[int, float, float], ...] = ((16, 0.1, 2.0), (32, 0.1, 2.0), (32, 0.01, 10.0),
-                                                      (64, 0.1, 2.0), (32, 1.0, 2.0))
+    shrink: float = 10.0  # item-kNN: similarity = overlap / (norms + shrink)
+    neighbours: int = 200  # item-kNN: strongest neighbours kept per item
+    tune: bool = True  # choose the settings below on the validation split (else use the above)
+    als_grid: tuple[tuple[int, float, float], ...] = (
+        (16, 0.1, 2.0),
+        (32, 0.1, 2.0),
+        (32, 0.01, 10.0),
+        (64, 0.1, 2.0),
+        (32, 1.0, 2.0),
+    )
     shrink_grid: tuple[float, ...] = (0.0, 10.0, 50.0)
-    recent_days: float = 10.0       # half-life of "what you looked at lately" (the recent kNN feature)
+    recent_days: float = 10.0  # half-life of "what you looked at lately" (the recent kNN feature)
     recent_days_grid: tuple[float, ...] = (3.0, 10.0, 30.0)
     brand_share_grid: tuple[float, ...] = (0.5, 0.7, 1.0)
-    holdout_share: float = 0.2      # of each user's latest interactions: the validation split
-    candidates: int = 100           # first stage: top items per candidate source
-    negatives: int = 10             # hard negatives per held-out item when learning the blend
-    max_brand_share: float = 0.5    # diversity: base share of a page one brand may take (1 lifts the cap)
-    near_duplicate: float = 0.97    # diversity: skip items this similar (cosine) to one already shown
+    holdout_share: float = 0.2  # of each user's latest interactions: the validation split
+    candidates: int = 100  # first stage: top items per candidate source
+    negatives: int = 10  # hard negatives per held-out item when learning the blend
+    max_brand_share: float = 0.5  # diversity: base share of a page one brand may take (1 lifts the cap)
+    near_duplicate: float = 0.97  # diversity: skip items this similar (cosine) to one already shown
     seed: int = 0
 
 
@@ -71,11 +89,11 @@ class UserState:
     """What the ranker knows of one user right now (computed from the store at request time)."""
 
     user_id: str
-    weights: dict[int, float] = field(default_factory=dict)   # item index -> positive weight
-    recent: dict[int, float] = field(default_factory=dict)    # item index -> how recently touched (1 = latest)
+    weights: dict[int, float] = field(default_factory=dict)  # item index -> positive weight
+    recent: dict[int, float] = field(default_factory=dict)  # item index -> how recently touched (1 = latest)
     negatives: set[int] = field(default_factory=set)
     purchased: set[int] = field(default_factory=set)
-    touch: dict[int, str] = field(default_factory=dict)       # item index -> "bought", "liked" or "viewed"
+    touch: dict[int, str] = field(default_factory=dict)  # item index -> "bought", "liked" or "viewed"
     vector: np.ndarray | None = None
     content: np.ndarray | None = None
     categories: dict[str, float] = field(default_factory=dict)
@@ -120,9 +138,14 @@ class Ranker:
         self.leaf_ = [p.category[-1] if p.category else "" for p in products]
         self.brands_ = [p.brand for p in products]
         self.category_brands_ = list(zip(self.categories_, self.brands_, strict=True))
-        self.codes_ = {name: _codes(keys) for name, keys in
-                       (("category", self.categories_), ("brand", self.brands_),
-                        ("category_brand", self.category_brands_))}
+        self.codes_ = {
+            name: _codes(keys)
+            for name, keys in (
+                ("category", self.categories_),
+                ("brand", self.brands_),
+                ("category_brand", self.category_brands_),
+            )
+        }
         self.titles_ = [p.title for p in products]
         self.prices_ = np.array([p.price if p.price is not None else np.nan for p in products])
         self.embeddings_ = embeddings.astype(np.float32)
@@ -148,13 +171,17 @@ class Ranker:
         self.als_.user_factors_ = None
         return self
 
-    def _heldout(self, inter, late: dict[str, set[str]], limit: int = 2000) -> tuple[np.ndarray, list[set[int]]]:
+    def _heldout(
+        self, inter, late: dict[str, set[str]], limit: int = 2000
+    ) -> tuple[np.ndarray, list[set[int]]]:
         """Matrix rows of (up to `limit`) held-out users, and their held-out item indices."""
         rows = inter.user_index
         users = [u for u in late if u in rows]
         if len(users) > limit:
             users = list(np.random.default_rng(self.params.seed).choice(users, limit, replace=False))
-        return np.array([rows[u] for u in users], dtype=int), [{self.index_[i] for i in late[u]} for u in users]
+        return np.array([rows[u] for u in users], dtype=int), [
+            {self.index_[i] for i in late[u]} for u in users
+        ]
 
     def _tune_parts(self, early: Signals, late: dict[str, set[str]]) -> None:
         """ALS settings, kNN shrinkage and the recent half-life by held-out NDCG of each part alone, as the
@@ -164,15 +191,21 @@ class Ranker:
         users, truth = self._heldout(inter, late)
         if len(users) == 0:
             return
-        (factors, reg, alpha), als_table = tune_als(inter.matrix, users, truth, p.als_grid, p.iterations, p.seed)
+        (factors, reg, alpha), als_table = tune_als(
+            inter.matrix, users, truth, p.als_grid, p.iterations, p.seed
+        )
         shrink, knn_table = tune_shrink(inter.matrix, users, truth, p.shrink_grid, p.neighbours)
         recency = recency_matrices(early, inter, p.recent_days_grid)
         days, recent_table = tune_recency(recency, inter.matrix, users, truth, shrink, p.neighbours)
-        self.chosen_ = replace(self.chosen_, factors=factors, regularization=reg, alpha=alpha, shrink=shrink,
-                               recent_days=days)
-        self.validation_.update({"users": len(users), "als": als_table, "item_knn": knn_table,
-                                 "recent": recent_table})
-        log.info("tuned on %d validation users: ALS %s, kNN shrink %s", len(users), (factors, reg, alpha), shrink)
+        self.chosen_ = replace(
+            self.chosen_, factors=factors, regularization=reg, alpha=alpha, shrink=shrink, recent_days=days
+        )
+        self.validation_.update(
+            {"users": len(users), "als": als_table, "item_knn": knn_table, "recent": recent_table}
+        )
+        log.info(
+            "tuned on %d validation users: ALS %s, kNN shrink %s", len(users), (factors, reg, alpha), shrink
+        )
 
     def _fit_parts(self, signals: Signals) -> None:
         p = self.chosen_
@@ -215,9 +248,12 @@ class Ranker:
         close enough in each space the reasons compare products in."""
         cats = self.categories_
         self.combinations_ = CategoryCombinations().fit(
-            [cats[self.index_[p]] for p in items if p in self.index_] for items in signals.baskets.values())
-        self.floors_ = {space: similarity_floor(vectors, cats, self.combinations_.combined, seed=self.params.seed)
-                        for space, vectors in (("content", self.embeddings_), ("behaviour", self.als_.item_factors_))}
+            [cats[self.index_[p]] for p in items if p in self.index_] for items in signals.baskets.values()
+        )
+        self.floors_ = {
+            space: similarity_floor(vectors, cats, self.combinations_.combined, seed=self.params.seed)
+            for space, vectors in (("content", self.embeddings_), ("behaviour", self.als_.item_factors_))
+        }
 
     def _impute_cold_items(self, neighbours: int = 10) -> None:
         """Items nobody has touched get the factors of their nearest products by content, so a new
@@ -257,13 +293,20 @@ class Ranker:
             candidates = np.array([c for c in self.candidates(feats).tolist() if c not in known], dtype=int)
             users.append(HeldoutUser(feats[candidates], np.isin(candidates, list(held)), len(held)))
         anchors = [FEATURES.index(f) for f in ANCHORS]
-        w, table = choose_blend(users, anchors, BLEND_STRENGTHS, self.params.negatives, self.params.seed,
-                                names=FEATURES)
+        w, table = choose_blend(
+            users, anchors, BLEND_STRENGTHS, self.params.negatives, self.params.seed, names=FEATURES
+        )
         self.validation_["blend"] = table
         if w is None:
-            log.info("too few held-out pairs (%d) to learn the blend; keeping the prior weights", table["pairs"])
+            log.info(
+                "too few held-out pairs (%d) to learn the blend; keeping the prior weights", table["pairs"]
+            )
             return None
-        log.info("learned blend from %d pairs: %s", table["pairs"], dict(zip(FEATURES, np.round(w, 3), strict=True)))
+        log.info(
+            "learned blend from %d pairs: %s",
+            table["pairs"],
+            dict(zip(FEATURES, np.round(w, 3), strict=True)),
+        )
         return w
 
     def _tune_diversity(self, early: Signals, late: dict[str, set[str]], k: int = 10) -> None:
@@ -284,8 +327,11 @@ class Ranker:
     # -- users --------------------------------------------------------------------------------------
     def user_state(self, user_id: str, signals: Signals) -> UserState:
         """Fold the user's current signals in: new events change the vector at once, no retrain."""
-        rows = [(item, kinds, signals.last_time[(u, item)]) for (u, item), kinds in signals.by_kind.items()
-                if u == user_id]
+        rows = [
+            (item, kinds, signals.last_time[(u, item)])
+            for (u, item), kinds in signals.by_kind.items()
+            if u == user_id
+        ]
         return self._state_from(user_id, rows)
 
     def _state_from(self, user_id: str, rows: list) -> UserState:
@@ -307,8 +353,13 @@ class Ranker:
                 state.negatives.add(i)
                 continue
             state.weights[i] = w
-            state.touch[i] = "bought" if "purchase" in kinds else \
-                "liked" if "cart" in kinds or kinds.get("rate", 0) > 0 else "viewed"
+            state.touch[i] = (
+                "bought"
+                if "purchase" in kinds
+                else "liked"
+                if "cart" in kinds or kinds.get("rate", 0) > 0
+                else "viewed"
+            )
             state.recent[i] = decay(latest - t, self.chosen_.recent_days)
             categories[self.categories_[i]] += w
             if self.brands_[i]:
@@ -348,8 +399,13 @@ class Ranker:
         content = self.embeddings_[idx] @ state.content if state.content is not None else np.zeros(n)
         if state.weights:
             category, brand, category_brand = (
-                _log_share(shares, self.codes_[name][0], self.codes_[name][1][idx]) for name, shares in
-                (("category", state.categories), ("brand", state.brands), ("category_brand", state.category_brands)))
+                _log_share(shares, self.codes_[name][0], self.codes_[name][1][idx])
+                for name, shares in (
+                    ("category", state.categories),
+                    ("brand", state.brands),
+                    ("category_brand", state.category_brands),
+                )
+            )
         else:
             category = brand = category_brand = np.zeros(n)
         if state.price_center is not None:
@@ -357,8 +413,19 @@ class Ranker:
             price = np.exp(-np.abs(logp - state.price_center) / 0.4)
         else:
             price = np.zeros(n)
-        cols = [cf, co, recent, content, category, brand, category_brand, price, self.popularity_[idx], self.trending_[idx],
-                self.freshness_[idx]]
+        cols = [
+            cf,
+            co,
+            recent,
+            content,
+            category,
+            brand,
+            category_brand,
+            price,
+            self.popularity_[idx],
+            self.trending_[idx],
+            self.freshness_[idx],
+        ]
         return np.stack([_standardize(c) for c in cols], axis=1)
 
     def score(self, state: UserState, items: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -371,7 +438,9 @@ class Ranker:
         if len(feats) <= n * len(CANDIDATE_SOURCES):
             return np.arange(len(feats))
         tie_break = 1e-3 * feats[:, FEATURES.index("popularity")]
-        picked = [np.argpartition(-(feats[:, FEATURES.index(f)] + tie_break), n)[:n] for f in CANDIDATE_SOURCES]
+        picked = [
+            np.argpartition(-(feats[:, FEATURES.index(f)] + tie_break), n)[:n] for f in CANDIDATE_SOURCES
+        ]
         return np.unique(np.concatenate(picked))
 
     def allowed(self, state: UserState, i: int) -> bool:
@@ -379,8 +448,9 @@ class Ranker:
             return False
         return not (i in state.purchased and self.leaf_[i] not in self.repeat_categories_)
 
-    def ranked(self, state: UserState, limit: int, mask: np.ndarray | None = None
-               ) -> tuple[list[int], np.ndarray, np.ndarray]:
+    def ranked(
+        self, state: UserState, limit: int, mask: np.ndarray | None = None
+    ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Up to `limit` allowed items best first: the candidates ranked by the blend, then the rest (if
         filters leave too few candidates); with every item's score and features."""
         scores, feats = self.score(state)
@@ -397,8 +467,9 @@ class Ranker:
                 order.append(int(i))
         return order, scores, feats
 
-    def recommend(self, state: UserState, k: int = 10, mask: np.ndarray | None = None,
-                  diversify: bool = True) -> list[tuple[int, float, np.ndarray]]:
+    def recommend(
+        self, state: UserState, k: int = 10, mask: np.ndarray | None = None, diversify: bool = True
+    ) -> list[tuple[int, float, np.ndarray]]:
         """The page for one user, diversified: (item index, score, features) best first."""
         order, scores, feats = self.ranked(state, 20 * k, mask)
         chosen = self._diversify(order, k, state) if diversify else order[:k]
@@ -421,7 +492,7 @@ class Ranker:
                 reasons.append(text)
         return tuple(reasons) or (f"popular in {self.leaf_[i] or 'the store'}",)
 
-    def _reason(self, feature: str, state: UserState, i: int) -> str | None:
+    def _reason(self, feature: str, state: UserState, i: int) -> str | None:  # noqa: C901 (to split: CONTRIBUTING.md)
         leaf = self.leaf_[i] or "the store"
         if feature in ("collaborative", "co_occurrence", "recent", "content") and state.weights:
             pool = np.fromiter(state.recent if feature == "recent" else state.weights, dtype=int)
@@ -437,8 +508,11 @@ class Ranker:
             return f"similar to {title}, which you {verb}"
         if feature in ("brand", "category_brand", "price") and state.weights:
             brand_ok = state.brands.get(self.brands_[i], 0) >= 0.2
-            price_ok = state.price_center is not None and not np.isnan(self.prices_[i]) and \
-                abs(np.log(max(self.prices_[i], 0.01)) - state.price_center) < 0.4
+            price_ok = (
+                state.price_center is not None
+                and not np.isnan(self.prices_[i])
+                and abs(np.log(max(self.prices_[i], 0.01)) - state.price_center) < 0.4
+            )
             if brand_ok and price_ok:
                 return "matches your usual brands and price band"
             if brand_ok:
@@ -459,18 +533,35 @@ class Ranker:
     def _anchor(self, i: int, pool: np.ndarray, space: str) -> int | None:
         """The user's item a reason about item i may name: the closest one in a category people combine
         with i's, if it reaches the space's similarity floor; else None."""
-        pool = np.array([j for j in pool.tolist() if j != i
-                         and self.combinations_.combined(self.categories_[j], self.categories_[i])], dtype=int)
+        pool = np.array(
+            [
+                j
+                for j in pool.tolist()
+                if j != i and self.combinations_.combined(self.categories_[j], self.categories_[i])
+            ],
+            dtype=int,
+        )
         if len(pool) == 0:
             return None
         vectors = self.embeddings_ if space == "content" else self.als_.item_factors_
-        sims = vectors[pool] @ vectors[i] / (np.linalg.norm(vectors[pool], axis=1) * np.linalg.norm(vectors[i]) + 1e-9)
+        sims = (
+            vectors[pool]
+            @ vectors[i]
+            / (np.linalg.norm(vectors[pool], axis=1) * np.linalg.norm(vectors[i]) + 1e-9)
+        )
         best = int(np.argmax(sims))
         return int(pool[best]) if sims[best] >= self.floors_[space].floor else None
 
     def describe(self) -> dict:
-        return {"params": asdict(self.chosen_), "weights": dict(zip(FEATURES, map(float, self.weights_), strict=True)),
-                "validation": self.validation_, "items": len(self.item_ids_), "users": self.n_users_,
-                "repeat_categories": sorted(self.repeat_categories_),
-                "reason_gate": {"combinations": self.combinations_.describe(),
-                                "similarity_floors": {s: f.to_dict() for s, f in self.floors_.items()}}}
+        return {
+            "params": asdict(self.chosen_),
+            "weights": dict(zip(FEATURES, map(float, self.weights_), strict=True)),
+            "validation": self.validation_,
+            "items": len(self.item_ids_),
+            "users": self.n_users_,
+            "repeat_categories": sorted(self.repeat_categories_),
+            "reason_gate": {
+                "combinations": self.combinations_.describe(),
+                "similarity_floors": {s: f.to_dict() for s, f in self.floors_.items()},
+            },
+        }

@@ -60,10 +60,20 @@ class RankedItem:
 
     def to_dict(self) -> dict[str, Any]:
         p = self.product
-        return {"id": p.id, "title": p.title, "brand": p.brand, "category": list(p.category), "price": p.price,
-                "currency": p.currency, "rating": p.rating, "rating_count": p.rating_count,
-                "score": round(self.score, 6), "reason": self.reason, "reasons": list(self.reasons),
-                "evidence": list(self.evidence)}
+        return {
+            "id": p.id,
+            "title": p.title,
+            "brand": p.brand,
+            "category": list(p.category),
+            "price": p.price,
+            "currency": p.currency,
+            "rating": p.rating,
+            "rating_count": p.rating_count,
+            "score": round(self.score, 6),
+            "reason": self.reason,
+            "reasons": list(self.reasons),
+            "evidence": list(self.evidence),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +91,12 @@ class UserProfile:
         return self.n_events == 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"user_id": self.user_id, "interest_tags": list(self.interest_tags),
-                "top_categories": [list(c) for c in self.top_categories],
-                "top_brands": [list(b) for b in self.top_brands],
-                "price_band": list(self.price_band) if self.price_band else None,
-                "recent": [e.to_dict() for e in self.recent], "n_events": self.n_events}
+        return {
+            "user_id": self.user_id,
+            "interest_tags": list(self.interest_tags),
+            "top_categories": [list(c) for c in self.top_categories],
+            "top_brands": [list(b) for b in self.top_brands],
+            "price_band": list(self.price_band) if self.price_band else None,
+            "recent": [e.to_dict() for e in self.recent],
+            "n_events": self.n_events,
+        }

@@ -33,8 +33,16 @@ USER_COLUMNS: dict[str, tuple[str, ...]] = {
     "quiet_hours": ("quiet_hours",),
 }
 
-_KIND_ALIASES = {"addtocart": "cart", "add_to_cart": "cart", "transaction": "purchase", "buy": "purchase",
-                 "order": "purchase", "rating": "rate", "not_interested": "dismiss", "impression": "view"}
+_KIND_ALIASES = {
+    "addtocart": "cart",
+    "add_to_cart": "cart",
+    "transaction": "purchase",
+    "buy": "purchase",
+    "order": "purchase",
+    "rating": "rate",
+    "not_interested": "dismiss",
+    "impression": "view",
+}
 
 
 def event_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> Event:
@@ -50,8 +58,14 @@ def event_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = 
         raise RowRejected(f"event value {value!r} is not a number") from None
     if kind == "rate" and (number is None or not 1 <= number <= 5):
         raise RowRejected(f"a rate event needs a value from 1 to 5, got {value!r}")
-    return Event(user_id=require_id(get("user_id"), "user id"), product_id=require_id(get("product_id"), "product id"),
-                 kind=kind, time=parse_time(get("time")), value=number, session=clean_text(get("session")) or None)
+    return Event(
+        user_id=require_id(get("user_id"), "user id"),
+        product_id=require_id(get("product_id"), "product id"),
+        kind=kind,
+        time=parse_time(get("time")),
+        value=number,
+        session=clean_text(get("session")) or None,
+    )
 
 
 def _quiet_hours(value: Any) -> tuple[int, int] | None:
@@ -65,7 +79,7 @@ def _quiet_hours(value: Any) -> tuple[int, int] | None:
     try:
         start, end = (int(p) for p in parts)
     except (TypeError, ValueError):
-        raise RowRejected(f"quiet_hours {value!r} should be two hours such as \"22-8\" or [22, 8]") from None
+        raise RowRejected(f'quiet_hours {value!r} should be two hours such as "22-8" or [22, 8]') from None
     if not (0 <= start <= 23 and 0 <= end <= 23):
         raise RowRejected(f"quiet_hours {value!r} must be hours from 0 to 23")
     return start, end
@@ -78,6 +92,11 @@ def user_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = N
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise RowRejected(f"unknown time zone {timezone!r}; use an IANA name such as Europe/Berlin") from None
-    return User(id=require_id(get("id"), "user id"), name=clean_text(get("name")),
-                locale=clean_text(get("locale")) or "en", marketing_opt_in=parse_bool(get("marketing_opt_in")),
-                timezone=timezone, quiet_hours=_quiet_hours(get("quiet_hours")))
+    return User(
+        id=require_id(get("id"), "user id"),
+        name=clean_text(get("name")),
+        locale=clean_text(get("locale")) or "en",
+        marketing_opt_in=parse_bool(get("marketing_opt_in")),
+        timezone=timezone,
+        quiet_hours=_quiet_hours(get("quiet_hours")),
+    )

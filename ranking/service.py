@@ -54,13 +54,20 @@ class RankingService:
         products = list(self.catalog.iter_products())
         if not products:
             raise ValueError("the store has no products; run shopmate ingest first")
-        embeddings = product_embeddings(products, self.encoder, self.model_dir / "embeddings.npz", show_progress)
+        embeddings = product_embeddings(
+            products, self.encoder, self.model_dir / "embeddings.npz", show_progress
+        )
         signals = collect((e for _, e in self.events.iter_events()), self.catalog.iter_reviews())
         ranker = Ranker(params).fit(products, embeddings, signals)
-        manifest = {"model_version": MODEL_VERSION, "catalog_version": self.catalog.version,
-                    "events_version": self.events.version, "encoder": self.encoder.name,
-                    "trained_at": int(time.time()), "train_seconds": round(time.perf_counter() - started, 2),
-                    **ranker.describe()}
+        manifest = {
+            "model_version": MODEL_VERSION,
+            "catalog_version": self.catalog.version,
+            "events_version": self.events.version,
+            "encoder": self.encoder.name,
+            "trained_at": int(time.time()),
+            "train_seconds": round(time.perf_counter() - started, 2),
+            **ranker.describe(),
+        }
         self.model_dir.mkdir(parents=True, exist_ok=True)
         partial = self.model_dir / "ranker.pkl.partial"
         with open(partial, "wb") as fh:
@@ -68,8 +75,12 @@ class RankingService:
         partial.replace(self.model_dir / "ranker.pkl")
         (self.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
         self._ranker, self._products = ranker, {p.id: p for p in products}
-        log.info("trained the ranker in %.1fs on %d users and %d products", manifest["train_seconds"],
-                 manifest["users"], manifest["items"])
+        log.info(
+            "trained the ranker in %.1fs on %d users and %d products",
+            manifest["train_seconds"],
+            manifest["users"],
+            manifest["items"],
+        )
         return manifest
 
     def manifest(self) -> dict | None:
@@ -84,8 +95,11 @@ class RankingService:
                 log.info("no trained ranker in %s; training one now", self.model_dir)
                 self.train()
             elif manifest["catalog_version"] != self.catalog.version:
-                log.info("the ranker was trained on catalog version %s, the store is at %s; retraining",
-                         manifest["catalog_version"], self.catalog.version)
+                log.info(
+                    "the ranker was trained on catalog version %s, the store is at %s; retraining",
+                    manifest["catalog_version"],
+                    self.catalog.version,
+                )
                 self.train()
             else:
                 with open(self.model_dir / "ranker.pkl", "rb") as fh:
@@ -120,16 +134,21 @@ class RankingService:
 
     def _item(self, state: UserState, i: int, score: float, feats, evidence=()) -> RankedItem:
         ranker = self.ranker
-        return RankedItem(self.products[ranker.item_ids_[i]], score, ranker.reasons(state, i, feats), tuple(evidence))
+        return RankedItem(
+            self.products[ranker.item_ids_[i]], score, ranker.reasons(state, i, feats), tuple(evidence)
+        )
 
-    def recommend(self, user_id: str | None, k: int = 10, filters: SearchFilters | dict | None = None
-                  ) -> list[RankedItem]:
+    def recommend(
+        self, user_id: str | None, k: int = 10, filters: SearchFilters | dict | None = None
+    ) -> list[RankedItem]:
         """The best `k` items for a user within `filters` (the same rules as search: retrieval/filters.py)."""
         mask = self.columns.mask(SearchFilters.coerce(filters))
         state = self.state(user_id)
         return [self._item(state, i, s, f) for i, s, f in self.ranker.recommend(state, k, mask)]
 
-    def recommend_among(self, user_id: str | None, product_ids: Sequence[str], k: int = 10) -> list[RankedItem]:
+    def recommend_among(
+        self, user_id: str | None, product_ids: Sequence[str], k: int = 10
+    ) -> list[RankedItem]:
         """The page for a user drawn only from `product_ids` (a campaign's offers), with recommendation
         reasons: nobody searched, so no reason speaks of a search. Unknown ids are left out."""
         ranker = self.ranker
@@ -139,13 +158,17 @@ class RankingService:
         state = self.state(user_id)
         return [self._item(state, i, s, f) for i, s, f in ranker.recommend(state, k, mask)]
 
-    def rank(self, user_id: str | None, candidates: list[Candidate], k: int | None = None) -> list[RankedItem]:
+    def rank(
+        self, user_id: str | None, candidates: list[Candidate], k: int | None = None
+    ) -> list[RankedItem]:
         """Reorder search candidates for this user; query relevance stays the leading signal."""
         ranker = self.ranker
         state = self.state(user_id)
         known = [c for c in candidates if c.product.id in ranker.index_]
         if not known:
-            return [RankedItem(c.product, c.score, ("matches your search",), c.evidence) for c in candidates][:k]
+            return [RankedItem(c.product, c.score, ("matches your search",), c.evidence) for c in candidates][
+                :k
+            ]
         idx = np.array([ranker.index_[c.product.id] for c in known])
         personal, feats = ranker.score(state, idx)
         query = np.array([c.score for c in known])
@@ -160,8 +183,14 @@ class RankingService:
         for j in order[:k]:
             reasons = ranker.reasons(state, int(idx[j]), feats[j]) if not state.is_cold else ()
             # The personal reason leads: "matches your search" says nothing the shopper does not know.
-            items.append(RankedItem(known[j].product, float(total[j]), (*reasons, "matches your search")[:3],
-                                    known[j].evidence))
+            items.append(
+                RankedItem(
+                    known[j].product,
+                    float(total[j]),
+                    (*reasons, "matches your search")[:3],
+                    known[j].evidence,
+                )
+            )
         return items
 
     def profile(self, user_id: str) -> UserProfile:

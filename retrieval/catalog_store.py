@@ -59,8 +59,12 @@ class UpsertCounts:
         return self.inserted + self.updated
 
     def to_dict(self) -> dict[str, int]:
-        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-                "skipped": self.skipped}
+        return {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+        }
 
 
 def _hash(*parts: object) -> str:
@@ -68,23 +72,37 @@ def _hash(*parts: object) -> str:
 
 
 def _product_hash(p: Product) -> str:
-    return _hash(p.title, p.description, list(p.category), p.brand, p.price, p.currency, p.attributes,
-                 p.image_url)
+    return _hash(
+        p.title, p.description, list(p.category), p.brand, p.price, p.currency, p.attributes, p.image_url
+    )
 
 
 def _row_to_product(row) -> Product:
     return Product(
-        id=row["id"], title=row["title"], description=row["description"],
-        category=tuple(json.loads(row["category"])), brand=row["brand"], price=row["price"],
-        currency=row["currency"], attributes=json.loads(row["attributes"]), image_url=row["image_url"],
-        rating=row["rating"], rating_count=row["rating_count"],
+        id=row["id"],
+        title=row["title"],
+        description=row["description"],
+        category=tuple(json.loads(row["category"])),
+        brand=row["brand"],
+        price=row["price"],
+        currency=row["currency"],
+        attributes=json.loads(row["attributes"]),
+        image_url=row["image_url"],
+        rating=row["rating"],
+        rating_count=row["rating_count"],
     )
 
 
 def _row_to_review(row) -> Review:
     return Review(
-        id=row["id"], product_id=row["product_id"], user_id=row["user_id"], rating=row["rating"],
-        title=row["title"], text=row["text"], time=row["time"], verified=bool(row["verified"]),
+        id=row["id"],
+        product_id=row["product_id"],
+        user_id=row["user_id"],
+        rating=row["rating"],
+        title=row["title"],
+        text=row["text"],
+        time=row["time"],
+        verified=bool(row["verified"]),
     )
 
 
@@ -108,9 +126,18 @@ class CatalogStore:
                 if row is not None and row["content_hash"] == digest:
                     counts.unchanged += 1
                     continue
-                values = (p.title, p.description, json.dumps(list(p.category), ensure_ascii=False), p.brand,
-                          p.price, p.currency, json.dumps(p.attributes, ensure_ascii=False, sort_keys=True),
-                          p.image_url, digest, p.id)
+                values = (
+                    p.title,
+                    p.description,
+                    json.dumps(list(p.category), ensure_ascii=False),
+                    p.brand,
+                    p.price,
+                    p.currency,
+                    json.dumps(p.attributes, ensure_ascii=False, sort_keys=True),
+                    p.image_url,
+                    digest,
+                    p.id,
+                )
                 if row is None:
                     conn.execute(
                         "INSERT INTO products (title, description, category, brand, price, currency, attributes,"
@@ -155,7 +182,17 @@ class CatalogStore:
                     " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET product_id=excluded.product_id,"
                     " user_id=excluded.user_id, rating=excluded.rating, title=excluded.title, text=excluded.text,"
                     " time=excluded.time, verified=excluded.verified, content_hash=excluded.content_hash",
-                    (r.id, r.product_id, r.user_id, r.rating, r.title, r.text, r.time, int(r.verified), digest),
+                    (
+                        r.id,
+                        r.product_id,
+                        r.user_id,
+                        r.rating,
+                        r.title,
+                        r.text,
+                        r.time,
+                        int(r.verified),
+                        digest,
+                    ),
                 )
                 if row is None:
                     counts.inserted += 1
@@ -208,7 +245,7 @@ class CatalogStore:
     def get_products(self, ids: Sequence[str]) -> dict[str, Product]:
         found: dict[str, Product] = {}
         for start in range(0, len(ids), 500):
-            chunk = list(ids[start:start + 500])
+            chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for row in self.db.conn.execute(f"SELECT * FROM products WHERE id IN ({marks})", chunk):
                 found[row["id"]] = _row_to_product(row)
@@ -236,13 +273,15 @@ class CatalogStore:
             cursor = self.db.conn.execute("SELECT * FROM reviews ORDER BY id")
         else:
             cursor = self.db.conn.execute(
-                "SELECT * FROM reviews WHERE product_id = ? ORDER BY time DESC", (product_id,))
+                "SELECT * FROM reviews WHERE product_id = ? ORDER BY time DESC", (product_id,)
+            )
         while rows := cursor.fetchmany(batch_size):
             yield from (_row_to_review(r) for r in rows)
 
     def reviews_for(self, product_id: str, limit: int = 20) -> list[Review]:
         rows = self.db.conn.execute(
-            "SELECT * FROM reviews WHERE product_id = ? ORDER BY time DESC LIMIT ?", (product_id, limit))
+            "SELECT * FROM reviews WHERE product_id = ? ORDER BY time DESC LIMIT ?", (product_id, limit)
+        )
         return [_row_to_review(r) for r in rows]
 
     def reviews_by(self, user_id: str) -> list[Review]:
@@ -250,9 +289,18 @@ class CatalogStore:
         return [_row_to_review(r) for r in rows]
 
     def brands(self) -> list[str]:
-        return [r[0] for r in self.db.conn.execute(
-            "SELECT DISTINCT brand FROM products WHERE brand != '' ORDER BY brand")]
+        return [
+            r[0]
+            for r in self.db.conn.execute(
+                "SELECT DISTINCT brand FROM products WHERE brand != '' ORDER BY brand"
+            )
+        ]
 
     def categories(self) -> list[tuple[str, ...]]:
-        return sorted({tuple(json.loads(r[0])) for r in self.db.conn.execute("SELECT DISTINCT category FROM products")
-                       if r[0] != "[]"})
+        return sorted(
+            {
+                tuple(json.loads(r[0]))
+                for r in self.db.conn.execute("SELECT DISTINCT category FROM products")
+                if r[0] != "[]"
+            }
+        )

@@ -22,9 +22,28 @@ _RANGE = re.compile(r"\d\s*(?:-|–|—|to)\s*\D{0,4}\d")
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 # Symbols price-parser reports, as ISO 4217 codes. "¥" stays unresolved (yen or yuan): the row's
 # currency column, or the store's default, decides.
-CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₹": "INR", "Rs": "INR", "Rs.": "INR",
-                    "R$": "BRL", "C$": "CAD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD", "₩": "KRW", "元": "CNY",
-                    "RMB": "CNY", "CHF": "CHF", "zł": "PLN", "kr": "SEK", "₽": "RUB", "₺": "TRY"}
+CURRENCY_SYMBOLS = {
+    "$": "USD",
+    "US$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "₹": "INR",
+    "Rs": "INR",
+    "Rs.": "INR",
+    "R$": "BRL",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "₩": "KRW",
+    "元": "CNY",
+    "RMB": "CNY",
+    "CHF": "CHF",
+    "zł": "PLN",
+    "kr": "SEK",
+    "₽": "RUB",
+    "₺": "TRY",
+}
 _ISO = re.compile(r"^[A-Z]{3}$")
 
 
@@ -65,7 +84,7 @@ def currency_code(text: str | None) -> str | None:
 
 
 def parse_money(value: object) -> Money:
-    """"€12,50" -> 12.5 EUR, "15.00 EUR" -> 15.0 EUR, "$1,299.00" -> 1299.0 USD, "1.299,00 €" -> 1299.0 EUR.
+    """ "€12,50" -> 12.5 EUR, "15.00 EUR" -> 15.0 EUR, "$1,299.00" -> 1299.0 USD, "1.299,00 €" -> 1299.0 EUR.
 
     Decimal commas and thousands separators are read by price-parser; empty, junk, ranges, negative
     and non-finite amounts are missing (None), never zero."""
@@ -77,7 +96,13 @@ def parse_money(value: object) -> Money:
     if not any(c.isdigit() for c in str(value)):  # before NFKC, which makes "1⁄4" digits out of "¼"
         return Money(None)
     text = clean_text(value)
-    if not text or len(text) > 40 or text.startswith("-") or _RANGE.search(text) or any(c in text for c in "{};#<>"):
+    if (
+        not text
+        or len(text) > 40
+        or text.startswith("-")
+        or _RANGE.search(text)
+        or any(c in text for c in "{};#<>")
+    ):
         return Money(None)
     price = Price.fromstring(text)
     number = price.amount_float
@@ -134,7 +159,9 @@ def parse_time(value: object) -> int:
             try:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
-                raise RowRejected(f"time {value!r} is neither a Unix timestamp nor an ISO-8601 date") from None
+                raise RowRejected(
+                    f"time {value!r} is neither a Unix timestamp nor an ISO-8601 date"
+                ) from None
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             return int(parsed.timestamp())

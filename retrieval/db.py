@@ -63,7 +63,9 @@ class Database:
     def migrate(self, component: str, migrations: Sequence[str]) -> int:
         """Apply the migrations of `component` not yet applied; returns the component's schema version."""
         with self._migrate_lock, self.transaction() as conn:
-            row = conn.execute("SELECT version FROM schema_versions WHERE component = ?", (component,)).fetchone()
+            row = conn.execute(
+                "SELECT version FROM schema_versions WHERE component = ?", (component,)
+            ).fetchone()
             current = row["version"] if row else 0
             if current > len(migrations):
                 raise RuntimeError(

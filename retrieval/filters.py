@@ -261,7 +261,7 @@ class CatalogColumns:
         return np.array([b in wanted for b in self.brands], dtype=bool)
 
 
-def chroma_where(
+def chroma_where(  # noqa: C901 (to split: CONTRIBUTING.md)
     filters: SearchFilters | None, columns: CatalogColumns | None = None
 ) -> dict[str, Any] | None:
     """The same constraints as `SearchFilters.accepts`, as a Chroma `where` over `product_metadata`.

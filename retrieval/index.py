@@ -57,7 +57,9 @@ class SyncReport:
     products: dict[str, int] = field(default_factory=dict)
     passages: dict[str, int] = field(default_factory=dict)
     multilingual: dict[str, int] = field(default_factory=dict)
-    lexical: dict[str, Any] = field(default_factory=dict)  # the lexical index's manifest, filled by Shop.build_index
+    lexical: dict[str, Any] = field(
+        default_factory=dict
+    )  # the lexical index's manifest, filled by Shop.build_index
     seconds: float = 0.0
     catalog_version: int = 0
 
@@ -66,17 +68,27 @@ class SyncReport:
         return sum(part.get("embedded", 0) for part in (self.products, self.passages, self.multilingual))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"products": self.products, "passages": self.passages, "multilingual": self.multilingual,
-                "lexical": self.lexical, "seconds": round(self.seconds, 3),
-                "catalog_version": self.catalog_version,
-                "items_per_s": round(self.embedded / self.seconds, 1) if self.seconds and self.embedded else None}
+        return {
+            "products": self.products,
+            "passages": self.passages,
+            "multilingual": self.multilingual,
+            "lexical": self.lexical,
+            "seconds": round(self.seconds, 3),
+            "catalog_version": self.catalog_version,
+            "items_per_s": round(self.embedded / self.seconds, 1) if self.seconds and self.embedded else None,
+        }
 
 
 def product_document(p: Product) -> str:
     """The text a product is found by: title, brand, category, description and attributes."""
     attributes = "; ".join(f"{k}: {v}" for k, v in sorted(p.attributes.items()) if v)
-    parts = [p.title, f"Brand: {p.brand}" if p.brand else "", f"Category: {p.category_path}" if p.category else "",
-             p.description, attributes]
+    parts = [
+        p.title,
+        f"Brand: {p.brand}" if p.brand else "",
+        f"Category: {p.category_path}" if p.category else "",
+        p.description,
+        attributes,
+    ]
     return "\n".join(part for part in parts if part)
 
 
@@ -135,14 +147,24 @@ def make_client(path: str | Path | None = None, url: str | None = None, attempts
         from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
         try:
-            return Retrying(retry=retry_if_exception_type(Exception), stop=stop_after_attempt(attempts),
-                            wait=wait_exponential(multiplier=0.5, max=8), reraise=True)(
-                chromadb.HttpClient, host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 80),
-                ssl=parsed.scheme == "https", settings=settings)
+            return Retrying(
+                retry=retry_if_exception_type(Exception),
+                stop=stop_after_attempt(attempts),
+                wait=wait_exponential(multiplier=0.5, max=8),
+                reraise=True,
+            )(
+                chromadb.HttpClient,
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 80),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
         except Exception as exc:  # chromadb raises ValueError / httpx errors for a server that is not there
-            raise SearchIndexError(f"the Chroma server at {url} did not answer after {attempts} tries ({exc}); "
-                                   "start it (`chroma run --path DIR --port PORT`), fix --chroma-url / "
-                                   "SHOPMATE_CHROMA_URL, or unset it to use the embedded index") from exc
+            raise SearchIndexError(
+                f"the Chroma server at {url} did not answer after {attempts} tries ({exc}); "
+                "start it (`chroma run --path DIR --port PORT`), fix --chroma-url / "
+                "SHOPMATE_CHROMA_URL, or unset it to use the embedded index"
+            ) from exc
     if path is None:
         raise ValueError("the index needs a directory (path) or a Chroma server (url)")
     Path(path).mkdir(parents=True, exist_ok=True)
@@ -160,9 +182,17 @@ class _Item:
 class CatalogIndex:
     """The Chroma side of retrieval: `sync()` it with the catalog, then `query_products` / `query_passages`."""
 
-    def __init__(self, catalog: CatalogStore, encoder: Encoder, path: str | Path | None = None,
-                 url: str | None = None, batch_size: int = 1024, client=None, store: str | None = None,
-                 multilingual: Encoder | None = None):
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        encoder: Encoder,
+        path: str | Path | None = None,
+        url: str | None = None,
+        batch_size: int = 1024,
+        client=None,
+        store: str | None = None,
+        multilingual: Encoder | None = None,
+    ):
         self.catalog = catalog
         self.encoder = encoder
         # A second, multilingual view of the products (None: the primary encoder's view only).
@@ -180,12 +210,16 @@ class CatalogIndex:
         if name not in self._collections:
             if create:
                 self._collections[name] = self.client.get_or_create_collection(
-                    store_collection(name, self.store), embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                    metadata=self._manifest_metadata(complete=False, encoder=self._encoder_of(name)))
+                    store_collection(name, self.store),
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata=self._manifest_metadata(complete=False, encoder=self._encoder_of(name)),
+                )
             else:
                 try:
-                    self._collections[name] = self.client.get_collection(store_collection(name, self.store),
-                                                                         embedding_function=None)
+                    self._collections[name] = self.client.get_collection(
+                        store_collection(name, self.store), embedding_function=None
+                    )
                 except Exception as exc:  # chromadb raises NotFoundError (or ValueError in older clients)
                     if "does not exist" in str(exc) or "not found" in str(exc).lower():
                         return None
@@ -195,12 +229,17 @@ class CatalogIndex:
     def _encoder_of(self, name: str) -> Encoder:
         return self.multilingual if name == MULTILINGUAL and self.multilingual is not None else self.encoder
 
-    def _manifest_metadata(self, complete: bool, catalog_version: int | None = None, encoder: Encoder | None = None
-                           ) -> dict[str, Any]:
+    def _manifest_metadata(
+        self, complete: bool, catalog_version: int | None = None, encoder: Encoder | None = None
+    ) -> dict[str, Any]:
         encoder = encoder or self.encoder
-        return {"shopmate_format": INDEX_FORMAT, "shopmate_encoder": encoder.name,
-                "shopmate_dim": int(encoder.dim), "shopmate_complete": complete,
-                "shopmate_catalog_version": int(catalog_version if catalog_version is not None else -1)}
+        return {
+            "shopmate_format": INDEX_FORMAT,
+            "shopmate_encoder": encoder.name,
+            "shopmate_dim": int(encoder.dim),
+            "shopmate_complete": complete,
+            "shopmate_catalog_version": int(catalog_version if catalog_version is not None else -1),
+        }
 
     def manifest(self, name: str = PRODUCTS) -> dict[str, Any] | None:
         """What built the index: encoder name and dim, catalog version, whether the last sync finished.
@@ -211,9 +250,14 @@ class CatalogIndex:
         if products is None:
             return None
         meta = dict(products.metadata or {})
-        return {"encoder": meta.get("shopmate_encoder"), "dim": meta.get("shopmate_dim"),
-                "catalog_version": meta.get("shopmate_catalog_version"), "complete": meta.get("shopmate_complete"),
-                "format": meta.get("shopmate_format"), "location": self.location}
+        return {
+            "encoder": meta.get("shopmate_encoder"),
+            "dim": meta.get("shopmate_dim"),
+            "catalog_version": meta.get("shopmate_catalog_version"),
+            "complete": meta.get("shopmate_complete"),
+            "format": meta.get("shopmate_format"),
+            "location": self.location,
+        }
 
     def check(self) -> dict[str, Any]:
         """The manifest, or an error naming the fix when this index cannot serve this store's encoder."""
@@ -222,18 +266,23 @@ class CatalogIndex:
             raise IndexNotBuiltError(f"no search index at {self.location}; run `shopmate index` first")
         self._check_encoder(manifest)
         if not manifest["complete"] and manifest["catalog_version"] == -1:
-            raise IndexNotBuiltError(f"the search index at {self.location} was never finished; "
-                                     "run `shopmate index` to resume it")
+            raise IndexNotBuiltError(
+                f"the search index at {self.location} was never finished; run `shopmate index` to resume it"
+            )
         return manifest
 
     def _check_encoder(self, manifest: dict[str, Any], encoder: Encoder | None = None) -> None:
         encoder = encoder or self.encoder
-        if manifest["format"] != INDEX_FORMAT or manifest["encoder"] != encoder.name \
-                or manifest["dim"] != encoder.dim:
+        if (
+            manifest["format"] != INDEX_FORMAT
+            or manifest["encoder"] != encoder.name
+            or manifest["dim"] != encoder.dim
+        ):
             raise IndexMismatchError(
                 f"the search index at {self.location} was built with encoder {manifest['encoder']!r} "
                 f"(dim {manifest['dim']}, format {manifest['format']}), but this store uses "
-                f"{encoder.name!r} (dim {encoder.dim}, format {INDEX_FORMAT}); {REBUILD_HINT}")
+                f"{encoder.name!r} (dim {encoder.dim}, format {INDEX_FORMAT}); {REBUILD_HINT}"
+            )
 
     def multilingual_current(self) -> bool:
         """True when no multilingual view is wanted, or it holds the catalog's current version."""
@@ -244,8 +293,12 @@ class CatalogIndex:
 
     def is_current(self) -> bool:
         manifest = self.manifest()
-        return bool(manifest and manifest["complete"] and manifest["catalog_version"] == self.catalog.version
-                    and self.multilingual_current())
+        return bool(
+            manifest
+            and manifest["complete"]
+            and manifest["catalog_version"] == self.catalog.version
+            and self.multilingual_current()
+        )
 
     # -- sync ---------------------------------------------------------------------------------------
     def _wanted_products(self) -> Iterator[_Item]:
@@ -265,7 +318,11 @@ class CatalogIndex:
     def _wanted_passages(self) -> Iterator[_Item]:
         for review in self.catalog.iter_reviews():
             for passage in review_passages(review):
-                meta = {"product_id": passage.product_id, "review_id": passage.review_id, "rating": passage.rating}
+                meta = {
+                    "product_id": passage.product_id,
+                    "review_id": passage.review_id,
+                    "rating": passage.rating,
+                }
                 digest = _digest(passage.text, meta)
                 yield _Item(passage.id, passage.text, {**meta, "hash": digest}, digest)
 
@@ -296,12 +353,19 @@ class CatalogIndex:
                 self._check_encoder(manifest)
             products = self._collection(PRODUCTS, create=True)
             passages = self._collection(PASSAGES, create=True)
-            products.modify(metadata=self._manifest_metadata(complete=False, catalog_version=(
-                manifest or {}).get("catalog_version", -1) if not rebuild else -1))
+            products.modify(
+                metadata=self._manifest_metadata(
+                    complete=False,
+                    catalog_version=(manifest or {}).get("catalog_version", -1) if not rebuild else -1,
+                )
+            )
             report = SyncReport(catalog_version=version)
-            report.products = self._sync_collection(products, self._wanted_products(), "products", show_progress)
-            report.passages = self._sync_collection(passages, self._wanted_passages(), "review passages",
-                                                    show_progress)
+            report.products = self._sync_collection(
+                products, self._wanted_products(), "products", show_progress
+            )
+            report.passages = self._sync_collection(
+                passages, self._wanted_passages(), "review passages", show_progress
+            )
             if self.multilingual is not None:
                 report.multilingual = self._sync_multilingual(version, show_progress)
             products.modify(metadata=self._manifest_metadata(complete=True, catalog_version=version))
@@ -315,14 +379,28 @@ class CatalogIndex:
         if manifest is not None:
             self._check_encoder(manifest, self.multilingual)
         collection = self._collection(MULTILINGUAL, create=True)
-        report = self._sync_collection(collection, self._wanted_briefs(), "products (multilingual)", show_progress,
-                                       encoder=self.multilingual)
-        collection.modify(metadata=self._manifest_metadata(complete=True, catalog_version=version,
-                                                           encoder=self.multilingual))
+        report = self._sync_collection(
+            collection,
+            self._wanted_briefs(),
+            "products (multilingual)",
+            show_progress,
+            encoder=self.multilingual,
+        )
+        collection.modify(
+            metadata=self._manifest_metadata(
+                complete=True, catalog_version=version, encoder=self.multilingual
+            )
+        )
         return report
 
-    def _sync_collection(self, collection, wanted: Iterator[_Item], label: str, show_progress: bool,
-                         encoder: Encoder | None = None) -> dict[str, int]:
+    def _sync_collection(
+        self,
+        collection,
+        wanted: Iterator[_Item],
+        label: str,
+        show_progress: bool,
+        encoder: Encoder | None = None,
+    ) -> dict[str, int]:
         encoder = encoder or self.encoder
         stored = self.stored_hashes(collection)
         todo: list[_Item] = []
@@ -333,26 +411,35 @@ class CatalogIndex:
                 todo.append(item)
         stale = [i for i in stored if i not in seen]
         for start in range(0, len(stale), 5000):
-            collection.delete(ids=stale[start:start + 5000])
+            collection.delete(ids=stale[start : start + 5000])
         # Only the passages' texts are read back (as evidence); storing product texts in Chroma would
         # only feed its full-text index, which search does not use.
         documents = collection.name == store_collection(PASSAGES, self.store)
         bar = tqdm(total=len(todo), desc=f"indexing {label}", unit=" items", disable=not show_progress)
         for start in range(0, len(todo), self.batch_size):
-            batch = todo[start:start + self.batch_size]
+            batch = todo[start : start + self.batch_size]
             vectors = encoder.encode([b.document for b in batch], batch_size=32)
             self.upsert(collection, batch, vectors, documents)
             bar.update(len(batch))
         bar.close()
         updated = sum(1 for t in todo if t.id in stored)
-        return {"embedded": len(todo), "added": len(todo) - updated, "updated": updated, "deleted": len(stale),
-                "unchanged": len(seen) - len(todo), "total": len(seen)}
+        return {
+            "embedded": len(todo),
+            "added": len(todo) - updated,
+            "updated": updated,
+            "deleted": len(stale),
+            "unchanged": len(seen) - len(todo),
+            "total": len(seen),
+        }
 
     @staticmethod
     def upsert(collection, items: Sequence[_Item], vectors: np.ndarray, documents: bool = True) -> None:
-        collection.upsert(ids=[b.id for b in items], embeddings=np.asarray(vectors, dtype=np.float32),
-                          documents=[b.document for b in items] if documents else None,
-                          metadatas=[b.metadata for b in items])
+        collection.upsert(
+            ids=[b.id for b in items],
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            documents=[b.document for b in items] if documents else None,
+            metadatas=[b.metadata for b in items],
+        )
 
     # -- queries ------------------------------------------------------------------------------------
     def ids(self, name: str = PRODUCTS) -> list[str]:
@@ -363,7 +450,9 @@ class CatalogIndex:
         collection = self._collection(name)
         return 0 if collection is None else collection.count()
 
-    def _query(self, name: str, vectors: np.ndarray, n: int, where: dict | None) -> list[list[tuple[str, float, dict, str]]]:
+    def _query(
+        self, name: str, vectors: np.ndarray, n: int, where: dict | None
+    ) -> list[list[tuple[str, float, dict, str]]]:
         collection = self._collection(name)
         if collection is None:
             raise IndexNotBuiltError(f"no search index at {self.location}; run `shopmate index` first")
@@ -372,16 +461,27 @@ class CatalogIndex:
         # No count() first: Chroma answers a larger n with what it has, and counting costs a round trip.
         # Products need ids and distances only; reading their metadata would cost a join per hit.
         include = ["distances", "metadatas", "documents"] if name == PASSAGES else ["distances"]
-        got = collection.query(query_embeddings=np.asarray(vectors, dtype=np.float32), n_results=n, where=where,
-                               include=include)
+        got = collection.query(
+            query_embeddings=np.asarray(vectors, dtype=np.float32), n_results=n, where=where, include=include
+        )
         metas_of = got.get("metadatas") or [[None] * len(ids) for ids in got["ids"]]
         docs_of = got.get("documents") or [[None] * len(ids) for ids in got["ids"]]
-        return [[(i, 1.0 - float(d), m or {}, doc or "") for i, d, m, doc in zip(ids, dists, metas, docs, strict=True)]
-                for ids, dists, metas, docs in zip(got["ids"], got["distances"], metas_of, docs_of,
-                                                   strict=True)]
+        return [
+            [
+                (i, 1.0 - float(d), m or {}, doc or "")
+                for i, d, m, doc in zip(ids, dists, metas, docs, strict=True)
+            ]
+            for ids, dists, metas, docs in zip(got["ids"], got["distances"], metas_of, docs_of, strict=True)
+        ]
 
-    def query_products(self, vectors: np.ndarray, n: int, filters: SearchFilters | None = None,
-                       name: str = PRODUCTS, columns: CatalogColumns | None = None) -> list[list[tuple[str, float]]]:
+    def query_products(
+        self,
+        vectors: np.ndarray,
+        n: int,
+        filters: SearchFilters | None = None,
+        name: str = PRODUCTS,
+        columns: CatalogColumns | None = None,
+    ) -> list[list[tuple[str, float]]]:
         """Per query vector: (product id, cosine similarity), best first, within the filters.
 
         `name=MULTILINGUAL` searches the multilingual view (vectors from `self.multilingual`); `columns`
@@ -389,8 +489,9 @@ class CatalogIndex:
         hits = self._query(name, vectors, n, chroma_where(filters, columns))
         return [[(i, s) for i, s, _, _ in row] for row in hits]
 
-    def product_vectors(self, name: str = PRODUCTS, page: int = 5000) -> tuple[list[str], list[tuple[str, ...]],
-                                                                               np.ndarray]:
+    def product_vectors(
+        self, name: str = PRODUCTS, page: int = 5000
+    ) -> tuple[list[str], list[tuple[str, ...]], np.ndarray]:
         """Every product's id, category path and stored vector (to learn the category step from)."""
         collection = self._collection(name)
         if collection is None:
@@ -402,8 +503,10 @@ class CatalogIndex:
         while True:
             got = collection.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
             ids.extend(got["ids"])
-            paths.extend(tuple(m[f"cat_{i}"] for i in range(CATEGORY_LEVELS) if f"cat_{i}" in m)
-                         for m in (meta or {} for meta in got["metadatas"]))
+            paths.extend(
+                tuple(m[f"cat_{i}"] for i in range(CATEGORY_LEVELS) if f"cat_{i}" in m)
+                for m in (meta or {} for meta in got["metadatas"])
+            )
             if len(got["ids"]):
                 parts.append(np.asarray(got["embeddings"], dtype=np.float32))
             if len(got["ids"]) < page:
@@ -412,8 +515,9 @@ class CatalogIndex:
         dim = self._encoder_of(name).dim
         return ids, paths, np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
 
-    def query_passages(self, vectors: np.ndarray, n: int, min_rating: int = 4
-                       ) -> list[list[tuple[str, float, str, str]]]:
+    def query_passages(
+        self, vectors: np.ndarray, n: int, min_rating: int = 4
+    ) -> list[list[tuple[str, float, str, str]]]:
         """Per query vector: (passage id, similarity, product id, text) from reviews rated `min_rating`+."""
         where = {"rating": {"$gte": min_rating}} if min_rating else None
         hits = self._query(PASSAGES, vectors, n, where)

@@ -13,7 +13,47 @@ import numpy as np
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "with", "my", "me", "you", "your", "our", "we", "they", "them", "very", "so", "but"])
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "with",
+        "my",
+        "me",
+        "you",
+        "your",
+        "our",
+        "we",
+        "they",
+        "them",
+        "very",
+        "so",
+        "but",
+    ]
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -22,7 +62,9 @@ def tokenize(text: str) -> list[str]:
     for word in _WORD.findall(text.lower()):
         if _CJK.search(word):
             chars = [c for c in word if _CJK.match(c)]
-            tokens.extend(chars if len(chars) == 1 else [a + b for a, b in zip(chars, chars[1:], strict=False)])
+            tokens.extend(
+                chars if len(chars) == 1 else [a + b for a, b in zip(chars, chars[1:], strict=False)]
+            )
             continue
         if word in STOPWORDS:
             continue

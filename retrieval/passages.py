@@ -38,7 +38,7 @@ def split_passages(text: str, max_words: int = MAX_PASSAGE_WORDS) -> list[str]:
             current, count = [], 0
         if size > max_words and len(words) > max_words:
             for start in range(0, len(words), max_words):
-                passages.append(" ".join(words[start:start + max_words]))
+                passages.append(" ".join(words[start : start + max_words]))
             continue
         current.append(sentence)
         count += size
@@ -52,5 +52,13 @@ def review_passages(review: Review, max_words: int = MAX_PASSAGE_WORDS) -> list[
     body = split_passages(review.text, max_words)
     if review.title.strip():
         body = [f"{review.title.strip()}. {body[0]}" if body else review.title.strip(), *body[1:]]
-    return [Passage(id=f"{review.id}#{i}", product_id=review.product_id, review_id=review.id, text=t,
-                    rating=review.rating) for i, t in enumerate(body)]
+    return [
+        Passage(
+            id=f"{review.id}#{i}",
+            product_id=review.product_id,
+            review_id=review.id,
+            text=t,
+            rating=review.rating,
+        )
+        for i, t in enumerate(body)
+    ]

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from retrieval.filters import SearchFilters
 
-MAX_QUERY_CHARS = 2000  # longer queries are cut: no shopper types more, and the encoder reads 256 tokens at most
+MAX_QUERY_CHARS = (
+    2000  # longer queries are cut: no shopper types more, and the encoder reads 256 tokens at most
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,23 +37,35 @@ def clean_query(text: object) -> str:
 _NUM = r"(\d+(?:[.,]\d+)?)\s*(?:k\b)?"
 _CUR = r"(?:\$|usd\s*|€|£|¥)?"
 _UNIT = r"(?:\s*(?:dollars?|bucks|usd|euros?|元|块钱?|美元))?"
-_PRICE_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p, re.I), kind) for p, kind in (
-    (rf"\bbetween\s+{_CUR}{_NUM}{_UNIT}\s+and\s+{_CUR}{_NUM}{_UNIT}", "range"),
-    (rf"(?<![\w$]){_CUR}{_NUM}{_UNIT}\s*(?:-|–|to)\s*{_CUR}{_NUM}{_UNIT}(?=\s|$|[,.;!?])", "range"),
-    (rf"\b(?:under|below|less\s+than|cheaper\s+than|at\s+most|no\s+more\s+than|up\s+to|max(?:imum)?|within)\s+"
-     rf"{_CUR}{_NUM}{_UNIT}", "max"),
-    (rf"\b(?:over|above|more\s+than|at\s+least|from|min(?:imum)?)\s+{_CUR}{_NUM}{_UNIT}(?!\s*stars?)", "min"),
-    (rf"(?:低于|少于|不超过|不到|小于)\s*{_NUM}\s*(?:元|块钱?|美元)?", "max"),
-    (rf"{_NUM}\s*(?:元|块钱?|美元)\s*(?:以内|以下|之内)", "max"),
-    (rf"(?:高于|超过|大于)\s*{_NUM}\s*(?:元|块钱?|美元)", "min"),
-    (rf"{_NUM}\s*(?:元|块钱?|美元)\s*以上", "min"),
-))
-_RATING_PATTERNS = tuple(re.compile(p, re.I) for p in (
-    r"\b(?:at\s+least|minimum|min)\s+([1-5](?:\.\d)?)\s*(?:stars?|★)",
-    r"\b(?:rated\s+|rating\s+(?:of\s+)?)?([1-5](?:\.\d)?)\s*\+?\s*(?:stars?|★)\s*(?:and\s+up|or\s+(?:more|higher|better|above)|\+|plus)?",
-    r"\brated\s+([1-5](?:\.\d)?)\s*(?:and\s+up|or\s+(?:more|higher|better|above)|\+)",
-    r"([1-5](?:\.\d)?)\s*(?:星|颗星)\s*(?:以上|及以上)?",
-))
+_PRICE_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(p, re.I), kind)
+    for p, kind in (
+        (rf"\bbetween\s+{_CUR}{_NUM}{_UNIT}\s+and\s+{_CUR}{_NUM}{_UNIT}", "range"),
+        (rf"(?<![\w$]){_CUR}{_NUM}{_UNIT}\s*(?:-|–|to)\s*{_CUR}{_NUM}{_UNIT}(?=\s|$|[,.;!?])", "range"),
+        (
+            rf"\b(?:under|below|less\s+than|cheaper\s+than|at\s+most|no\s+more\s+than|up\s+to|max(?:imum)?|within)\s+"
+            rf"{_CUR}{_NUM}{_UNIT}",
+            "max",
+        ),
+        (
+            rf"\b(?:over|above|more\s+than|at\s+least|from|min(?:imum)?)\s+{_CUR}{_NUM}{_UNIT}(?!\s*stars?)",
+            "min",
+        ),
+        (rf"(?:低于|少于|不超过|不到|小于)\s*{_NUM}\s*(?:元|块钱?|美元)?", "max"),
+        (rf"{_NUM}\s*(?:元|块钱?|美元)\s*(?:以内|以下|之内)", "max"),
+        (rf"(?:高于|超过|大于)\s*{_NUM}\s*(?:元|块钱?|美元)", "min"),
+        (rf"{_NUM}\s*(?:元|块钱?|美元)\s*以上", "min"),
+    )
+)
+_RATING_PATTERNS = tuple(
+    re.compile(p, re.I)
+    for p in (
+        r"\b(?:at\s+least|minimum|min)\s+([1-5](?:\.\d)?)\s*(?:stars?|★)",
+        r"\b(?:rated\s+|rating\s+(?:of\s+)?)?([1-5](?:\.\d)?)\s*\+?\s*(?:stars?|★)\s*(?:and\s+up|or\s+(?:more|higher|better|above)|\+|plus)?",
+        r"\brated\s+([1-5](?:\.\d)?)\s*(?:and\s+up|or\s+(?:more|higher|better|above)|\+)",
+        r"([1-5](?:\.\d)?)\s*(?:星|颗星)\s*(?:以上|及以上)?",
+    )
+)
 _NEGATIONS = r"(?:not|no|except|without|excluding|but\s+not|anything\s+but|non-?|不要|除了|别|非)"
 
 
@@ -80,7 +94,9 @@ def _names_in(text: str, names: Iterable[str]) -> list[tuple[str, re.Match]]:
     return found
 
 
-def parse_query(text: str, brands: Sequence[str] = (), categories: Iterable[str | Sequence[str]] = ()) -> ParsedQuery:
+def parse_query(  # noqa: C901 (to split: CONTRIBUTING.md)
+    text: str, brands: Sequence[str] = (), categories: Iterable[str | Sequence[str]] = ()
+) -> ParsedQuery:
     """Split a shopper's query into free text and filters; what is not understood stays in the text.
 
     `brands` and `categories` are the catalog's names (a category may be given as its path); only
@@ -93,7 +109,7 @@ def parse_query(text: str, brands: Sequence[str] = (), categories: Iterable[str 
         match = pattern.search(rest)
         if match:
             min_rating = float(match.group(1))
-            rest = rest[:match.start()] + " " + rest[match.end():]
+            rest = rest[: match.start()] + " " + rest[match.end() :]
             break
 
     for pattern, kind in _PRICE_PATTERNS:
@@ -109,22 +125,22 @@ def parse_query(text: str, brands: Sequence[str] = (), categories: Iterable[str 
             max_price = values[0] if max_price is None else min(max_price, values[0])
         elif kind == "min":
             min_price = values[0] if min_price is None else max(min_price, values[0])
-        rest = rest[:match.start()] + " " + rest[match.end():]
+        rest = rest[: match.start()] + " " + rest[match.end() :]
     if min_price is not None and max_price is not None and min_price > max_price:
         min_price, max_price = max_price, min_price
     exclude_brands: list[str] = []
     keep_brands: list[str] = []
     for name, _ in _names_in(rest, brands):
-        body = _name_pattern(name).pattern[len("(?<![\\w])"):-len("(?![\\w])")]
+        body = _name_pattern(name).pattern[len("(?<![\\w])") : -len("(?![\\w])")]
         negated = re.compile(rf"{_NEGATIONS}\s*(?:the\s+)?(?<![\w]){body}(?![\w])", re.I)
         neg = negated.search(rest)
         if neg:
             exclude_brands.append(name)
-            rest = rest[:neg.start()] + " " + rest[neg.end():]
+            rest = rest[: neg.start()] + " " + rest[neg.end() :]
         else:
             match = _name_pattern(name).search(rest)
             keep_brands.append(name)
-            rest = rest[:match.start()] + " " + rest[match.end():]
+            rest = rest[: match.start()] + " " + rest[match.end() :]
 
     category_names: set[str] = set()
     for c in categories:
@@ -137,8 +153,12 @@ def parse_query(text: str, brands: Sequence[str] = (), categories: Iterable[str 
 
     rest = " ".join(rest.split()).strip(" ,.;")
     rest = re.sub(r"\b(?:and|or|with|for|from|by)\s*$", "", rest, flags=re.I).strip(" ,.;")
-    filters = SearchFilters(categories=tuple(found_categories), brands=tuple(keep_brands),
-                            exclude_brands=tuple(exclude_brands), min_price=min_price, max_price=max_price,
-                            min_rating=min_rating)
+    filters = SearchFilters(
+        categories=tuple(found_categories),
+        brands=tuple(keep_brands),
+        exclude_brands=tuple(exclude_brands),
+        min_price=min_price,
+        max_price=max_price,
+        min_rating=min_rating,
+    )
     return ParsedQuery(text=rest, filters=filters)
-

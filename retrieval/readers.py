@@ -111,14 +111,19 @@ def _json_array_items(fh, source: str) -> Iterator[RawRow | RowIssue]:
                 chunk = fh.read(JSON_CHUNK)
                 buffer += reader.decode(chunk, final=not chunk)
             except UnicodeDecodeError as err:
-                yield RowIssue(source, index + 1, f"not valid UTF-8 (byte {err.start}); re-save the file as UTF-8")
+                yield RowIssue(
+                    source, index + 1, f"not valid UTF-8 (byte {err.start}); re-save the file as UTF-8"
+                )
                 return
             done = not chunk
             continue
         index += 1
         buffer = buffer[end:]
-        yield RawRow(source, index, item) if isinstance(item, dict) else RowIssue(
-            source, index, "array item is not a JSON object")
+        yield (
+            RawRow(source, index, item)
+            if isinstance(item, dict)
+            else RowIssue(source, index, "array item is not a JSON object")
+        )
 
 
 def _json_line(source: str, number: int, raw: bytes) -> RawRow | RowIssue | None:

@@ -65,6 +65,15 @@ class Candidate:
 
     def to_dict(self) -> dict[str, Any]:
         p = self.product
-        return {"id": p.id, "title": p.title, "brand": p.brand, "category": list(p.category), "price": p.price,
-                "currency": p.currency, "rating": p.rating, "rating_count": p.rating_count,
-                "score": round(float(self.score), 6), "evidence": list(self.evidence)}  # numpy floats print as strings
+        return {
+            "id": p.id,
+            "title": p.title,
+            "brand": p.brand,
+            "category": list(p.category),
+            "price": p.price,
+            "currency": p.currency,
+            "rating": p.rating,
+            "rating_count": p.rating_count,
+            "score": round(float(self.score), 6),
+            "evidence": list(self.evidence),
+        }  # numpy floats print as strings

@@ -56,8 +56,12 @@ REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def pick(data: Mapping[str, Any], field: str, aliases: Mapping[str, tuple[str, ...]],
-         columns: Mapping[str, str] | None = None) -> Any:
+def pick(
+    data: Mapping[str, Any],
+    field: str,
+    aliases: Mapping[str, tuple[str, ...]],
+    columns: Mapping[str, str] | None = None,
+) -> Any:
     """The value of `field` under its mapped column or the first alias present (None if absent)."""
     names = (columns[field],) if columns and field in columns else aliases[field]
     for name in names:
@@ -69,11 +73,15 @@ def pick(data: Mapping[str, Any], field: str, aliases: Mapping[str, tuple[str, .
 
 def _category_path(value: Any, main: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = json.loads(value) if value.startswith("[") else [p for p in value.replace("|", ">").split(">")]
+        value = (
+            json.loads(value) if value.startswith("[") else [p for p in value.replace("|", ">").split(">")]
+        )
     parts: list[str] = []
     for item in value or []:
         text = clean_text(item)
-        if text and (not parts or parts[-1] != text):  # Amazon repeats the top level ("Gift Cards", "Gift Cards")
+        if text and (
+            not parts or parts[-1] != text
+        ):  # Amazon repeats the top level ("Gift Cards", "Gift Cards")
             parts.append(text)
     if not parts and main:
         parts = [clean_text(main)]
@@ -109,8 +117,10 @@ def _price_and_currency(raw_price: Any, raw_currency: Any) -> tuple[Money, str]:
     if named and column is None:
         raise RowRejected(f"currency {named[:20]!r} is not a currency code such as USD or EUR")
     if column and money.currency and column != money.currency:
-        raise RowRejected(f"price {clean_text(raw_price)[:30]!r} is in {money.currency} but the currency column "
-                          f"says {column}")
+        raise RowRejected(
+            f"price {clean_text(raw_price)[:30]!r} is in {money.currency} but the currency column "
+            f"says {column}"
+        )
     return money, column or money.currency or "USD"
 
 
@@ -125,8 +135,11 @@ def product_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None 
     title = clean_title(get("title")) or title_from_text(description)
     if not title:
         raw = str(get("title") or "")[:60]
-        raise RowRejected(f"title {raw!r} is empty or only markup, and there is no description to take one from"
-                          if raw else "missing title, and no description to take one from")
+        raise RowRejected(
+            f"title {raw!r} is empty or only markup, and there is no description to take one from"
+            if raw
+            else "missing title, and no description to take one from"
+        )
     rating = get("rating")
     try:
         rating_value = float(rating) if rating is not None else None
@@ -145,7 +158,9 @@ def product_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None 
         attributes=_attributes(get("attributes")),
         image_url=_image_url(get("image_url")),
         rating=rating_value if rating_value is not None and 0 <= rating_value <= 5 else None,
-        rating_count=int(count) if isinstance(count, int | float) or (isinstance(count, str) and count.isdigit()) else 0,
+        rating_count=int(count)
+        if isinstance(count, int | float) or (isinstance(count, str) and count.isdigit())
+        else 0,
     )
 
 
@@ -161,8 +176,20 @@ def review_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None =
     review_id = clean_text(get("id"))
     if not review_id:
         # One review per user and product is kept, so that pair is a stable id across reloads.
-        review_id = f"{product_id}:{user}" if user else "r:" + hashlib.sha256(
-            json.dumps([product_id, rating, title, text, time]).encode()).hexdigest()[:24]
-    review = Review(id=review_id, product_id=product_id, user_id=user, rating=rating, title=title, text=text,
-                    time=time, verified=parse_bool(get("verified")))
+        review_id = (
+            f"{product_id}:{user}"
+            if user
+            else "r:"
+            + hashlib.sha256(json.dumps([product_id, rating, title, text, time]).encode()).hexdigest()[:24]
+        )
+    review = Review(
+        id=review_id,
+        product_id=product_id,
+        user_id=user,
+        rating=rating,
+        title=title,
+        text=text,
+        time=time,
+        verified=parse_bool(get("verified")),
+    )
     return review, clean_text(get("user_name"))

@@ -52,10 +52,12 @@ class FusionWeights:
     lexical: float = 5.0
     reviews: float = 0.6
     method: str = "blend"
-    multilingual: float = 0.0   # the multilingual view of the products, for a query in the catalog's language
-    category: float = 0.25      # boost x how likely a product's kind is next to the likeliest kind
-    gate: float = 0.3           # kinds less likely than this share of the likeliest are left out
-    category_multilingual: float = 1.0  # the multilingual channel's say in the category step (same-language query)
+    multilingual: float = 0.0  # the multilingual view of the products, for a query in the catalog's language
+    category: float = 0.25  # boost x how likely a product's kind is next to the likeliest kind
+    gate: float = 0.3  # kinds less likely than this share of the likeliest are left out
+    category_multilingual: float = (
+        1.0  # the multilingual channel's say in the category step (same-language query)
+    )
 
 
 @dataclass(slots=True)
@@ -67,8 +69,9 @@ class _StoredVectors:
     channels: dict[str, np.ndarray]
     _rows: tuple[CatalogColumns, np.ndarray] | None = None
 
-    def exact(self, name: str, vector: np.ndarray, depth: int, mask: np.ndarray, columns: CatalogColumns
-              ) -> dict[str, float]:
+    def exact(
+        self, name: str, vector: np.ndarray, depth: int, mask: np.ndarray, columns: CatalogColumns
+    ) -> dict[str, float]:
         """Cosine (the vectors are L2-normalized) with every stored product the mask allows, best `depth`."""
         if self._rows is None or self._rows[0] is not columns:
             self._rows = (columns, np.array([columns.row.get(pid, -1) for pid in self.ids], dtype=np.int64))
@@ -97,9 +100,13 @@ class _CatalogView:
     @classmethod
     def of(cls, text: LexicalIndex, columns: CatalogColumns) -> _CatalogView:
         kinds = np.array([category_label(path) for path in columns.paths] or [""], dtype=object)
-        return cls(text=text, columns=columns, kind=kinds[columns.path_code],
-                   brands=sorted({b for names in columns.brand_spellings.values() for b in names if b}),
-                   categories=sorted(p for p in columns.paths if p))
+        return cls(
+            text=text,
+            columns=columns,
+            kind=kinds[columns.path_code],
+            brands=sorted({b for names in columns.brand_spellings.values() for b in names if b}),
+            categories=sorted(p for p in columns.paths if p),
+        )
 
 
 def _rrf(ranked: Sequence[str], weight: float, into: dict[str, float]) -> None:
@@ -147,9 +154,16 @@ class HybridSearcher:
     multilingual view; any other language is read by the multilingual view alone, with BM25.
     """
 
-    def __init__(self, index: CatalogIndex, catalog: CatalogStore, weights: FusionWeights | None = None,
-                 depth: int = 50, auto_refresh: bool = True, catalog_language: str = "en",
-                 lexical_dir: str | Path | None = None):
+    def __init__(
+        self,
+        index: CatalogIndex,
+        catalog: CatalogStore,
+        weights: FusionWeights | None = None,
+        depth: int = 50,
+        auto_refresh: bool = True,
+        catalog_language: str = "en",
+        lexical_dir: str | Path | None = None,
+    ):
         self.index = index
         self.catalog = catalog
         self.weights = weights or FusionWeights()
@@ -210,8 +224,12 @@ class HybridSearcher:
                 self._view = None
                 text = self._rebuild_lexical("rebuild asked for" if rebuild else "it is behind the catalog")
                 manifest = text.manifest()
-        return {**manifest, "built": not current, "seconds": round(time.perf_counter() - started, 3),
-                "location": str(self.lexical_dir) if self.lexical_dir is not None else None}
+        return {
+            **manifest,
+            "built": not current,
+            "seconds": round(time.perf_counter() - started, 3),
+            "location": str(self.lexical_dir) if self.lexical_dir is not None else None,
+        }
 
     @property
     def kinds(self) -> CategoryModel:
@@ -230,9 +248,12 @@ class HybridSearcher:
                 found = self.catalog.get_products(ids)
                 products = [found.get(pid) for pid in ids]
                 model = CategoryModel().fit(
-                    [category_label(p) for p in paths], channels,
-                    titles=[p.title if p else "" for p in products], brands=[p.brand if p else "" for p in products],
-                    encoders={c: e for c, e in encoders.items() if c in channels})
+                    [category_label(p) for p in paths],
+                    channels,
+                    titles=[p.title if p else "" for p in products],
+                    brands=[p.brand if p else "" for p in products],
+                    encoders={c: e for c, e in encoders.items() if c in channels},
+                )
                 self._kinds = (self.catalog.version, model)
                 # Kept for the exact scan of narrow filters (`_dense`): they were read anyway.
                 self._stored = _StoredVectors(self.catalog.version, np.array(ids, dtype=object), channels)
@@ -241,11 +262,17 @@ class HybridSearcher:
     def _ready(self) -> None:
         """The index must fit this encoder; a stale one (catalog changed since) is brought up to date."""
         manifest = self.index.check()
-        behind = not manifest["complete"] or manifest["catalog_version"] != self.catalog.version \
+        behind = (
+            not manifest["complete"]
+            or manifest["catalog_version"] != self.catalog.version
             or not self.index.multilingual_current()
+        )
         if self.auto_refresh and behind:
-            log.info("search index is behind the catalog (v%s vs v%s); updating what changed",
-                     manifest["catalog_version"], self.catalog.version)
+            log.info(
+                "search index is behind the catalog (v%s vs v%s); updating what changed",
+                manifest["catalog_version"],
+                self.catalog.version,
+            )
             self.index.sync()
 
     def _plan(self, text: str, mode: str) -> _Plan:
@@ -256,13 +283,22 @@ class HybridSearcher:
         if mode != "lexical" or w.category > 0 or w.gate > 0:
             if not foreign:
                 vectors[PRODUCTS] = self._encode(PRODUCTS, text)
-            if self.index.multilingual is not None and (foreign or w.multilingual > 0 or w.category_multilingual > 0):
+            if self.index.multilingual is not None and (
+                foreign or w.multilingual > 0 or w.category_multilingual > 0
+            ):
                 vectors[MULTILINGUAL] = self._encode(MULTILINGUAL, text)
         if foreign:
             # The English encoder reads Chinese as noise, and English reviews do not match it either.
             return _Plan(language, vectors, 0.0, 1.0, w.lexical, 0.0, {MULTILINGUAL: 1.0})
-        return _Plan(language, vectors, w.dense, w.multilingual if MULTILINGUAL in vectors else 0.0, w.lexical,
-                     w.reviews, {PRODUCTS: 1.0, MULTILINGUAL: w.category_multilingual})
+        return _Plan(
+            language,
+            vectors,
+            w.dense,
+            w.multilingual if MULTILINGUAL in vectors else 0.0,
+            w.lexical,
+            w.reviews,
+            {PRODUCTS: 1.0, MULTILINGUAL: w.category_multilingual},
+        )
 
     def _encode(self, channel: str, text: str) -> np.ndarray:
         """A query's vector, remembered for a while: the chat asks the category step, then searches."""
@@ -286,8 +322,14 @@ class HybridSearcher:
         plan = self._plan(text, "hybrid")
         return self.kinds.predict(plan.vectors, plan.category_channels)[0]
 
-    def search(self, query: str, filters: SearchFilters | None = None, k: int = 10, mode: str = "hybrid",
-               use_category: bool = True) -> list[Candidate]:
+    def search(  # noqa: C901 (to split: CONTRIBUTING.md)
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        k: int = 10,
+        mode: str = "hybrid",
+        use_category: bool = True,
+    ) -> list[Candidate]:
         filters = SearchFilters.coerce(filters)
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a whole number >= 1, got {k!r}")
@@ -341,7 +383,9 @@ class HybridSearcher:
             else:
                 _rrf(list(lexical), weight, scores)
         if mode == "hybrid" and plan.reviews > 0 and PRODUCTS in plan.vectors:
-            self._review_channel(free_text, plan.vectors[PRODUCTS], view, mask, depth, scores, evidence, plan.reviews)
+            self._review_channel(
+                free_text, plan.vectors[PRODUCTS], view, mask, depth, scores, evidence, plan.reviews
+            )
         if guess is not None and self.weights.category > 0:
             for pid in scores:
                 scores[pid] += self.weights.category * guess.weight(view.kind[columns.row[pid]])
@@ -353,12 +397,27 @@ class HybridSearcher:
             return self.search(query, filters, k, mode, use_category=False)
         best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         products = self.catalog.get_products(best)  # one query for the whole page
-        return [Candidate(product=products[pid], score=scores[pid], evidence=tuple(evidence.get(pid, ())[:2]),
-                          dense_score=dense.get(pid), lexical_score=lexical.get(pid))
-                for pid in best if pid in products]
+        return [
+            Candidate(
+                product=products[pid],
+                score=scores[pid],
+                evidence=tuple(evidence.get(pid, ())[:2]),
+                dense_score=dense.get(pid),
+                lexical_score=lexical.get(pid),
+            )
+            for pid in best
+            if pid in products
+        ]
 
-    def _dense(self, vector: np.ndarray, depth: int, wanted: SearchFilters, columns: CatalogColumns,
-               mask: np.ndarray, name: str) -> dict[str, float]:
+    def _dense(
+        self,
+        vector: np.ndarray,
+        depth: int,
+        wanted: SearchFilters,
+        columns: CatalogColumns,
+        mask: np.ndarray,
+        name: str,
+    ) -> dict[str, float]:
         """Chroma's best `depth` hits within the mask.
 
         Chroma evaluates a `where` in SQLite over every product before its HNSW search, which costs
@@ -383,8 +442,17 @@ class HybridSearcher:
         kept = ((pid, s) for pid, s in hits if (row := columns.row.get(pid)) is not None and mask[row])
         return dict(itertools.islice(kept, depth))
 
-    def _review_channel(self, text: str, vector: np.ndarray, view: _CatalogView, mask: np.ndarray, depth: int,
-                        scores: dict[str, float], evidence: dict[str, list[str]], weight: float) -> None:
+    def _review_channel(
+        self,
+        text: str,
+        vector: np.ndarray,
+        view: _CatalogView,
+        mask: np.ndarray,
+        depth: int,
+        scores: dict[str, float],
+        evidence: dict[str, list[str]],
+        weight: float,
+    ) -> None:
         """Rank products by their best-matching passage from a positive review (dense and BM25, fused)."""
         row_of = view.columns.row
         lex = view.text

@@ -39,8 +39,12 @@ def demo_shop(tmp_path_factory, demo_source):
     from assistant.shop import Shop
 
     shop = Shop.open(tmp_path_factory.mktemp("demo-home"), llm="test")
-    shop.ingest(catalog=demo_source.products, reviews=demo_source.reviews, events=demo_source.events,
-                users=demo_source.users)
+    shop.ingest(
+        catalog=demo_source.products,
+        reviews=demo_source.reviews,
+        events=demo_source.events,
+        users=demo_source.users,
+    )
     yield shop
     shop.close()
 

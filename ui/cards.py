@@ -33,10 +33,18 @@ class Card:
 
             def get(name, default=None):
                 return getattr(product, name, default)
-        return cls(id=str(get("id")), title=str(get("title", "") or get("id")), price=get("price"),
-                   currency=get("currency", "USD") or "USD", rating=get("rating"),
-                   rating_count=int(get("rating_count", 0) or 0), image_url=get("image_url", "") or "",
-                   brand=get("brand", "") or "", why=_short(str(why or "")))
+
+        return cls(
+            id=str(get("id")),
+            title=str(get("title", "") or get("id")),
+            price=get("price"),
+            currency=get("currency", "USD") or "USD",
+            rating=get("rating"),
+            rating_count=int(get("rating_count", 0) or 0),
+            image_url=get("image_url", "") or "",
+            brand=get("brand", "") or "",
+            why=_short(str(why or "")),
+        )
 
 
 def _short(text: str, limit: int = 140) -> str:
@@ -54,8 +62,11 @@ def format_price(price: float | None, currency: str = "USD") -> str:
 def card_html(card: Card, mark: str = "") -> str:
     """One card; `mark` is a short note the shopper left on it ("Liked", "In your cart")."""
     e = html.escape
-    picture = (f'<img class="sm-card-img" src="{e(card.image_url)}" alt="{e(card.title)}" loading="lazy">'
-               if card.image_url.startswith(("http://", "https://", "/")) else "")
+    picture = (
+        f'<img class="sm-card-img" src="{e(card.image_url)}" alt="{e(card.title)}" loading="lazy">'
+        if card.image_url.startswith(("http://", "https://", "/"))
+        else ""
+    )
     if card.rating is not None:
         stars = f'{card.rating:.1f}★ <span class="sm-muted">({card.rating_count} ratings)</span>'
         rating = f'<span aria-label="rated {card.rating:.1f} of 5">{stars}</span>'
@@ -64,10 +75,12 @@ def card_html(card: Card, mark: str = "") -> str:
     why = f'<p class="sm-why"><strong>Why for you:</strong> {e(card.why)}</p>' if card.why else ""
     badge = f'<span class="sm-badge">{e(mark)}</span>' if mark else ""
     brand = f'<span class="sm-muted">{e(card.brand)}</span>' if card.brand else ""
-    return (f'<article class="sm-card" data-product-id="{e(card.id)}" aria-label="{e(card.title)}">{picture}'
-            f'<h3 class="sm-title">{e(card.title)} {badge}</h3>'
-            f'<p class="sm-meta"><span class="sm-price">{e(format_price(card.price, card.currency))}</span> · '
-            f'{rating} {brand}</p>{why}</article>')
+    return (
+        f'<article class="sm-card" data-product-id="{e(card.id)}" aria-label="{e(card.title)}">{picture}'
+        f'<h3 class="sm-title">{e(card.title)} {badge}</h3>'
+        f'<p class="sm-meta"><span class="sm-price">{e(format_price(card.price, card.currency))}</span> · '
+        f"{rating} {brand}</p>{why}</article>"
+    )
 
 
 CARD_CSS = """

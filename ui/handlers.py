@@ -26,8 +26,14 @@ SAMPLE_USERS = 10
 
 
 def new_session(user_id: str | None = None) -> dict[str, Any]:
-    return {"user_id": user_id, "session_id": uuid.uuid4().hex[:12], "cards": [], "dismissed": [], "marks": {},
-            "last_message": ""}
+    return {
+        "user_id": user_id,
+        "session_id": uuid.uuid4().hex[:12],
+        "cards": [],
+        "dismissed": [],
+        "marks": {},
+        "last_message": "",
+    }
 
 
 def session_for(identity: Identity | None, state: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -79,9 +85,17 @@ def _visible_cards(items, state: Mapping[str, Any], k: int) -> list[dict[str, An
 
 
 def _card_dict(card: Card) -> dict[str, Any]:
-    return {"id": card.id, "title": card.title, "price": card.price, "currency": card.currency,
-            "rating": card.rating, "rating_count": card.rating_count, "image_url": card.image_url,
-            "brand": card.brand, "why": card.why}
+    return {
+        "id": card.id,
+        "title": card.title,
+        "price": card.price,
+        "currency": card.currency,
+        "rating": card.rating,
+        "rating_count": card.rating_count,
+        "image_url": card.image_url,
+        "brand": card.brand,
+        "why": card.why,
+    }
 
 
 def _reply_products(reply: Any) -> list:
@@ -96,15 +110,18 @@ def _reply_text(reply: Any) -> str:
     return str(getattr(reply, "text", "") or getattr(reply, "reply", "") or "")
 
 
-def chat_stream(shop, state: dict[str, Any], message: str, k: int = 4
-                ) -> Iterator[tuple[str, list[dict[str, Any]] | None]]:
+def chat_stream(
+    shop, state: dict[str, Any], message: str, k: int = 4
+) -> Iterator[tuple[str, list[dict[str, Any]] | None]]:
     """Yield (reply so far, cards or None) as the assistant streams; the cards come with the final reply."""
     user_id = state.get("user_id")
     state["last_message"] = message
     if not hasattr(shop, "ask_stream"):
         yield "The chat assistant is not part of this build yet; here is what the store suggests.", None
-        yield "The chat assistant is not part of this build yet; here is what the store suggests.", \
-            _visible_cards(suggest(shop, user_id, message, k + len(state["dismissed"])), state, k)
+        yield (
+            "The chat assistant is not part of this build yet; here is what the store suggests.",
+            _visible_cards(suggest(shop, user_id, message, k + len(state["dismissed"])), state, k),
+        )
         return
     text = ""
     final = None
@@ -146,8 +163,18 @@ def record_feedback(shop, state: dict[str, Any], slot: int, action: str, k: int 
     from ranking.records import Event
 
     if hasattr(shop, "record_events"):
-        shop.record_events([Event(user_id=user_id, product_id=card["id"], kind=kind, time=int(time.time()),
-                                  value=value, session=state.get("session_id"))])
+        shop.record_events(
+            [
+                Event(
+                    user_id=user_id,
+                    product_id=card["id"],
+                    kind=kind,
+                    time=int(time.time()),
+                    value=value,
+                    session=state.get("session_id"),
+                )
+            ]
+        )
     if action == "not_interested":
         state["dismissed"] = [*state.get("dismissed", []), card["id"]]
         state["cards"] = [c for c in cards if c["id"] != card["id"]]
@@ -183,8 +210,16 @@ def campaign_files(shop, extra_dirs: tuple[Path, ...] = ()) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def write_campaign(shop, name: str, category: str, discount_pct: float, channel: str, tone: str,
-                   days: int = 14, now: datetime | None = None) -> str:
+def write_campaign(
+    shop,
+    name: str,
+    category: str,
+    discount_pct: float,
+    channel: str,
+    tone: str,
+    days: int = 14,
+    now: datetime | None = None,
+) -> str:
     """Turn the short form into a campaign file under HOME/campaigns; returns its path."""
     name = (name or "").strip()
     if not name:
@@ -194,14 +229,23 @@ def write_campaign(shop, name: str, category: str, discount_pct: float, channel:
     now = now or datetime.now(UTC)
     cid = "ui-" + "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())[:40]
     ends = datetime.fromtimestamp(now.timestamp() + days * 86400, UTC)
-    campaign = {"id": cid, "name": name, "tone": tone, "language": "auto", "personalized": True,
-                "banned_words": ["guarantee", "cheapest", "free"],
-                "audience": {"categories": [category.split(" > ")[0]]},
-                "promotions": [{"categories": [category], "discount_pct": float(discount_pct),
-                                "ends": ends.date().isoformat()}],
-                "channel": {"kind": channel},
-                "send_window": {"start": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                "end": ends.strftime("%Y-%m-%dT%H:%M:%SZ")}}
+    campaign = {
+        "id": cid,
+        "name": name,
+        "tone": tone,
+        "language": "auto",
+        "personalized": True,
+        "banned_words": ["guarantee", "cheapest", "free"],
+        "audience": {"categories": [category.split(" > ")[0]]},
+        "promotions": [
+            {"categories": [category], "discount_pct": float(discount_pct), "ends": ends.date().isoformat()}
+        ],
+        "channel": {"kind": channel},
+        "send_window": {
+            "start": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": ends.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
     out = Path(shop.home) / "campaigns" / f"{cid}.yaml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(campaign, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -232,18 +276,26 @@ def preview_rows(shop, campaign_path: str, n: int = SAMPLE_USERS) -> list[list[s
             passed = ", ".join(checks.get("passed", []))
             # The model's draft failed a check and a template was sent instead: say which check.
             fallback = checks.get("fallback")
-            rows.append([user_id, m.get("title", ""), m.get("body", ""), passed,
-                         f"template (model's draft failed: {fallback})" if fallback else "model's copy passed"])
+            rows.append(
+                [
+                    user_id,
+                    m.get("title", ""),
+                    m.get("body", ""),
+                    passed,
+                    f"template (model's draft failed: {fallback})" if fallback else "model's copy passed",
+                ]
+            )
     return rows
 
 
 # -- insights --------------------------------------------------------------------------------------------
 def store_facts(shop) -> dict[str, Any]:
     """Counts, data versions and models in use: cheap, never loads a model."""
-    facts: dict[str, Any] = {"counts": shop.counts(),
-                             "versions": {"catalog": shop.catalog.version, "events": shop.events.version},
-                             "models": {"encoder": shop.settings.encoder,
-                                        "llm": shop.settings.llm_url or shop.settings.llm}}
+    facts: dict[str, Any] = {
+        "counts": shop.counts(),
+        "versions": {"catalog": shop.catalog.version, "events": shop.events.version},
+        "models": {"encoder": shop.settings.encoder, "llm": shop.settings.llm_url or shop.settings.llm},
+    }
     index = shop.__dict__.get("index")  # only when already loaded: this view must stay cheap
     for attr in ("version", "manifest"):
         if index is not None and hasattr(index, attr):
@@ -259,8 +311,11 @@ def metric_table(result: Any) -> dict[str, dict[str, float]]:
         return {}
     if isinstance(result.get("models"), Mapping):
         result = result["models"]
-    numeric = {k: v for k, v in result.items()
-               if isinstance(v, Mapping) and v and all(isinstance(x, int | float) for x in v.values())}
+    numeric = {
+        k: v
+        for k, v in result.items()
+        if isinstance(v, Mapping) and v and all(isinstance(x, int | float) for x in v.values())
+    }
     if numeric:
         return {str(k): {str(m): float(x) for m, x in v.items()} for k, v in numeric.items()}
     for value in result.values():

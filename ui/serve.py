@@ -26,8 +26,15 @@ def launch(shop, door, host: str = "127.0.0.1", port: int = 7860, block: bool = 
     """Serve the UI behind `door` at http://host:port/ui/ (loopback by default); never a share link."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     mount_ui(app, shop, door, path="/ui")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning" if not block else "info",
-                                           timeout_graceful_shutdown=2))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning" if not block else "info",
+            timeout_graceful_shutdown=2,
+        )
+    )
     if block:
         server.run()
         return None

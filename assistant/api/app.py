@@ -73,9 +73,13 @@ def _ui_available() -> bool:
 
 def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
     config = config or ApiConfig.from_env(campaign_dirs=(shop.home / "campaigns",))
-    ctx = ApiContext(shop=shop, config=config, keys=ApiKeyStore(shop.db), runs=CampaignRuns(shop.db),
-                     pool=GenerationPool(config.generation_workers, config.generation_timeout_s,
-                                         config.generation_queue))
+    ctx = ApiContext(
+        shop=shop,
+        config=config,
+        keys=ApiKeyStore(shop.db),
+        runs=CampaignRuns(shop.db),
+        pool=GenerationPool(config.generation_workers, config.generation_timeout_s, config.generation_queue),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -85,12 +89,16 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
         ctx.pool.shutdown()
         ctx.runs.shutdown()
 
-    app = FastAPI(title="shopmate", version=_version(), lifespan=lifespan,
-                  description="The shopping assistant's HTTP API for customer-service tools. Send an API key "
-                              "(`shopmate keys create --scope read|chat|push|metrics|admin`) as `Authorization: Bearer "
-                              "KEY`; admin holds every scope. Errors are JSON: `{error, message, request_id, "
-                              "fields}` (on /v1/chat/completions OpenAI's `{error: {message, type, param, "
-                              "code}}`); every response has an `X-Request-ID` header.")
+    app = FastAPI(
+        title="shopmate",
+        version=_version(),
+        lifespan=lifespan,
+        description="The shopping assistant's HTTP API for customer-service tools. Send an API key "
+        "(`shopmate keys create --scope read|chat|push|metrics|admin`) as `Authorization: Bearer "
+        "KEY`; admin holds every scope. Errors are JSON: `{error, message, request_id, "
+        "fields}` (on /v1/chat/completions OpenAI's `{error: {message, type, param, "
+        "code}}`); every response has an `X-Request-ID` header.",
+    )
     app.state.ctx = ctx
     install_error_handlers(app)
     for router in (chat_routes.router, shopper_routes.router, push_routes.router):
@@ -99,31 +107,54 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
 
     ctx.metrics.watch(in_flight=lambda: ctx.pool.in_flight, store_counts=shop.counts)
 
-    @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="liveness; which heavy parts are loaded")
+    @app.get(
+        "/healthz",
+        response_model=HealthOut,
+        tags=["service"],
+        summary="liveness; which heavy parts are loaded",
+    )
     async def healthz(ctx: Ctx) -> HealthOut:
         ready = {name: _loaded(shop, name) for name in HEAVY_PARTS}  # loaded now; /readyz for the verdict
-        return HealthOut(status="ok", version=app.version, ready=ready, generation_in_flight=ctx.pool.in_flight)
+        return HealthOut(
+            status="ok", version=app.version, ready=ready, generation_in_flight=ctx.pool.in_flight
+        )
 
-    @app.get("/readyz", response_model=ReadyOut, tags=["service"],
-             summary="readiness: 200 once every heavy part has loaded, 503 while loading or after a failure",
-             responses={503: {"model": ReadyOut, "description": "still loading, or a part failed to load"}})
+    @app.get(
+        "/readyz",
+        response_model=ReadyOut,
+        tags=["service"],
+        summary="readiness: 200 once every heavy part has loaded, 503 while loading or after a failure",
+        responses={503: {"model": ReadyOut, "description": "still loading, or a part failed to load"}},
+    )
     async def readyz() -> JSONResponse:
         warm = warm_up_of(shop)
         if warm is not None:
             parts, ready = warm.to_dict(), warm.ready
         else:  # no warm-up ran (warm_up=False): ready means loaded on first use
-            parts = {n: {"state": "ready" if _loaded(shop, n) else "waiting", "seconds": None, "error": None}
-                     for n in HEAVY_PARTS}
+            parts = {
+                n: {"state": "ready" if _loaded(shop, n) else "waiting", "seconds": None, "error": None}
+                for n in HEAVY_PARTS
+            }
             ready = all(p["state"] == "ready" for p in parts.values())
         body = ReadyOut(status="ready" if ready else "loading", parts=parts)
-        return JSONResponse(body.model_dump(), status_code=200 if ready else 503,
-                            headers={} if ready else {"Retry-After": "5"})
+        return JSONResponse(
+            body.model_dump(),
+            status_code=200 if ready else 503,
+            headers={} if ready else {"Retry-After": "5"},
+        )
 
-    @app.get("/metrics", response_class=PlainTextResponse, tags=["service"],
-             summary="Prometheus metrics (text format 0.0.4); a key with the metrics scope, or an allowed address",
-             dependencies=[Depends(metrics_access)],
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
-                        401: ERROR_RESPONSES[401], 403: ERROR_RESPONSES[403]})
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        tags=["service"],
+        summary="Prometheus metrics (text format 0.0.4); a key with the metrics scope, or an allowed address",
+        dependencies=[Depends(metrics_access)],
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+            401: ERROR_RESPONSES[401],
+            403: ERROR_RESPONSES[403],
+        },
+    )
     def prometheus_metrics(ctx: Ctx) -> Response:
         return Response(ctx.metrics.render(), media_type=CONTENT_TYPE)
 

@@ -46,10 +46,17 @@ def _to_jsonable(value: Any) -> Any:
 
 
 def _row(row) -> dict[str, Any]:
-    return {"run_id": row["run_id"], "campaign": row["campaign"], "status": row["status"],
-            "options": json.loads(row["options"]), "created_at": row["created_at"],
-            "started_at": row["started_at"], "finished_at": row["finished_at"],
-            "result": json.loads(row["result"]) if row["result"] else None, "error": row["error"]}
+    return {
+        "run_id": row["run_id"],
+        "campaign": row["campaign"],
+        "status": row["status"],
+        "options": json.loads(row["options"]),
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "result": json.loads(row["result"]) if row["result"] else None,
+        "error": row["error"],
+    }
 
 
 class CampaignRuns:
@@ -59,21 +66,29 @@ class CampaignRuns:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="campaign-run")
         self._lock = threading.Lock()
         with db.transaction() as conn:
-            conn.execute("UPDATE api_campaign_runs SET status = 'interrupted', finished_at = ? "
-                         "WHERE status IN ('queued', 'running')", (int(time.time()),))
+            conn.execute(
+                "UPDATE api_campaign_runs SET status = 'interrupted', finished_at = ? "
+                "WHERE status IN ('queued', 'running')",
+                (int(time.time()),),
+            )
 
     def start(self, campaign: str, options: dict[str, Any], work: Callable[[], Any]) -> dict[str, Any]:
         run_id = secrets.token_hex(8)
         with self.db.transaction() as conn:
-            conn.execute("INSERT INTO api_campaign_runs (run_id, campaign, status, options, created_at)"
-                         " VALUES (?, ?, 'queued', ?, ?)", (run_id, campaign, json.dumps(options), int(time.time())))
+            conn.execute(
+                "INSERT INTO api_campaign_runs (run_id, campaign, status, options, created_at)"
+                " VALUES (?, ?, 'queued', ?, ?)",
+                (run_id, campaign, json.dumps(options), int(time.time())),
+            )
         self._executor.submit(self._run, run_id, work)
         return self.get(campaign, run_id)
 
     def _set(self, run_id: str, **values: Any) -> None:
         columns = ", ".join(f"{k} = ?" for k in values)
         with self.db.transaction() as conn:
-            conn.execute(f"UPDATE api_campaign_runs SET {columns} WHERE run_id = ?", (*values.values(), run_id))
+            conn.execute(
+                f"UPDATE api_campaign_runs SET {columns} WHERE run_id = ?", (*values.values(), run_id)
+            )
 
     def _run(self, run_id: str, work: Callable[[], Any]) -> None:
         self._set(run_id, status="running", started_at=int(time.time()))
@@ -81,19 +96,28 @@ class CampaignRuns:
             result = _to_jsonable(work())
         except Exception as exc:
             log.exception("campaign run %s failed", run_id)
-            self._set(run_id, status="failed", finished_at=int(time.time()), error=f"{type(exc).__name__}: {exc}")
+            self._set(
+                run_id, status="failed", finished_at=int(time.time()), error=f"{type(exc).__name__}: {exc}"
+            )
             return
-        self._set(run_id, status="succeeded", finished_at=int(time.time()),
-                  result=json.dumps(result if isinstance(result, dict) else {"value": result}))
+        self._set(
+            run_id,
+            status="succeeded",
+            finished_at=int(time.time()),
+            result=json.dumps(result if isinstance(result, dict) else {"value": result}),
+        )
 
     def get(self, campaign: str, run_id: str) -> dict[str, Any] | None:
-        row = self.db.conn.execute("SELECT * FROM api_campaign_runs WHERE campaign = ? AND run_id = ?",
-                                   (campaign, run_id)).fetchone()
+        row = self.db.conn.execute(
+            "SELECT * FROM api_campaign_runs WHERE campaign = ? AND run_id = ?", (campaign, run_id)
+        ).fetchone()
         return _row(row) if row else None
 
     def list(self, campaign: str, limit: int = 50) -> list[dict[str, Any]]:
-        rows = self.db.conn.execute("SELECT * FROM api_campaign_runs WHERE campaign = ? "
-                                    "ORDER BY created_at DESC, run_id LIMIT ?", (campaign, limit))
+        rows = self.db.conn.execute(
+            "SELECT * FROM api_campaign_runs WHERE campaign = ? ORDER BY created_at DESC, run_id LIMIT ?",
+            (campaign, limit),
+        )
         return [_row(r) for r in rows]
 
     def shutdown(self) -> None:

@@ -19,9 +19,11 @@ from assistant.api.schemas import ID_PATTERN, ChatIn, ChatOut, ErrorOut, Transcr
 router = APIRouter(prefix="/v1", tags=["chat"])
 log = logging.getLogger("shopmate.api.chat")
 
-SSE_DOC = ("With `\"stream\": true` or `Accept: text/event-stream` the reply comes as server-sent events: "
-           "`token` events (`{\"text\": ...}`) as the reply is written, then one `reply` event with the whole "
-           "turn (the JSON body below), or an `error` event.")
+SSE_DOC = (
+    'With `"stream": true` or `Accept: text/event-stream` the reply comes as server-sent events: '
+    '`token` events (`{"text": ...}`) as the reply is written, then one `reply` event with the whole '
+    "turn (the JSON body below), or an `error` event."
+)
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -38,7 +40,9 @@ def wants_stream(request: Request, body: ChatIn) -> bool:
 
 async def _events(ctx: ApiContext, body: ChatIn, request_id: str) -> AsyncIterator[bytes]:
     try:
-        async for item in ctx.pool.stream(lambda: ctx.shop.ask_stream(body.user_id, body.message, session_id=body.session_id)):
+        async for item in ctx.pool.stream(
+            lambda: ctx.shop.ask_stream(body.user_id, body.message, session_id=body.session_id)
+        ):
             if isinstance(item, str):
                 yield _sse("token", {"text": item})
             else:
@@ -52,18 +56,34 @@ async def _events(ctx: ApiContext, body: ChatIn, request_id: str) -> AsyncIterat
         yield _sse("error", {"error": "validation_error", "message": str(exc), "request_id": request_id})
     except Exception:
         log.exception("chat stream failed")
-        yield _sse("error", {"error": "internal_error", "request_id": request_id,
-                             "message": "the server failed on this turn; the log has the details under this id"})
+        yield _sse(
+            "error",
+            {
+                "error": "internal_error",
+                "request_id": request_id,
+                "message": "the server failed on this turn; the log has the details under this id",
+            },
+        )
 
 
-@router.post("/chat", response_model=ChatOut, summary="one turn of the shopping assistant", description=SSE_DOC,
-             responses={200: {"content": {"text/event-stream": {"schema": {}}}},
-                        504: {"model": ErrorOut, "description": "the generation ran past its time limit"}},
-             dependencies=[Depends(require("chat"))])
+@router.post(
+    "/chat",
+    response_model=ChatOut,
+    summary="one turn of the shopping assistant",
+    description=SSE_DOC,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {}}}},
+        504: {"model": ErrorOut, "description": "the generation ran past its time limit"},
+    },
+    dependencies=[Depends(require("chat"))],
+)
 async def chat(body: ChatIn, request: Request, ctx: Ctx):
     if wants_stream(request, body):
-        return StreamingResponse(_events(ctx, body, request_id_of(request)), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            _events(ctx, body, request_id_of(request)),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
     try:
         reply = await ctx.pool.run(ctx.shop.ask, body.user_id, body.message, session_id=body.session_id)
     except GenerationTimeout as exc:
@@ -76,10 +96,15 @@ async def chat(body: ChatIn, request: Request, ctx: Ctx):
     return ChatOut.model_validate(_plain(reply))
 
 
-@router.get("/sessions/{session_id}", response_model=TranscriptOut,
-            summary="a chat session's transcript, for an agent taking over", dependencies=[Depends(require("read"))])
-def session(session_id: Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)],
-            ctx: Ctx) -> TranscriptOut:
+@router.get(
+    "/sessions/{session_id}",
+    response_model=TranscriptOut,
+    summary="a chat session's transcript, for an agent taking over",
+    dependencies=[Depends(require("read"))],
+)
+def session(
+    session_id: Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)], ctx: Ctx
+) -> TranscriptOut:
     transcript = ctx.shop.transcript(session_id)
     if not transcript:
         raise ApiError(404, f"no chat session {session_id!r}")

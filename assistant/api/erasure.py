@@ -57,6 +57,9 @@ def erase_user(shop, user_id: str) -> dict[str, Any]:
     # Fold the log back into the file and empty it, so no old copy of the pages stays in the -wal file.
     busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     if busy:
-        log.warning("erased %s, but readers kept the write-ahead log from being emptied; it empties at the next "
-                    "checkpoint", user_id)
+        log.warning(
+            "erased %s, but readers kept the write-ahead log from being emptied; it empties at the next "
+            "checkpoint",
+            user_id,
+        )
     return erased

@@ -41,7 +41,8 @@ class GenerationPool:
         with self._lock:
             if self.in_flight >= self.workers + self.max_queued:
                 raise GenerationOverloaded(
-                    f"{self.in_flight} generations are running or waiting; retry shortly")
+                    f"{self.in_flight} generations are running or waiting; retry shortly"
+                )
             self.in_flight += 1
 
     def _release(self, *_: Any) -> None:

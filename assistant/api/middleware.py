@@ -49,12 +49,26 @@ class RequestContextMiddleware:
         self.max_body_bytes = max_body_bytes
 
     async def _reject_body(self, send, path: str, request_id: str) -> None:
-        status, body = error_body(path, 413, "body_too_large",
-                                  f"the request body is over the {self.max_body_bytes} byte limit", request_id)
+        status, body = error_body(
+            path,
+            413,
+            "body_too_large",
+            f"the request body is over the {self.max_body_bytes} byte limit",
+            request_id,
+        )
         body = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode()),
-                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"x-request-id", request_id.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
@@ -72,7 +86,10 @@ class RequestContextMiddleware:
         async def send_with_id(message):
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
-                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())],
+                }
             await send(message)
 
         received = 0
@@ -108,6 +125,13 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(method, route, str(status["code"])).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             key = scope["state"].get("api_key", "-")
-            log.info("%s %s %s %.1fms key=%s request_id=%s", method, scope.get("path", ""), status["code"],
-                     elapsed * 1000, key, request_id)
+            log.info(
+                "%s %s %s %.1fms key=%s request_id=%s",
+                method,
+                scope.get("path", ""),
+                status["code"],
+                elapsed * 1000,
+                key,
+                request_id,
+            )
             request_id_var.reset(token)

@@ -41,8 +41,12 @@ def _message(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-@router.post("/push/preview", response_model=PushPreviewOut, summary="one user's message(s) for a campaign, "
-             "checked, without sending or writing the ledger", dependencies=[Depends(require("push"))])
+@router.post(
+    "/push/preview",
+    response_model=PushPreviewOut,
+    summary="one user's message(s) for a campaign, checked, without sending or writing the ledger",
+    dependencies=[Depends(require("push"))],
+)
 async def push_preview(body: PushPreviewIn, ctx: Ctx) -> PushPreviewOut:
     preview = ctx.shop.push_preview
     path = campaign_file(ctx, body.campaign)
@@ -56,17 +60,26 @@ async def push_preview(body: PushPreviewIn, ctx: Ctx) -> PushPreviewOut:
     except ValueError as exc:  # a campaign file with a mistake: the message names the key and the fix
         raise ApiError(422, str(exc), code="campaign_invalid") from exc
     if result is None:
-        return PushPreviewOut(campaign=body.campaign, user_id=body.user_id,
-                              skipped="this user is not in the campaign's audience or is held back by a guardrail")
+        return PushPreviewOut(
+            campaign=body.campaign,
+            user_id=body.user_id,
+            skipped="this user is not in the campaign's audience or is held back by a guardrail",
+        )
     if isinstance(result, dict) and "messages" in result:
         return PushPreviewOut.model_validate({"campaign": body.campaign, "user_id": body.user_id, **result})
     messages = result if isinstance(result, list | tuple) else [result]
-    return PushPreviewOut(campaign=body.campaign, user_id=body.user_id, messages=[_message(m) for m in messages])
+    return PushPreviewOut(
+        campaign=body.campaign, user_id=body.user_id, messages=[_message(m) for m in messages]
+    )
 
 
-@router.post("/campaigns/{campaign_id}/runs", response_model=CampaignRunOut, status_code=202,
-             summary="start a batch run of a campaign in the background; poll its status",
-             dependencies=[Depends(require("push"))])
+@router.post(
+    "/campaigns/{campaign_id}/runs",
+    response_model=CampaignRunOut,
+    status_code=202,
+    summary="start a batch run of a campaign in the background; poll its status",
+    dependencies=[Depends(require("push"))],
+)
 def start_run(campaign_id: CampaignId, ctx: Ctx, body: CampaignRunIn | None = None) -> CampaignRunOut:
     push = ctx.shop.push
     path = campaign_file(ctx, campaign_id)
@@ -75,21 +88,40 @@ def start_run(campaign_id: CampaignId, ctx: Ctx, body: CampaignRunIn | None = No
     outbox_dir = ctx.shop.home / "outbox"
     outbox_dir.mkdir(parents=True, exist_ok=True)
     outbox = None if body.dry_run else outbox_dir / f"{campaign_id}.jsonl"
-    run = ctx.runs.start(campaign_id, {**options, "outbox": str(outbox) if outbox else None},
-                         lambda: push(path, out=outbox, limit=body.limit, dry_run=body.dry_run, force=body.force,
-                                      engine=body.engine, batch_size=body.batch_size, workers=body.workers,
-                                      gpus_per_worker=body.gpus_per_worker))
+    run = ctx.runs.start(
+        campaign_id,
+        {**options, "outbox": str(outbox) if outbox else None},
+        lambda: push(
+            path,
+            out=outbox,
+            limit=body.limit,
+            dry_run=body.dry_run,
+            force=body.force,
+            engine=body.engine,
+            batch_size=body.batch_size,
+            workers=body.workers,
+            gpus_per_worker=body.gpus_per_worker,
+        ),
+    )
     return CampaignRunOut.model_validate(run)
 
 
-@router.get("/campaigns/{campaign_id}/runs", response_model=list[CampaignRunOut],
-            summary="this campaign's runs, newest first", dependencies=[Depends(require("push", "read"))])
+@router.get(
+    "/campaigns/{campaign_id}/runs",
+    response_model=list[CampaignRunOut],
+    summary="this campaign's runs, newest first",
+    dependencies=[Depends(require("push", "read"))],
+)
 def list_runs(campaign_id: CampaignId, ctx: Ctx) -> list[CampaignRunOut]:
     return [CampaignRunOut.model_validate(r) for r in ctx.runs.list(campaign_id)]
 
 
-@router.get("/campaigns/{campaign_id}/runs/{run_id}", response_model=CampaignRunOut,
-            summary="a run's status and, once done, its result", dependencies=[Depends(require("push", "read"))])
+@router.get(
+    "/campaigns/{campaign_id}/runs/{run_id}",
+    response_model=CampaignRunOut,
+    summary="a run's status and, once done, its result",
+    dependencies=[Depends(require("push", "read"))],
+)
 def run_status(campaign_id: CampaignId, run_id: RunId, ctx: Ctx) -> CampaignRunOut:
     run = ctx.runs.get(campaign_id, run_id)
     if run is None:

@@ -140,9 +140,12 @@ class EventIn(Strict):
     product_id: Id
     kind: Literal[EVENT_KINDS] = Field(description="click, purchase, dismiss (feedback), or view, cart, rate")  # type: ignore[valid-type]
     time: Int | None = Field(default=None, ge=0, le=4_102_444_800, description="unix seconds; default now")
-    value: Annotated[float, Field(ge=-1e6, le=1e6, strict=True)] | None = Field(default=None, description="the rating, for rate")
+    value: Annotated[float, Field(ge=-1e6, le=1e6, strict=True)] | None = Field(
+        default=None, description="the rating, for rate"
+    )
     session: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        default=None, description="the chat session or push campaign the feedback is about")
+        default=None, description="the chat session or push campaign the feedback is about"
+    )
 
 
 class EventsIn(Strict):
@@ -159,7 +162,9 @@ class ChatIn(Strict):
     user_id: Id
     message: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
     session_id: Id | None = Field(default=None, description="continue this session; a new one when left out")
-    stream: StrictBool = Field(default=False, description="answer with server-sent events (also: Accept: text/event-stream)")
+    stream: StrictBool = Field(
+        default=False, description="answer with server-sent events (also: Accept: text/event-stream)"
+    )
 
 
 class ChatProductOut(BaseModel):
@@ -218,18 +223,27 @@ class CampaignRunIn(Strict):
     limit: Int | None = Field(default=None, ge=1, le=10_000_000)
     dry_run: StrictBool = False
     force: StrictBool = False
-    engine: Literal["local", "ray"] = Field(default="local", description="write in the server (local) or in a "
-                                            "pool of Ray actors (ray; needs ray installed)")
+    engine: Literal["local", "ray"] = Field(
+        default="local",
+        description="write in the server (local) or in a pool of Ray actors (ray; needs ray installed)",
+    )
     batch_size: Int = Field(default=8, ge=1, le=1024, description="users per generation batch")
     workers: Int = Field(default=1, ge=1, le=64, description="Ray actors in the pool (engine ray)")
-    gpus_per_worker: float = Field(default=0.0, ge=0, le=8, strict=True,
-                                   description="GPUs each Ray actor asks for (engine ray; 0 writes on CPU)")
+    gpus_per_worker: float = Field(
+        default=0.0,
+        ge=0,
+        le=8,
+        strict=True,
+        description="GPUs each Ray actor asks for (engine ray; 0 writes on CPU)",
+    )
 
     @model_validator(mode="after")
     def _pool_needs_ray(self) -> CampaignRunIn:
         if self.engine == "local" and (self.workers != 1 or self.gpus_per_worker):
-            raise ValueError('workers and gpus_per_worker size the Ray pool: send "engine": "ray" with them, '
-                             "or leave them out to write in the server")
+            raise ValueError(
+                'workers and gpus_per_worker size the Ray pool: send "engine": "ray" with them, '
+                "or leave them out to write in the server"
+            )
         return self
 
 

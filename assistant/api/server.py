@@ -37,9 +37,21 @@ def configure_logging(level: int = logging.INFO) -> None:
 def serve(shop, config: ApiConfig) -> None:
     app = create_app(shop, config)
     if not is_loopback(config.host):
-        log.warning("listening on %s: reachable from other machines; /v1 and /metrics need an API key, /ui a "
-                    "sign-in", config.host)
-    log.info("shopmate API on http://%s:%d (OpenAPI at /openapi.json, docs at /docs)", config.host, config.port)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_config=None,
-                                           access_log=False, timeout_graceful_shutdown=5))
+        log.warning(
+            "listening on %s: reachable from other machines; /v1 and /metrics need an API key, /ui a sign-in",
+            config.host,
+        )
+    log.info(
+        "shopmate API on http://%s:%d (OpenAPI at /openapi.json, docs at /docs)", config.host, config.port
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=config.host,
+            port=config.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    )
     server.run()

@@ -20,29 +20,89 @@ from retrieval.language import detect_language
 from retrieval.lexical import tokenize
 from retrieval.query import SearchFilters, parse_query
 
-ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "last": -1,
-            "第一": 0, "第二": 1, "第三": 2, "第四": 3, "最后": -1}
-COLORS = {"black": "black", "white": "white", "blue": "blue", "red": "red", "green": "green", "grey": "grey",
-          "gray": "grey", "navy": "navy", "orange": "orange", "pink": "pink", "olive": "olive", "brown": "brown",
-          "purple": "purple", "silver": "silver", "黑": "black", "白": "white", "蓝": "blue", "红": "red",
-          "绿": "green", "灰": "grey", "粉": "pink"}
+ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "last": -1,
+    "第一": 0,
+    "第二": 1,
+    "第三": 2,
+    "第四": 3,
+    "最后": -1,
+}
+COLORS = {
+    "black": "black",
+    "white": "white",
+    "blue": "blue",
+    "red": "red",
+    "green": "green",
+    "grey": "grey",
+    "gray": "grey",
+    "navy": "navy",
+    "orange": "orange",
+    "pink": "pink",
+    "olive": "olive",
+    "brown": "brown",
+    "purple": "purple",
+    "silver": "silver",
+    "黑": "black",
+    "白": "white",
+    "蓝": "blue",
+    "红": "red",
+    "绿": "green",
+    "灰": "grey",
+    "粉": "pink",
+}
 _CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|budget)\b|便宜", re.I)
 _PRICIER = re.compile(r"\b(more expensive|premium|higher end|fancier)\b|贵一点|高端", re.I)
-_COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|difference between|which is better)\b|比较|对比|哪个好", re.I)
-_REJECT = re.compile(r"\b(not (?:that|this|the \w+) one|don'?t like (?:that|this|it|the \w+ one)|something else|"
-                     r"not (?:the )?(?:first|second|third|last))\b|不要(?:这个|那个|第.个)|换一个", re.I)
-_QUESTION = re.compile(r"\?|？|\b(is it|are they|does it|do they|do people|how (?:is|are|does)|will it|can it|"
-                       r"what do (?:people|reviews|reviewers))\b|吗|怎么样|如何", re.I)
+_COMPARE = re.compile(
+    r"\b(compare|comparison|versus|vs\.?|difference between|which is better)\b|比较|对比|哪个好", re.I
+)
+_REJECT = re.compile(
+    r"\b(not (?:that|this|the \w+) one|don'?t like (?:that|this|it|the \w+ one)|something else|"
+    r"not (?:the )?(?:first|second|third|last))\b|不要(?:这个|那个|第.个)|换一个",
+    re.I,
+)
+_QUESTION = re.compile(
+    r"\?|？|\b(is it|are they|does it|do they|do people|how (?:is|are|does)|will it|can it|"
+    r"what do (?:people|reviews|reviewers))\b|吗|怎么样|如何",
+    re.I,
+)
 # Chinese shopping words for the kinds of products, so a Chinese request finds an English catalog's
 # categories (a Chinese catalog would use the multilingual encoder instead).
-ZH_TERMS = {"跑鞋": "running shoes", "跑步鞋": "running shoes", "登山鞋": "hiking boots", "徒步鞋": "hiking boots",
-            "耳机": "headphones", "咖啡机": "coffee makers", "背包": "backpacks", "双肩包": "backpacks",
-            "瑜伽": "yoga", "刀": "kitchen knives", "智能手表": "smartwatches", "手表": "smartwatches",
-            "雨衣": "rain jackets", "冲锋衣": "rain jackets", "护肤": "skincare", "面霜": "skincare",
-            "防水": "waterproof", "轻": "lightweight", "安静": "quiet", "礼物": "gift"}
+ZH_TERMS = {
+    "跑鞋": "running shoes",
+    "跑步鞋": "running shoes",
+    "登山鞋": "hiking boots",
+    "徒步鞋": "hiking boots",
+    "耳机": "headphones",
+    "咖啡机": "coffee makers",
+    "背包": "backpacks",
+    "双肩包": "backpacks",
+    "瑜伽": "yoga",
+    "刀": "kitchen knives",
+    "智能手表": "smartwatches",
+    "手表": "smartwatches",
+    "雨衣": "rain jackets",
+    "冲锋衣": "rain jackets",
+    "护肤": "skincare",
+    "面霜": "skincare",
+    "防水": "waterproof",
+    "轻": "lightweight",
+    "安静": "quiet",
+    "礼物": "gift",
+}
 # "it", "them", "this one" after a list: the shopper asks about what was shown, not for something new.
-_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this one|that one|these|those)\b|它|它们|这个|那个|这款|那款|这双|那双",
-                      re.I)
+_PRONOUN = re.compile(
+    r"\b(it|its|it's|they|them|their|this one|that one|these|those)\b|它|它们|这个|那个|这款|那款|这双|那双",
+    re.I,
+)
 _FORMER = re.compile(r"\b(former|first one|the first)\b|前者|第一个|前一个", re.I)
 _LATTER = re.compile(r"\b(latter|second one|the second|the other)\b|后者|第二个|后一个", re.I)
 CLARIFY_RATIO = 0.6  # ask back when the second kind is at least this likely next to the first
@@ -52,10 +112,10 @@ _ONLY = re.compile(r"\b(only|just)\b|只要|只看", re.I)
 
 @dataclass(frozen=True, slots=True)
 class Understanding:
-    intent: str                 # need | refine | compare | product_question | faq
-    targets: tuple[str, ...]    # product ids the turn refers to
+    intent: str  # need | refine | compare | product_question | faq
+    targets: tuple[str, ...]  # product ids the turn refers to
     state: DialogueState
-    topic: str | None = None    # the FAQ topic, for faq turns
+    topic: str | None = None  # the FAQ topic, for faq turns
     question: str | None = None  # what to ask back, for clarify turns
 
 
@@ -80,7 +140,9 @@ def clarify_question(kinds: tuple[str, str], language: str) -> str:
     return f"您要找的是{a}，还是{b}？" if language == "zh" else f"Are you looking for {a}, or {b}?"
 
 
-def _chosen_kind(message: str, pending: list[str], guess_kind: Callable[[str], CategoryGuess] | None) -> str | None:
+def _chosen_kind(
+    message: str, pending: list[str], guess_kind: Callable[[str], CategoryGuess] | None
+) -> str | None:
     """Which of the offered kinds an answer picks: by position, by name, or by what it describes."""
     if len(pending) >= 2:
         if _FORMER.search(message) and not _LATTER.search(message):
@@ -108,7 +170,7 @@ def _ordinal_targets(message: str, shown: list[str]) -> list[str]:
     for word, position in ORDINALS.items():
         pattern = re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b"
         for m in re.finditer(pattern, lowered):
-            if word == "last" and _VERB_LAST.search(lowered[:m.start()]):
+            if word == "last" and _VERB_LAST.search(lowered[: m.start()]):
                 continue
             found.append((m.start(), position))
     targets = []
@@ -118,16 +180,31 @@ def _ordinal_targets(message: str, shown: list[str]) -> list[str]:
     return targets
 
 
-def understand(message: str, state: DialogueState, brands: list[str], categories: list, prices: dict[str, float],
-               guess_kind: Callable[[str], CategoryGuess] | None = None) -> Understanding:
+def understand(
+    message: str,
+    state: DialogueState,
+    brands: list[str],
+    categories: list,
+    prices: dict[str, float],
+    guess_kind: Callable[[str], CategoryGuess] | None = None,
+) -> Understanding:
     """`prices`: the catalog prices of the products shown last (for "cheaper"); `guess_kind`: the search's
     category step (`HybridSearcher.guess_category`), to ask back when a new need fits two kinds."""
     if state.pending:
         chosen = _chosen_kind(message, state.pending, guess_kind)
         if chosen is not None:
             filters = SearchFilters.from_dict(state.filters) if state.filters else SearchFilters()
-            return Understanding("need", (), DialogueState(state.need, replace(filters, categories=(chosen,)).to_dict(),
-                                                           state.extra_terms, [], state.language))
+            return Understanding(
+                "need",
+                (),
+                DialogueState(
+                    state.need,
+                    replace(filters, categories=(chosen,)).to_dict(),
+                    state.extra_terms,
+                    [],
+                    state.language,
+                ),
+            )
         state = replace(state, pending=[])
     turn = _understand(message, state, brands, categories, prices)
     if turn.intent != "need" or guess_kind is None or turn.state.filters.get("categories"):
@@ -136,20 +213,34 @@ def understand(message: str, state: DialogueState, brands: list[str], categories
     if pair is None or not all(_names_a_kind(k) for k in pair):
         return turn
     language = detect_language(message, state.language)
-    return Understanding("clarify", (), replace(turn.state, pending=list(pair), shown=[]),
-                         question=clarify_question(pair, language))
+    return Understanding(
+        "clarify",
+        (),
+        replace(turn.state, pending=list(pair), shown=[]),
+        question=clarify_question(pair, language),
+    )
 
 
-def _understand(message: str, state: DialogueState, brands: list[str], categories: list, prices: dict[str, float]
-                ) -> Understanding:
+def _understand(  # noqa: C901 (to split: CONTRIBUTING.md)
+    message: str,
+    state: DialogueState,
+    brands: list[str],
+    categories: list,
+    prices: dict[str, float],
+) -> Understanding:
     lowered = message.lower()
     targets = _ordinal_targets(message, state.shown)
     topic = faq_topic(message)
     english = " ".join(term for word, term in ZH_TERMS.items() if word in message)
     parsed = parse_query(f"{message} {english}".strip(), brands, categories)
     colors = [c for word, c in COLORS.items() if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered)]
-    has_need = bool(parsed.filters.categories) or len(parsed.text.split()) >= 3 and not targets or \
-        bool(english) and not targets
+    has_need = (
+        bool(parsed.filters.categories)
+        or len(parsed.text.split()) >= 3
+        and not targets
+        or bool(english)
+        and not targets
+    )
 
     if topic and not parsed.filters.categories and not targets:
         return Understanding("faq", (), state, topic)
@@ -167,7 +258,9 @@ def _understand(message: str, state: DialogueState, brands: list[str], categorie
         refined = True
     if _CHEAPER.search(message) and prices:
         # "Cheaper" than what was shown: below the middle of those prices, so there is room to find some.
-        filters = replace(filters, max_price=round(float(np.median(list(prices.values()))) - 0.01, 2), min_price=None)
+        filters = replace(
+            filters, max_price=round(float(np.median(list(prices.values()))) - 0.01, 2), min_price=None
+        )
         refined = True
     elif _PRICIER.search(message) and prices:
         filters = replace(filters, min_price=round(max(prices.values()) + 0.01, 2), max_price=None)
@@ -175,12 +268,18 @@ def _understand(message: str, state: DialogueState, brands: list[str], categorie
     new = parsed.filters
     if new.brands:
         # "only Adidas" narrows to that brand; a brand named in a new need also does.
-        filters = replace(filters, brands=new.brands, exclude_brands=tuple(b for b in filters.exclude_brands
-                                                                           if b not in new.brands))
+        filters = replace(
+            filters,
+            brands=new.brands,
+            exclude_brands=tuple(b for b in filters.exclude_brands if b not in new.brands),
+        )
         refined = True
     if new.exclude_brands:
-        filters = replace(filters, exclude_brands=tuple(dict.fromkeys((*filters.exclude_brands, *new.exclude_brands))),
-                          brands=tuple(b for b in filters.brands if b not in new.exclude_brands))
+        filters = replace(
+            filters,
+            exclude_brands=tuple(dict.fromkeys((*filters.exclude_brands, *new.exclude_brands))),
+            brands=tuple(b for b in filters.brands if b not in new.exclude_brands),
+        )
         refined = True
     if new.min_price is not None or new.max_price is not None:
         filters = replace(filters, min_price=new.min_price, max_price=new.max_price)
@@ -192,21 +291,53 @@ def _understand(message: str, state: DialogueState, brands: list[str], categorie
         refined = True
 
     about_shown = bool(_PRONOUN.search(message)) and not parsed.filters.categories
-    if _QUESTION.search(message) and (targets or state.shown) and (about_shown or not has_need) and not refined:
+    if (
+        _QUESTION.search(message)
+        and (targets or state.shown)
+        and (about_shown or not has_need)
+        and not refined
+    ):
         return Understanding("product_question", tuple(targets[:1] or state.shown[:1]), state)
 
-    if has_need and state.need and not (_ONLY.search(message) or _CHEAPER.search(message)) and \
-            (parsed.filters.categories or not refined):
+    if (
+        has_need
+        and state.need
+        and not (_ONLY.search(message) or _CHEAPER.search(message))
+        and (parsed.filters.categories or not refined)
+    ):
         # A new need starts over: earlier constraints belonged to the old one.
-        fresh = SearchFilters(categories=new.categories, brands=new.brands, exclude_brands=new.exclude_brands,
-                              min_price=new.min_price, max_price=new.max_price, min_rating=new.min_rating)
-        return Understanding("need", (), DialogueState(need=parsed.text or message, filters=fresh.to_dict(),
-                                                       extra_terms=colors, language=state.language))
+        fresh = SearchFilters(
+            categories=new.categories,
+            brands=new.brands,
+            exclude_brands=new.exclude_brands,
+            min_price=new.min_price,
+            max_price=new.max_price,
+            min_rating=new.min_rating,
+        )
+        return Understanding(
+            "need",
+            (),
+            DialogueState(
+                need=parsed.text or message,
+                filters=fresh.to_dict(),
+                extra_terms=colors,
+                language=state.language,
+            ),
+        )
     if not state.need:
-        return Understanding("need", (), DialogueState(need=parsed.text or message,
-                                                       filters=filters.merged(new).to_dict(),
-                                                       extra_terms=colors, language=state.language))
+        return Understanding(
+            "need",
+            (),
+            DialogueState(
+                need=parsed.text or message,
+                filters=filters.merged(new).to_dict(),
+                extra_terms=colors,
+                language=state.language,
+            ),
+        )
     if parsed.filters.categories:
         filters = replace(filters, categories=new.categories)
     extra = list(dict.fromkeys([*state.extra_terms, *colors]))
-    return Understanding("refine", (), DialogueState(state.need, filters.to_dict(), extra, state.shown, state.language))
+    return Understanding(
+        "refine", (), DialogueState(state.need, filters.to_dict(), extra, state.shown, state.language)
+    )

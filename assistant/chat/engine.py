@@ -45,9 +45,9 @@ class Grounding:
     and the context the reply's rules read."""
 
     facts: tuple[ProductFacts, ...] = ()
-    amounts: tuple[float, ...] = ()   # amounts the store's policy document states
-    bounds: tuple[float, ...] = ()    # the shopper's own limits: restated as limits, never as prices
-    brands: tuple[str, ...] = ()      # brands the shopper named, or the reasons name
+    amounts: tuple[float, ...] = ()  # amounts the store's policy document states
+    bounds: tuple[float, ...] = ()  # the shopper's own limits: restated as limits, never as prices
+    brands: tuple[str, ...] = ()  # brands the shopper named, or the reasons name
     catalog_brands: tuple[str, ...] = ()  # any other of these named is an invented claim
     rules: ReplyContext = field(default_factory=ReplyContext)
 
@@ -73,14 +73,23 @@ class _Plan:
     composed: str
     messages: list[ChatMessage] | None = None
     grounding: Grounding = field(default_factory=Grounding)
-    fallback: str = ""             # said instead when none of the model's words may be shown
-    separator: str = "\n\n"       # between the composed part and the model's words
+    fallback: str = ""  # said instead when none of the model's words may be shown
+    separator: str = "\n\n"  # between the composed part and the model's words
     relaxed: bool | None = None
 
 
 def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
-    return tuple(ProductFacts(i.product.id, i.product.title, i.product.brand, i.product.price,
-                              rating=i.product.rating, currency=i.product.currency) for i in items)
+    return tuple(
+        ProductFacts(
+            i.product.id,
+            i.product.title,
+            i.product.brand,
+            i.product.price,
+            rating=i.product.rating,
+            currency=i.product.currency,
+        )
+        for i in items
+    )
 
 
 class ChatEngine:
@@ -99,12 +108,20 @@ class ChatEngine:
         *_, reply = self.ask_stream(user_id, message, session_id, streamed=False)
         return reply
 
-    def ask_stream(self, user_id: str | None, message: str, session_id: str | None = None,
-                   streamed: bool = True, write: bool = True) -> Iterator[str | ChatReply]:
+    def ask_stream(
+        self,
+        user_id: str | None,
+        message: str,
+        session_id: str | None = None,
+        streamed: bool = True,
+        write: bool = True,
+    ) -> Iterator[str | ChatReply]:
         """The turn's text as it is checked, then the ChatReply. write=False leaves the model out: only
         the part composed in code is said (a conversation's earlier turns rebuilt, assistant/chat/threads.py)."""
         if not isinstance(message, str) or not message.strip():
-            raise ValueError("the message is empty: say what you are looking for, e.g. 'a gift for a runner under $50'")
+            raise ValueError(
+                "the message is empty: say what you are looking for, e.g. 'a gift for a runner under $50'"
+            )
         started = time.perf_counter()
         truncated = len(message) > MAX_MESSAGE
         message = message.strip()[:MAX_MESSAGE]
@@ -113,10 +130,19 @@ class ChatEngine:
         default_lang = "zh" if user and user.locale.lower().startswith("zh") else "en"
         language = detect_language(message, default=state.language if state.need else default_lang)
         catalog_brands = tuple(self.shop.catalog.brands())
-        shown_prices = {pid: p.price for pid, p in self.shop.catalog.get_products(state.shown).items()
-                        if p.price is not None}
-        turn = understand(message, state, list(catalog_brands), list(self.shop.catalog.categories()), shown_prices,
-                          guess_kind=self.shop.searcher.guess_category)
+        shown_prices = {
+            pid: p.price
+            for pid, p in self.shop.catalog.get_products(state.shown).items()
+            if p.price is not None
+        }
+        turn = understand(
+            message,
+            state,
+            list(catalog_brands),
+            list(self.shop.catalog.categories()),
+            shown_prices,
+            guess_kind=self.shop.searcher.guess_category,
+        )
         new_state = turn.state
         new_state.language = language
         timings: dict[str, float] = {"understand_s": time.perf_counter() - started}
@@ -127,8 +153,9 @@ class ChatEngine:
         timings["first_words_s"] = time.perf_counter() - started
         outcome: dict = {"outcome": "template", "claims_checked": 0, "violations": [], "rules_broken": []}
         if write and plan.messages is not None:
-            pieces = self._checked(self._write(plan.messages, streamed, timings), plan.grounding, plan.fallback,
-                                   timings)
+            pieces = self._checked(
+                self._write(plan.messages, streamed, timings), plan.grounding, plan.fallback, timings
+            )
             lead = plan.separator if plan.composed else ""
             for piece in pieces:
                 if isinstance(piece, dict):
@@ -145,20 +172,36 @@ class ChatEngine:
         outcome["timings"] = {k: round(v, 4) for k, v in timings.items()}
         products = [i.to_dict() for i in plan.items]
         now = int(time.time())
-        self.sessions.record(session_id, new_state, [
-            Turn("user", message, turn.intent, language, [], {}, now),
-            Turn("assistant", text, turn.intent, language, products, outcome, now)])
+        self.sessions.record(
+            session_id,
+            new_state,
+            [
+                Turn("user", message, turn.intent, language, [], {}, now),
+                Turn("assistant", text, turn.intent, language, products, outcome, now),
+            ],
+        )
         yield ChatReply(text, products, session_id, language, turn.intent, outcome)
 
-    def _plan(self, turn, user_id, message, state: DialogueState, new_state: DialogueState, language: str,
-              catalog_brands: tuple[str, ...], timings: dict) -> _Plan:
+    def _plan(
+        self,
+        turn,
+        user_id,
+        message,
+        state: DialogueState,
+        new_state: DialogueState,
+        language: str,
+        catalog_brands: tuple[str, ...],
+        timings: dict,
+    ) -> _Plan:
         if turn.intent == "clarify":
             return _Plan([], turn.question)
         if turn.intent == "faq":
             doc = self.faq.get(turn.topic)
             fallback = ("相关政策：" if language == "zh" else "") + doc.text
             grounding = self._grounding(message, catalog_brands, language, amounts=tuple(doc.amounts))
-            return _Plan([], "", prompts.faq_prompt(message, doc.title, doc.text, language), grounding, fallback, "")
+            return _Plan(
+                [], "", prompts.faq_prompt(message, doc.title, doc.text, language), grounding, fallback, ""
+            )
         if turn.intent == "product_question":
             product = self.shop.catalog.get_product(turn.targets[0])
             passages = self._passages(product.id, message)
@@ -166,9 +209,14 @@ class ChatEngine:
             grounding = self._grounding(message, catalog_brands, language, items, reviews=tuple(passages))
             # A review quoted to the shopper states no price, discount or brand the facts do not hold.
             quotable = [p for p in passages if self._check(p, grounding).ok]
-            return _Plan(items, prompts.question_header(product, language),
-                         prompts.question_prompt(message, product, passages, language), grounding,
-                         prompts.question_template(product, quotable, language), "\n")
+            return _Plan(
+                items,
+                prompts.question_header(product, language),
+                prompts.question_prompt(message, product, passages, language),
+                grounding,
+                prompts.question_template(product, quotable, language),
+                "\n",
+            )
         if turn.intent == "compare":
             found = self.shop.catalog.get_products(list(turn.targets))
             items = [RankedItem(found[pid], 1.0, ()) for pid in turn.targets if pid in found]
@@ -182,15 +230,23 @@ class ChatEngine:
         if not items:
             return _Plan([], composed, relaxed=nothing_fit)
         composed += "\n" + prompts.product_listing(items, language)
-        grounding = self._grounding(asked, catalog_brands, language, items, filters,
-                                    reasons="\n".join(i.reason for i in items),
-                                    reviews=tuple(i.evidence[0] for i in items[:prompts.PRODUCTS_IN_PROMPT]
-                                                  if i.evidence))
-        return _Plan(items, composed, prompts.product_prompt(asked, items, language), grounding, relaxed=nothing_fit)
+        grounding = self._grounding(
+            asked,
+            catalog_brands,
+            language,
+            items,
+            filters,
+            reasons="\n".join(i.reason for i in items),
+            reviews=tuple(i.evidence[0] for i in items[: prompts.PRODUCTS_IN_PROMPT] if i.evidence),
+        )
+        return _Plan(
+            items, composed, prompts.product_prompt(asked, items, language), grounding, relaxed=nothing_fit
+        )
 
     # -- retrieval ----------------------------------------------------------------------------------
-    def _find(self, user_id: str | None, state: DialogueState, timings: dict, k: int = 4
-              ) -> tuple[list[RankedItem], bool]:
+    def _find(
+        self, user_id: str | None, state: DialogueState, timings: dict, k: int = 4
+    ) -> tuple[list[RankedItem], bool]:
         filters = SearchFilters.from_dict(state.filters) if state.filters else None
         query = " ".join([state.need, *state.extra_terms]).strip() or state.need
         items = self._search_and_rank(user_id, query, filters, k, timings)
@@ -199,8 +255,10 @@ class ChatEngine:
         # Nothing fits every constraint: loosen step by step (brand and rating, then price), and say so
         # in the reply. The kind of product is never loosened: the one the shopper named stays a filter,
         # and the one search reads from the need is read again from the same need.
-        for loose in (replace(filters, brands=(), min_rating=None),
-                      SearchFilters(categories=filters.categories, exclude_ids=filters.exclude_ids)):
+        for loose in (
+            replace(filters, brands=(), min_rating=None),
+            SearchFilters(categories=filters.categories, exclude_ids=filters.exclude_ids),
+        ):
             items = self._search_and_rank(user_id, query, loose, k, timings)
             if items:
                 break
@@ -231,27 +289,53 @@ class ChatEngine:
             self._names = (count, CatalogNames((p.id, p.title) for p in self.shop.catalog.iter_products()))
         return self._names[1]
 
-    def _grounding(self, message: str, catalog_brands: tuple[str, ...], language: str,
-                   items: list[RankedItem] = (), filters: SearchFilters | None = None,
-                   amounts: tuple[float, ...] = (), reasons: str = "", reviews: tuple[str, ...] = ()) -> Grounding:
+    def _grounding(
+        self,
+        message: str,
+        catalog_brands: tuple[str, ...],
+        language: str,
+        items: list[RankedItem] = (),
+        filters: SearchFilters | None = None,
+        amounts: tuple[float, ...] = (),
+        reasons: str = "",
+        reviews: tuple[str, ...] = (),
+    ) -> Grounding:
         """The facts, plus what the shopper said: restating their own budget ("under $150") or a brand they
         named or the ranker's reasons name is no invented claim."""
         limits = [float(n.replace(",", "")) for n in _NUMBER.findall(message)]
         if filters is not None:
             limits += [x for x in (filters.min_price, filters.max_price, filters.min_rating) if x is not None]
         told = f"{message}\n{reasons}"
-        brands = tuple(b for b in catalog_brands if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I))
+        brands = tuple(
+            b for b in catalog_brands if b and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", told, re.I)
+        )
         shown = tuple(ShownProduct.of(i.product, i.evidence[:1]) for i in items)
-        rules = ReplyContext(shown, language, message, tuple(limits), reviews, self.catalog_names(),
-                             prompts.EXAMPLE_NAMES, prompts.EXAMPLE_ANSWERS)
+        rules = ReplyContext(
+            shown,
+            language,
+            message,
+            tuple(limits),
+            reviews,
+            self.catalog_names(),
+            prompts.EXAMPLE_NAMES,
+            prompts.EXAMPLE_ANSWERS,
+        )
         return Grounding(_facts(list(items)), amounts, tuple(limits), brands, catalog_brands, rules)
 
     @staticmethod
     def _check(text: str, grounding: Grounding) -> FactCheckResult:
-        return check_text(text, grounding.facts, grounding.catalog_brands, grounding.amounts, grounding.bounds,
-                          grounding.brands)
+        return check_text(
+            text,
+            grounding.facts,
+            grounding.catalog_brands,
+            grounding.amounts,
+            grounding.bounds,
+            grounding.brands,
+        )
 
-    def _write(self, messages: list[ChatMessage], streamed: bool, timings: dict) -> Generator[str, None, None]:
+    def _write(
+        self, messages: list[ChatMessage], streamed: bool, timings: dict
+    ) -> Generator[str, None, None]:
         """The model's words: token by token, or whole from one (batchable) `generate` call; the time spent
         waiting on the model is added to `timings['generation_s']`."""
         started = time.perf_counter()
@@ -297,8 +381,9 @@ class ChatEngine:
             return None, found
         return sentence, found
 
-    def _checked(self, chunks: Generator[str, None, None], grounding: Grounding, fallback: str, timings: dict
-                 ) -> Iterator[str | dict]:
+    def _checked(
+        self, chunks: Generator[str, None, None], grounding: Grounding, fallback: str, timings: dict
+    ) -> Iterator[str | dict]:
         """Yield each of the model's sentences once it has ended and passed; then the outcome."""
         started_checks = 0.0
         kept, dropped = 0, 0
@@ -330,7 +415,7 @@ class ChatEngine:
             raw += chunk
             held += chunk
             while kept < MAX_SENTENCES and (m := _SENTENCE_END.search(held)) is not None:
-                sentence, held = held[:m.end()], held[m.end():]
+                sentence, held = held[: m.end()], held[m.end() :]
                 if sentence.strip() and (good := judge(sentence)) is not None:
                     yield good if kept > 1 else good.lstrip()
             if kept >= MAX_SENTENCES:
@@ -353,6 +438,12 @@ class ChatEngine:
             if fallback:
                 yield fallback
         timings["check_s"] = started_checks
-        yield {"outcome": outcome, "claims_checked": checked, "violations": violations,
-               "rules_broken": sorted(set(rules)), "sentences_kept": kept, "sentences_dropped": dropped,
-               "written": " ".join(written)}
+        yield {
+            "outcome": outcome,
+            "claims_checked": checked,
+            "violations": violations,
+            "rules_broken": sorted(set(rules)),
+            "sentences_kept": kept,
+            "sentences_dropped": dropped,
+            "written": " ".join(written),
+        }

@@ -11,7 +11,19 @@ from pathlib import Path
 
 _PACKAGED = Path(__file__).parent / "faq"
 _TOPICS = {
-    "shipping": ("ship", "shipping", "delivery", "deliver", "arrive", "express", "运费", "发货", "配送", "快递", "邮"),
+    "shipping": (
+        "ship",
+        "shipping",
+        "delivery",
+        "deliver",
+        "arrive",
+        "express",
+        "运费",
+        "发货",
+        "配送",
+        "快递",
+        "邮",
+    ),
     "returns": ("return", "refund", "exchange", "send back", "退货", "退款", "换货", "退"),
     "warranty": ("warranty", "guarantee", "broken", "defect", "repair", "保修", "质保", "坏"),
 }
@@ -39,7 +51,9 @@ def load_faq(home: Path | None = None) -> dict[str, FaqDocument]:
         for path in sorted(folder.glob("*.md")):
             lines = path.read_text(encoding="utf-8").strip().splitlines()
             title = lines[0].lstrip("# ").strip() if lines else path.stem
-            docs[path.stem] = FaqDocument(path.stem, title, " ".join(line.strip() for line in lines[1:]).strip())
+            docs[path.stem] = FaqDocument(
+                path.stem, title, " ".join(line.strip() for line in lines[1:]).strip()
+            )
     return docs
 
 

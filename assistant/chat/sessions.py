@@ -70,35 +70,67 @@ class SessionStore:
 
     def open(self, session_id: str | None, user_id: str | None) -> tuple[str, DialogueState]:
         if session_id:
-            row = self.db.conn.execute("SELECT state FROM chat_sessions WHERE id = ?", (session_id,)).fetchone()
+            row = self.db.conn.execute(
+                "SELECT state FROM chat_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
             if row is not None:
                 return session_id, DialogueState(**json.loads(row["state"]))
         session_id = session_id or uuid.uuid4().hex[:16]
         now = int(time.time())
-        self.db.conn.execute("INSERT INTO chat_sessions (id, user_id, created, updated) VALUES (?,?,?,?)",
-                             (session_id, user_id, now, now))
+        self.db.conn.execute(
+            "INSERT INTO chat_sessions (id, user_id, created, updated) VALUES (?,?,?,?)",
+            (session_id, user_id, now, now),
+        )
         return session_id, DialogueState()
 
     def record(self, session_id: str, state: DialogueState, turns: list[Turn]) -> None:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE chat_sessions SET state = ?, updated = ? WHERE id = ?",
-                         (json.dumps(asdict(state), ensure_ascii=False), int(time.time()), session_id))
+            conn.execute(
+                "UPDATE chat_sessions SET state = ?, updated = ? WHERE id = ?",
+                (json.dumps(asdict(state), ensure_ascii=False), int(time.time()), session_id),
+            )
             for t in turns:
-                conn.execute("INSERT INTO chat_turns (session_id, role, text, intent, language, products, checks, time)"
-                             " VALUES (?,?,?,?,?,?,?,?)",
-                             (session_id, t.role, t.text, t.intent, t.language,
-                              json.dumps(t.products, ensure_ascii=False), json.dumps(t.checks), t.time))
+                conn.execute(
+                    "INSERT INTO chat_turns (session_id, role, text, intent, language, products, checks, time)"
+                    " VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        session_id,
+                        t.role,
+                        t.text,
+                        t.intent,
+                        t.language,
+                        json.dumps(t.products, ensure_ascii=False),
+                        json.dumps(t.checks),
+                        t.time,
+                    ),
+                )
 
     def transcript(self, session_id: str) -> dict | None:
         row = self.db.conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             return None
-        turns = [Turn(r["role"], r["text"], r["intent"], r["language"], json.loads(r["products"]),
-                      json.loads(r["checks"]), r["time"]).to_dict()
-                 for r in self.db.conn.execute("SELECT * FROM chat_turns WHERE session_id = ? ORDER BY seq",
-                                               (session_id,))]
-        return {"session": session_id, "user_id": row["user_id"], "created": row["created"], "updated": row["updated"],
-                "state": json.loads(row["state"]), "turns": turns}
+        turns = [
+            Turn(
+                r["role"],
+                r["text"],
+                r["intent"],
+                r["language"],
+                json.loads(r["products"]),
+                json.loads(r["checks"]),
+                r["time"],
+            ).to_dict()
+            for r in self.db.conn.execute(
+                "SELECT * FROM chat_turns WHERE session_id = ? ORDER BY seq", (session_id,)
+            )
+        ]
+        return {
+            "session": session_id,
+            "user_id": row["user_id"],
+            "created": row["created"],
+            "updated": row["updated"],
+            "state": json.loads(row["state"]),
+            "turns": turns,
+        }
 
     def check_counts(self) -> dict[str, int]:
         """How often replies passed the fact check, were repaired, or were replaced by a template."""

@@ -13,8 +13,16 @@ import sys
 
 from assistant.cli.common import EXIT_FAILURE, EXIT_USAGE, CliError
 
-COMMAND_MODULES = ["data_commands", "push_commands", "server_commands", "ui_commands", "retrieval_commands", "ranking_commands", "chat_commands",
-                   "models_commands"]
+COMMAND_MODULES = [
+    "data_commands",
+    "push_commands",
+    "server_commands",
+    "ui_commands",
+    "retrieval_commands",
+    "ranking_commands",
+    "chat_commands",
+    "models_commands",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,9 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="shopmate",
         description="A conversational shopping assistant for online stores.",
         epilog="Data lives in --home (or $SHOPMATE_HOME, default ./shopmate-data). "
-               "Run 'shopmate COMMAND --help' for each command's options.",
+        "Run 'shopmate COMMAND --help' for each command's options.",
     )
-    parser.add_argument("--home", help="the store's data directory (default: $SHOPMATE_HOME or ./shopmate-data)")
+    parser.add_argument(
+        "--home", help="the store's data directory (default: $SHOPMATE_HOME or ./shopmate-data)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more of what happens")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
@@ -35,8 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     try:
         return int(args.run(args) or 0)
     except CliError as exc:

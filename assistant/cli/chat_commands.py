@@ -63,14 +63,23 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ask", help="answer one chat turn (for scripts)",
-                       description="One turn of the shopping chat; replies stream as they are checked.")
+    p = sub.add_parser(
+        "ask",
+        help="answer one chat turn (for scripts)",
+        description="One turn of the shopping chat; replies stream as they are checked.",
+    )
     p.add_argument("message")
     _common(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object: reply, products, session, "
-                                                       "language, checks")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: reply, products, session, language, checks",
+    )
     p.set_defaults(run=run_ask)
-    p = sub.add_parser("chat", help="a conversation in the terminal",
-                       description="A multi-turn shopping conversation; the session is kept in the store.")
+    p = sub.add_parser(
+        "chat",
+        help="a conversation in the terminal",
+        description="A multi-turn shopping conversation; the session is kept in the store.",
+    )
     _common(p)
     p.set_defaults(run=run_chat)

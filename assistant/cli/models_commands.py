@@ -89,8 +89,16 @@ def run_prepare(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{'made' if result['made_now'] else 'already prepared'}: {result['path'] or model}")
     manifest = result["manifest"] or {}
-    for key in ("source", "sha256", "quantization", "ctranslate2", "openvino_genai", "transformers", "export_s",
-                "convert_s"):
+    for key in (
+        "source",
+        "sha256",
+        "quantization",
+        "ctranslate2",
+        "openvino_genai",
+        "transformers",
+        "export_s",
+        "convert_s",
+    ):
         if key in manifest:
             print(f"  {key}: {manifest[key]}")
     if "load_s" in result:

@@ -13,8 +13,16 @@ from assistant.llm.weights import PACKAGED_MODELS
 if TYPE_CHECKING:
     from assistant.config import Settings
 
-__all__ = ["BACKENDS", "ChatMessage", "GenerationParams", "Generator", "GeneratorUnavailable", "load_generator",
-           "open_generator", "resolve_backend"]
+__all__ = [
+    "BACKENDS",
+    "ChatMessage",
+    "GenerationParams",
+    "Generator",
+    "GeneratorUnavailable",
+    "load_generator",
+    "open_generator",
+    "resolve_backend",
+]
 
 # Local backends (docs/generation.md): "ctranslate2" runs int8 weights (the default: fastest measured here),
 # "openvino" runs the shipped 4-bit GGUF as it is, "transformers" is the reference and also loads any
@@ -31,10 +39,13 @@ def resolve_backend(model: str, backend: str) -> str:
     packaged models, .gguf files and OpenVINO IR folders, so anything else (a Hugging Face id, a
     transformers folder) runs on transformers, as before there was a choice."""
     if backend not in BACKENDS:
-        raise ValueError(f"unknown LLM backend {backend!r}; choose one of {', '.join(BACKENDS)} "
-                         "(SHOPMATE_LLM_BACKEND, or `shopmate models prepare --backend`)")
-    if backend == "openvino" and not (model in PACKAGED_MODELS or model.endswith(".gguf")
-                                      or (Path(model) / "openvino_model.xml").is_file()):
+        raise ValueError(
+            f"unknown LLM backend {backend!r}; choose one of {', '.join(BACKENDS)} "
+            "(SHOPMATE_LLM_BACKEND, or `shopmate models prepare --backend`)"
+        )
+    if backend == "openvino" and not (
+        model in PACKAGED_MODELS or model.endswith(".gguf") or (Path(model) / "openvino_model.xml").is_file()
+    ):
         log.info("%s is not a GGUF file or OpenVINO IR: running it with transformers", model)
         return "transformers"
     if backend == "ctranslate2" and not (model in PACKAGED_MODELS or (Path(model) / "model.bin").is_file()):
@@ -43,8 +54,9 @@ def resolve_backend(model: str, backend: str) -> str:
     return backend
 
 
-def open_generator(model: str = "default", url: str | None = None, backend: str = "ctranslate2",
-                   api_key: str | None = None) -> Generator:
+def open_generator(
+    model: str = "default", url: str | None = None, backend: str = "ctranslate2", api_key: str | None = None
+) -> Generator:
     """The generator for a model name (`default`, `fast`, `test`, a .gguf path, a Hugging Face id or a
     local directory) on a local `backend`, or for an OpenAI-compatible server when `url` is given (then
     `model` is the name the server knows). Loaded once per process: several stores share the weights."""

@@ -81,7 +81,7 @@ class BatchingGenerator:
             self.batches = [*self.batches[-999:], len(prompts)]
             at = 0
             for r in batch:
-                r.future.set_result(replies[at:at + len(r.prompts)])
+                r.future.set_result(replies[at : at + len(r.prompts)])
                 at += len(r.prompts)
 
 

@@ -56,17 +56,24 @@ def convert_gguf(source: Path, sha256: str, target: Path, dtype: torch.dtype) ->
     result = model.load_state_dict(loaded.state_dict(), strict=False)
     tied = {"lm_head.weight"} if getattr(config, "tie_word_embeddings", False) else set()
     if result.unexpected_keys or set(result.missing_keys) - tied:
-        raise ModelUnavailable(f"converting {source}: weights did not fit the architecture (missing "
-                               f"{result.missing_keys}, unexpected {result.unexpected_keys})")
+        raise ModelUnavailable(
+            f"converting {source}: weights did not fit the architecture (missing "
+            f"{result.missing_keys}, unexpected {result.unexpected_keys})"
+        )
     model.tie_weights()
     del loaded
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
-    manifest = {"source": str(source), "sha256": sha256, "dtype": str(dtype),
-                "transformers": transformers.__version__, "torch": torch.__version__,
-                "convert_s": round(time.perf_counter() - started, 1)}
+    manifest = {
+        "source": str(source),
+        "sha256": sha256,
+        "dtype": str(dtype),
+        "transformers": transformers.__version__,
+        "torch": torch.__version__,
+        "convert_s": round(time.perf_counter() - started, 1),
+    }
     manifest = write_manifest(partial, manifest)
     shutil.rmtree(target, ignore_errors=True)
     partial.replace(target)
@@ -80,8 +87,13 @@ class TransformersGenerator:
     Face id. GGUF weights are converted once into `cache` (see `cache_dir`); `loaded_from` says whether
     this load converted (`gguf`) or reused the copy (`converted`)."""
 
-    def __init__(self, model: str = "default", device: str | None = None, dtype: torch.dtype | None = None,
-                 cache: str | Path | None = None):
+    def __init__(
+        self,
+        model: str = "default",
+        device: str | None = None,
+        dtype: torch.dtype | None = None,
+        cache: str | Path | None = None,
+    ):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         started = time.perf_counter()
@@ -126,9 +138,17 @@ class TransformersGenerator:
         self.converted_path = target
 
     def _encode(self, prompts: list[list[ChatMessage]]):
-        texts = [self.tokenizer.apply_chat_template([{"role": m.role, "content": m.content} for m in msgs],
-                                                    add_generation_prompt=True, tokenize=False) for msgs in prompts]
-        return self.tokenizer(texts, padding=True, return_tensors="pt", add_special_tokens=False).to(self.device)
+        texts = [
+            self.tokenizer.apply_chat_template(
+                [{"role": m.role, "content": m.content} for m in msgs],
+                add_generation_prompt=True,
+                tokenize=False,
+            )
+            for msgs in prompts
+        ]
+        return self.tokenizer(texts, padding=True, return_tensors="pt", add_special_tokens=False).to(
+            self.device
+        )
 
     def _kwargs(self, params: GenerationParams) -> dict:
         kwargs = {"max_new_tokens": params.max_new_tokens, "pad_token_id": self.tokenizer.pad_token_id}
@@ -151,7 +171,7 @@ class TransformersGenerator:
         with self._lock, torch.inference_mode():
             self._seed(params)
             output = self.model.generate(**encoded, **self._kwargs(params))
-        new_tokens = output[:, encoded["input_ids"].shape[1]:]
+        new_tokens = output[:, encoded["input_ids"].shape[1] :]
         texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [finish_text(t, params.stop) for t in texts]
 
@@ -172,8 +192,12 @@ class TransformersGenerator:
             try:
                 with self._lock, torch.inference_mode():
                     self._seed(params)
-                    self.model.generate(**encoded, **self._kwargs(params), streamer=streamer,
-                                        stopping_criteria=StoppingCriteriaList([UntilCancelled()]))
+                    self.model.generate(
+                        **encoded,
+                        **self._kwargs(params),
+                        streamer=streamer,
+                        stopping_criteria=StoppingCriteriaList([UntilCancelled()]),
+                    )
             except BaseException as exc:  # surfaced in the reading thread below
                 errors.append(exc)
                 streamer.end()

@@ -213,7 +213,10 @@ class OpenVINOGenerator:
 
         def produce(emit) -> None:
             with self._lock:
-                self._pipe.generate(text, self._config(params),
-                                    streamer=lambda chunk: status.RUNNING if emit(chunk) else status.CANCEL)
+                self._pipe.generate(
+                    text,
+                    self._config(params),
+                    streamer=lambda chunk: status.RUNNING if emit(chunk) else status.CANCEL,
+                )
 
         return threaded_stream(produce, params.stop)

@@ -40,8 +40,16 @@ def _worth_retrying(exc: BaseException) -> bool:
 
 
 class OpenAICompatibleGenerator:
-    def __init__(self, base_url: str, model: str = "default", api_key: str | None = None, timeout: float = 120.0,
-                 max_concurrency: int = 8, attempts: int = 4, backoff_s: float = 0.5):
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "default",
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        max_concurrency: int = 8,
+        attempts: int = 4,
+        backoff_s: float = 0.5,
+    ):
         self.base_url = base_url.rstrip("/")
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
@@ -52,20 +60,34 @@ class OpenAICompatibleGenerator:
         self._backoff_s = backoff_s
         if api_key is None and (key := environment().llm_api_key) is not None:
             api_key = key.get_secret_value()
-        self._client = httpx.Client(timeout=timeout,
-                                    headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
+        self._client = httpx.Client(
+            timeout=timeout, headers={"Authorization": f"Bearer {api_key}"} if api_key else {}
+        )
 
     def _retrying(self) -> Retrying:
-        return Retrying(retry=retry_if_exception(_worth_retrying), stop=stop_after_attempt(self.attempts),
-                        wait=wait_exponential(multiplier=self._backoff_s, max=8), reraise=True,
-                        before_sleep=lambda state: log.warning(
-                            "the language-model server at %s failed (%s); try %d of %d", self.base_url,
-                            state.outcome.exception(), state.attempt_number + 1, self.attempts))
+        return Retrying(
+            retry=retry_if_exception(_worth_retrying),
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential(multiplier=self._backoff_s, max=8),
+            reraise=True,
+            before_sleep=lambda state: log.warning(
+                "the language-model server at %s failed (%s); try %d of %d",
+                self.base_url,
+                state.outcome.exception(),
+                state.attempt_number + 1,
+                self.attempts,
+            ),
+        )
 
     def _body(self, messages: list[ChatMessage], params: GenerationParams, stream: bool) -> dict:
-        body = {"model": self.model, "messages": [{"role": m.role, "content": m.content} for m in messages],
-                "max_tokens": params.max_new_tokens, "temperature": params.temperature, "top_p": params.top_p,
-                "stream": stream}
+        body = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "stream": stream,
+        }
         if params.stop:
             body["stop"] = list(params.stop)
         if params.seed is not None:
@@ -79,14 +101,17 @@ class OpenAICompatibleGenerator:
             if exc.response.status_code in (401, 403):
                 return GeneratorUnavailable(
                     f"the language-model server at {self.base_url} refused the request "
-                    f"({exc.response.status_code}: {detail}); give its API key in ${API_KEY_ENV} or --llm-api-key")
+                    f"({exc.response.status_code}: {detail}); give its API key in ${API_KEY_ENV} or --llm-api-key"
+                )
             return GeneratorUnavailable(
                 f"the language-model server at {self.base_url} answered {exc.response.status_code}{tries}: "
-                f"{detail}; check that it serves model {self.model!r} (--llm) and the OpenAI chat API under /v1")
+                f"{detail}; check that it serves model {self.model!r} (--llm) and the OpenAI chat API under /v1"
+            )
         return GeneratorUnavailable(
             f"the language-model server at {self.base_url} did not answer{tries} ({type(exc).__name__}: {exc}); "
             f"start it (e.g. `vllm serve MODEL` or llama.cpp's `llama-server`), fix --llm-url / SHOPMATE_LLM_URL, "
-            f"or leave them unset to run the local model")
+            f"or leave them unset to run the local model"
+        )
 
     def _post(self, body: dict) -> httpx.Response:
         response = self._client.post(f"{self.base_url}/chat/completions", json=body)
@@ -109,8 +134,9 @@ class OpenAICompatibleGenerator:
 
     def _open_stream(self, body: dict):
         """The streaming response, its status checked; the caller closes it."""
-        response = self._client.send(self._client.build_request("POST", f"{self.base_url}/chat/completions",
-                                                                json=body), stream=True)
+        response = self._client.send(
+            self._client.build_request("POST", f"{self.base_url}/chat/completions", json=body), stream=True
+        )
         if response.is_error:
             response.read()
             response.close()

@@ -56,7 +56,7 @@ class GeneratorUnavailable(RuntimeError):
 
 def cut_at_stop(text: str, stop: tuple[str, ...]) -> str:
     cuts = [text.find(s) for s in stop if s and s in text]
-    return text[:min(cuts)] if cuts else text
+    return text[: min(cuts)] if cuts else text
 
 
 def finish_text(text: str, stop: tuple[str, ...]) -> str:
@@ -88,7 +88,7 @@ def visible_chunks(chunks: Iterable[str], stop: tuple[str, ...]) -> Iterator[str
         if len(cut) < len(text):
             text = cut
             break
-        ready = text[:len(text) - _held_back(text, stop)].lstrip().rstrip()
+        ready = text[: len(text) - _held_back(text, stop)].lstrip().rstrip()
         if len(ready) > sent:
             yield ready[sent:]
             sent = len(ready)

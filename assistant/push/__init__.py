@@ -12,6 +12,20 @@ from assistant.push.records import Offer, PushMessage, sale_price
 from assistant.push.report import campaign_report
 from assistant.push.run import PushRunSummary, PushSources, RunOptions, preview, run_campaign
 
-__all__ = ["Campaign", "CampaignError", "EngineOptions", "ModelSpec", "Offer", "PushLedger", "PushMessage",
-           "PushRunSummary", "PushSources", "RunOptions", "campaign_report", "load_campaign", "preview",
-           "run_campaign", "sale_price"]
+__all__ = [
+    "Campaign",
+    "CampaignError",
+    "EngineOptions",
+    "ModelSpec",
+    "Offer",
+    "PushLedger",
+    "PushMessage",
+    "PushRunSummary",
+    "PushSources",
+    "RunOptions",
+    "campaign_report",
+    "load_campaign",
+    "preview",
+    "run_campaign",
+    "sale_price",
+]

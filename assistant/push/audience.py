@@ -19,12 +19,17 @@ def assign_variant(campaign: Campaign, user_id: str) -> str:
 
 
 def profile_matches(audience: Audience, profile: UserProfile) -> bool:
-    if audience.interest_tags and not set(audience.interest_tags) & {t.lower() for t in profile.interest_tags}:
+    if audience.interest_tags and not set(audience.interest_tags) & {
+        t.lower() for t in profile.interest_tags
+    }:
         return False
     # The filters' category rule (retrieval/filters.py): "Electronics" matches "Electronics > Headphones",
     # "Headphones" matches it too, "Phones" does not.
-    if audience.categories and not any(category_matches(c, have.split(PATH_SEPARATOR)) for c in audience.categories
-                                       for have, _ in profile.top_categories):
+    if audience.categories and not any(
+        category_matches(c, have.split(PATH_SEPARATOR))
+        for c in audience.categories
+        for have, _ in profile.top_categories
+    ):
         return False
     if audience.price_band:
         if profile.price_band is None:
@@ -39,8 +44,13 @@ def _needs_profile(audience: Audience) -> bool:
     return bool(audience.interest_tags or audience.categories or audience.price_band)
 
 
-def select_audience(users: Iterable[User], events: EventStore, campaign: Campaign, now: datetime,
-                    profile: Callable[[str], UserProfile] | None = None) -> tuple[list[str], dict[str, int]]:
+def select_audience(
+    users: Iterable[User],
+    events: EventStore,
+    campaign: Campaign,
+    now: datetime,
+    profile: Callable[[str], UserProfile] | None = None,
+) -> tuple[list[str], dict[str, int]]:
     """The ids of the users the campaign selects (sorted), and how many were left out for which reason.
 
     Users who did not opt in to marketing are never selected, whatever the filters say.
@@ -48,8 +58,11 @@ def select_audience(users: Iterable[User], events: EventStore, campaign: Campaig
     audience = campaign.audience
     left_out: dict[str, int] = {}
     selected = []
-    active_since = (int((now - timedelta(days=audience.active_within_days)).timestamp())
-                    if audience.active_within_days else None)
+    active_since = (
+        int((now - timedelta(days=audience.active_within_days)).timestamp())
+        if audience.active_within_days
+        else None
+    )
     for user in users:
         reason = _left_out_reason(user, audience, events, active_since, profile)
         if reason:
@@ -59,8 +72,13 @@ def select_audience(users: Iterable[User], events: EventStore, campaign: Campaig
     return sorted(selected), left_out
 
 
-def _left_out_reason(user: User, audience: Audience, events: EventStore, active_since: int | None,
-                     profile: Callable[[str], UserProfile] | None) -> str | None:
+def _left_out_reason(
+    user: User,
+    audience: Audience,
+    events: EventStore,
+    active_since: int | None,
+    profile: Callable[[str], UserProfile] | None,
+) -> str | None:
     if not user.marketing_opt_in:
         return "not_opted_in"
     if active_since is not None or audience.customer != "any":
@@ -74,8 +92,10 @@ def _left_out_reason(user: User, audience: Audience, events: EventStore, active_
             return "new_customer"
     if _needs_profile(audience):
         if profile is None:
-            raise ValueError("this audience filters on profiles (interest tags, categories or price band); "
-                             "pass a profile function (Shop.profile)")
+            raise ValueError(
+                "this audience filters on profiles (interest tags, categories or price band); "
+                "pass a profile function (Shop.profile)"
+            )
         if not profile_matches(audience, profile(user.id)):
             return "profile_filter"
     return None

@@ -114,13 +114,17 @@ def _read_file(path: Path) -> dict[str, Any]:
         if suffix in (".yaml", ".yml"):
             data = yaml.safe_load(raw) or {}
             if not isinstance(data, dict):
-                raise CampaignError(path, "(top level)", "expected a mapping of keys", "start with id: my-campaign")
+                raise CampaignError(
+                    path, "(top level)", "expected a mapping of keys", "start with id: my-campaign"
+                )
             return data
     except tomllib.TOMLDecodeError as exc:
         raise CampaignError(path, "(syntax)", f"not valid TOML ({exc})", "fix the line it names") from None
     except yaml.YAMLError as exc:
         raise CampaignError(path, "(syntax)", f"not valid YAML ({exc})", "fix the line it names") from None
-    raise CampaignError(path, "(file)", f"unknown file type {suffix!r}", "name the file *.toml, *.yaml or *.yml")
+    raise CampaignError(
+        path, "(file)", f"unknown file type {suffix!r}", "name the file *.toml, *.yaml or *.yml"
+    )
 
 
 def _moment(value: date, end_of_day: bool = False) -> datetime:
@@ -133,31 +137,66 @@ def _moment(value: date, end_of_day: bool = False) -> datetime:
 def _campaign(path: Path, f: CampaignFile) -> Campaign:
     start, end = _moment(f.send_window.start), _moment(f.send_window.end, end_of_day=True)
     if end <= start:
-        raise CampaignError(path, "send_window.end", f"ends ({end.isoformat()}) before it starts "
-                            f"({start.isoformat()})", "move end after start")
-    promotions = tuple(Promotion(discount_pct=float(p.discount_pct), ends=_moment(p.ends, end_of_day=True),
-                                 products=p.products, categories=tuple(_category_path(c) for c in p.categories),
-                                 brands=p.brands) for p in f.promotions)
+        raise CampaignError(
+            path,
+            "send_window.end",
+            f"ends ({end.isoformat()}) before it starts ({start.isoformat()})",
+            "move end after start",
+        )
+    promotions = tuple(
+        Promotion(
+            discount_pct=float(p.discount_pct),
+            ends=_moment(p.ends, end_of_day=True),
+            products=p.products,
+            categories=tuple(_category_path(c) for c in p.categories),
+            brands=p.brands,
+        )
+        for p in f.promotions
+    )
     for i, promo in enumerate(promotions):
         if promo.ends < start:
-            raise CampaignError(path, f"promotions[{i}].ends", f"the promotion ends ({promo.ends.date()}) before "
-                                "the send window opens", "move ends later or the send window earlier")
+            raise CampaignError(
+                path,
+                f"promotions[{i}].ends",
+                f"the promotion ends ({promo.ends.date()}) before the send window opens",
+                "move ends later or the send window earlier",
+            )
     a, c, m = f.audience, f.channel, f.limits
     title_cap, body_cap = CHANNEL_LIMITS[c.kind]
     campaign_id = f.id or path.stem
     return Campaign(
-        id=campaign_id, name=f.name or campaign_id, path=str(path), promotions=promotions, send_start=start,
+        id=campaign_id,
+        name=f.name or campaign_id,
+        path=str(path),
+        promotions=promotions,
+        send_start=start,
         send_end=end,
-        audience=Audience(interest_tags=tuple(t.lower() for t in a.interest_tags),
-                          categories=tuple(_category_path(x) for x in a.categories), price_band=a.price_band,
-                          active_within_days=a.active_within_days or None, customer=a.customer),
-        channel=Channel(kind=c.kind, title_max=title_cap if c.title_max is None else c.title_max,
-                        body_max=body_cap if c.body_max is None else c.body_max, deep_link=c.deep_link),
-        limits=Limits(frequency_cap=m.frequency_cap, frequency_days=m.frequency_days,
-                      products_per_message=m.products_per_message, exclude_bought_days=m.exclude_bought_days),
-        tone=f.tone, language=f.language, variants=f.variants.count,
+        audience=Audience(
+            interest_tags=tuple(t.lower() for t in a.interest_tags),
+            categories=tuple(_category_path(x) for x in a.categories),
+            price_band=a.price_band,
+            active_within_days=a.active_within_days or None,
+            customer=a.customer,
+        ),
+        channel=Channel(
+            kind=c.kind,
+            title_max=title_cap if c.title_max is None else c.title_max,
+            body_max=body_cap if c.body_max is None else c.body_max,
+            deep_link=c.deep_link,
+        ),
+        limits=Limits(
+            frequency_cap=m.frequency_cap,
+            frequency_days=m.frequency_days,
+            products_per_message=m.products_per_message,
+            exclude_bought_days=m.exclude_bought_days,
+        ),
+        tone=f.tone,
+        language=f.language,
+        variants=f.variants.count,
         angles=f.variants.angles or tuple(ANGLES[i % len(ANGLES)] for i in range(f.variants.count)),
-        personalized=f.personalized, banned_words=f.banned_words)
+        personalized=f.personalized,
+        banned_words=f.banned_words,
+    )
 
 
 def load_campaign(path: str | Path) -> Campaign:

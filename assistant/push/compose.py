@@ -68,12 +68,24 @@ class Composer:
         title = "" if brief.title_max == 0 else title  # an SMS has no title, whatever the model wrote
         return fit_to_limits(title, body, brief.title_max, brief.body_max)
 
-    def _check(self, brief: Brief, title: str, body: str, bought: frozenset[str], attempt: int = 0) -> TextVerdict:
+    def _check(
+        self, brief: Brief, title: str, body: str, bought: frozenset[str], attempt: int = 0
+    ) -> TextVerdict:
         shown = [worked_example(brief, a) for a in range(attempt + 1)]  # a draft may copy any example it saw
-        return check_text(title, body, brief.offers, title_max=brief.title_max, body_max=brief.body_max,
-                          banned_words=self.campaign.banned_words, recently_bought=bought, language=brief.language,
-                          known_brands=self.known_brands, reasons=brief.reasons,
-                          examples=[(text, example.name) for example, text in shown], categories=self.categories)
+        return check_text(
+            title,
+            body,
+            brief.offers,
+            title_max=brief.title_max,
+            body_max=brief.body_max,
+            banned_words=self.campaign.banned_words,
+            recently_bought=bought,
+            language=brief.language,
+            known_brands=self.known_brands,
+            reasons=brief.reasons,
+            examples=[(text, example.name) for example, text in shown],
+            categories=self.categories,
+        )
 
     def repeated(self, brief: Brief, body: str, batch: Counter | None = None) -> list[str]:
         """Free sentences of `body` that the campaign (plus `batch`, drafts accepted earlier in this batch)
@@ -82,16 +94,21 @@ class Composer:
             return []
         found = sentences(body, self.names, brief.user_name)
         batch = batch or Counter()
-        return [s.text for s in found
-                if s.free and self.sentences.uses[s.key] + batch[s.key] >= self.sentences.max_uses]
+        return [
+            s.text
+            for s in found
+            if s.free and self.sentences.uses[s.key] + batch[s.key] >= self.sentences.max_uses
+        ]
 
     def _generate(self, conversations: list[list[dict[str, str]]]) -> list[str]:
         from assistant.llm import ChatMessage, GenerationParams
 
-        prompts = [[ChatMessage(role=m["role"], content=m["content"]) for m in conv] for conv in conversations]
+        prompts = [
+            [ChatMessage(role=m["role"], content=m["content"]) for m in conv] for conv in conversations
+        ]
         return list(self.generator.generate(prompts, GenerationParams(max_new_tokens=self.max_new_tokens)))
 
-    def compose(self, items: Sequence[ComposeTask | Skip]) -> list[Composed | Skip]:
+    def compose(self, items: Sequence[ComposeTask | Skip]) -> list[Composed | Skip]:  # noqa: C901 (to split: CONTRIBUTING.md)
         """Messages (or the reason there is none) for a batch, in the order given; a Skip (decided by the
         briefing) passes through unchanged."""
         work = [(i, t) for i, t in enumerate(items) if isinstance(t, ComposeTask)]
@@ -99,10 +116,17 @@ class Composer:
 
         def judge(task: ComposeTask, title: str, body: str, attempt: int = 0) -> TextVerdict:
             verdict = self._check(task.brief, title, body, task.bought, attempt)
-            verdict.record("varied", [f"repeats {t!r}, which other messages already say"
-                                      for t in self.repeated(task.brief, body, batch_uses)])
+            verdict.record(
+                "varied",
+                [
+                    f"repeats {t!r}, which other messages already say"
+                    for t in self.repeated(task.brief, body, batch_uses)
+                ],
+            )
             if verdict.ok:
-                batch_uses.update({s.key for s in sentences(body, self.names, task.brief.user_name) if s.free})
+                batch_uses.update(
+                    {s.key for s in sentences(body, self.names, task.brief.user_name) if s.free}
+                )
             return verdict
 
         first = self._generate([build_prompt(t.brief) for _, t in work]) if work else []
@@ -122,11 +146,18 @@ class Composer:
                 if i in retry:
                     problems = "; ".join(first_problems[i][:4])
                     # The next hook: a regeneration writes its personal sentence about something else.
-                    retry_convs.append(build_prompt(task.brief, attempt=1) + [
-                        {"role": "assistant", "content": reply.strip()[:400]},
-                        {"role": "user", "content": f"That answer broke these rules: {problems}. Write the two "
-                                                    "lines again, following every rule, copying prices exactly, "
-                                                    f"with a new second sentence built on: {task.brief.hook(1)}."}])
+                    retry_convs.append(
+                        build_prompt(task.brief, attempt=1)
+                        + [
+                            {"role": "assistant", "content": reply.strip()[:400]},
+                            {
+                                "role": "user",
+                                "content": f"That answer broke these rules: {problems}. Write the two "
+                                "lines again, following every rule, copying prices exactly, "
+                                f"with a new second sentence built on: {task.brief.hook(1)}.",
+                            },
+                        ]
+                    )
             for i, reply in zip(retry, self._generate(retry_convs), strict=True):
                 task = items[i]
                 title, body = self._parse(task.brief, reply)
@@ -145,14 +176,30 @@ class Composer:
                     out.append(Skip(self.campaign.id, task.user, "template_failed"))
                     continue
                 title, body, verdict = made
-                batch_uses.update({s.key for s in sentences(body, self.names, task.brief.user_name) if s.free})
-            out.append(Composed(self._message(task, title, body, verdict, first_try=i in first_ok,
-                                              attempts=1 if i in first_ok else 2, fallback=fallback,
-                                              problems=first_problems.get(i, [])), task.brief, task.bought))
+                batch_uses.update(
+                    {s.key for s in sentences(body, self.names, task.brief.user_name) if s.free}
+                )
+            out.append(
+                Composed(
+                    self._message(
+                        task,
+                        title,
+                        body,
+                        verdict,
+                        first_try=i in first_ok,
+                        attempts=1 if i in first_ok else 2,
+                        fallback=fallback,
+                        problems=first_problems.get(i, []),
+                    ),
+                    task.brief,
+                    task.bought,
+                )
+            )
         return out
 
-    def _fallback(self, brief: Brief, taken: Sequence[str], bought: frozenset[str],
-                  batch_uses: Counter | None = None) -> tuple[str, str, TextVerdict] | None:
+    def _fallback(
+        self, brief: Brief, taken: Sequence[str], bought: frozenset[str], batch_uses: Counter | None = None
+    ) -> tuple[str, str, TextVerdict] | None:
         """The first template message not in `taken` whose free sentences the campaign has not used up."""
         made = fallback_message(brief, taken, lambda body: not self.repeated(brief, body, batch_uses))
         if made is None:
@@ -161,7 +208,9 @@ class Composer:
         verdict.record("varied", [])
         return (made[0], made[1], verdict) if verdict.ok else None
 
-    def refallback(self, composed: Composed, taken: Sequence[str], why: str = "duplicate_body") -> Composed | None:
+    def refallback(
+        self, composed: Composed, taken: Sequence[str], why: str = "duplicate_body"
+    ) -> Composed | None:
         """A template message for a user whose body another user of the segment already has, or whose
         free sentence the campaign has used up (`why` names which)."""
         m = composed.message
@@ -169,24 +218,61 @@ class Composer:
         if made is None:
             return None
         title, body, verdict = made
-        checks = {**m.checks, "passed": ["opted_in", "quiet_hours", "frequency_cap", *verdict.passed],
-                  "fallback": m.fallback or why}
-        return Composed(PushMessage(**{**_fields(m), "title": title, "body": body, "checks": checks,
-                                       "model": "template"}), composed.brief, composed.bought)
+        checks = {
+            **m.checks,
+            "passed": ["opted_in", "quiet_hours", "frequency_cap", *verdict.passed],
+            "fallback": m.fallback or why,
+        }
+        return Composed(
+            PushMessage(
+                **{**_fields(m), "title": title, "body": body, "checks": checks, "model": "template"}
+            ),
+            composed.brief,
+            composed.bought,
+        )
 
-    def _message(self, task: ComposeTask, title: str, body: str, verdict: TextVerdict, *, first_try: bool,
-                 attempts: int, fallback: str | None, problems: list[str]) -> PushMessage:
+    def _message(
+        self,
+        task: ComposeTask,
+        title: str,
+        body: str,
+        verdict: TextVerdict,
+        *,
+        first_try: bool,
+        attempts: int,
+        fallback: str | None,
+        problems: list[str],
+    ) -> PushMessage:
         c, brief = self.campaign, task.brief
         product_ids = tuple(p.offer.product.id for p in task.picks)
-        checks = {"passed": ["opted_in", "quiet_hours", "frequency_cap", *verdict.passed], "first_try": first_try,
-                  "attempts": attempts, "fallback": fallback, "problems": problems[:6]}
-        link = c.channel.deep_link.format(product=product_ids[0], campaign=c.id, variant=task.variant, user=task.user)
-        return PushMessage(campaign=c.id, user=task.user, variant=task.variant, products=product_ids, title=title,
-                           body=body, deep_link=link, reasons=brief.reasons,
-                           checks=checks, model="template" if fallback else self.model_name,
-                           language=brief.language, channel=c.channel.kind, send_at=task.send_at,
-                           segment=f"{task.variant}/{brief.language}", offers=tuple(o.to_dict() for o in brief.offers))
+        checks = {
+            "passed": ["opted_in", "quiet_hours", "frequency_cap", *verdict.passed],
+            "first_try": first_try,
+            "attempts": attempts,
+            "fallback": fallback,
+            "problems": problems[:6],
+        }
+        link = c.channel.deep_link.format(
+            product=product_ids[0], campaign=c.id, variant=task.variant, user=task.user
+        )
+        return PushMessage(
+            campaign=c.id,
+            user=task.user,
+            variant=task.variant,
+            products=product_ids,
+            title=title,
+            body=body,
+            deep_link=link,
+            reasons=brief.reasons,
+            checks=checks,
+            model="template" if fallback else self.model_name,
+            language=brief.language,
+            channel=c.channel.kind,
+            send_at=task.send_at,
+            segment=f"{task.variant}/{brief.language}",
+            offers=tuple(o.to_dict() for o in brief.offers),
+        )
+
 
 def _fields(m: PushMessage) -> dict:
     return {name: getattr(m, name) for name in PushMessage.__slots__}
-

@@ -25,8 +25,20 @@ _WORD_CHARS = re.compile(r"^\w[\w\s'-]*\w$|^\w$")
 
 # Names of the checks, as they appear in an outbox line's `checks.passed`.
 USER_CHECKS = ("opted_in", "frequency_cap", "quiet_hours")
-TEXT_CHECKS = ("nonempty", "length", "mentions_offer", "facts", "banned_words", "not_recently_bought", "language",
-               "voice", "claims", "no_pasted_reason", "no_copied_example", "on_topic")
+TEXT_CHECKS = (
+    "nonempty",
+    "length",
+    "mentions_offer",
+    "facts",
+    "banned_words",
+    "not_recently_bought",
+    "language",
+    "voice",
+    "claims",
+    "no_pasted_reason",
+    "no_copied_example",
+    "on_topic",
+)
 
 # The reply rules (assistant.reply_rules) that apply to push copy, by the check that records them: who
 # is spoken to and the prompt's words ("voice"), and what is claimed about the product ("claims"). Not
@@ -69,7 +81,9 @@ def in_quiet_hours(moment: datetime, timezone: str, quiet_hours: tuple[int, int]
     return start <= hour < end if start < end else (hour >= start or hour < end)
 
 
-def plan_send_time(user: User, window_start: datetime, window_end: datetime, now: datetime) -> datetime | None:
+def plan_send_time(
+    user: User, window_start: datetime, window_end: datetime, now: datetime
+) -> datetime | None:
     """The first moment from now inside the send window that is outside the user's quiet hours, or None."""
     moment = max(now, window_start).replace(second=0, microsecond=0)
     if in_quiet_hours(moment, user.timezone, user.quiet_hours):
@@ -143,9 +157,19 @@ def language_problems(text: str, language: str) -> list[str]:
 def fact_problems(text: str, offers: Sequence[Offer], known_brands: Iterable[str] = ()) -> list[str]:
     """Prices, discounts, ids and brand names against the catalog and the campaign (the chat layer's
     checker): a price or discount not on offer, or a catalog brand other than the promoted product's."""
-    facts = [ProductFacts(id=o.product.id, title=o.product.title, brand=o.product.brand, price=o.price,
-                          sale_price=o.sale_price, discount_pct=o.discount_pct, rating=o.product.rating,
-                          currency=o.product.currency) for o in offers]
+    facts = [
+        ProductFacts(
+            id=o.product.id,
+            title=o.product.title,
+            brand=o.product.brand,
+            price=o.price,
+            sale_price=o.sale_price,
+            discount_pct=o.discount_pct,
+            rating=o.product.rating,
+            currency=o.product.currency,
+        )
+        for o in offers
+    ]
     return [str(v) for v in fact_check_text(text, facts, known_brands=known_brands).violations]
 
 
@@ -166,25 +190,38 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us")) else word
 
 
-def other_category_problems(text: str, offers: Sequence[Offer], categories: Iterable[Sequence[str]]) -> list[str]:
+def other_category_problems(
+    text: str, offers: Sequence[Offer], categories: Iterable[Sequence[str]]
+) -> list[str]:
     """The kind of product another category sells, named in copy for this one ("your hiking boots" in a
     rain jacket's message, "keep your kitchen cool"): words of the catalog's leaf category names that
     nothing about the promoted products (title, description, attributes, category) contains."""
-    own = " ".join(" ".join([o.product.title, o.product.description or "", o.product.category_path,
-                             " ".join(f"{k} {v}" for k, v in (o.product.attributes or {}).items())])
-                   for o in offers).lower()
+    own = " ".join(
+        " ".join(
+            [
+                o.product.title,
+                o.product.description or "",
+                o.product.category_path,
+                " ".join(f"{k} {v}" for k, v in (o.product.attributes or {}).items()),
+            ]
+        )
+        for o in offers
+    ).lower()
     own_stems = {_stem(w) for w in _WORDS.findall(own)}
     lowered = text.lower()
     problems = []
-    for word in sorted({w for path in categories if path for w in _WORDS.findall(path[-1].lower()) if len(w) >= 4}):
+    for word in sorted(
+        {w for path in categories if path for w in _WORDS.findall(path[-1].lower()) if len(w) >= 4}
+    ):
         stem = _stem(word)
         if stem not in own_stems and re.search(rf"(?<!\w){re.escape(stem)}", lowered):
             problems.append(f"speaks of {word!r}, which the promoted product is not")
     return problems
 
 
-def pasted_runs(text: str, sources: Iterable[str], names: Iterable[str] = (), min_words: int = 4
-                ) -> list[tuple[str, str]]:
+def pasted_runs(
+    text: str, sources: Iterable[str], names: Iterable[str] = (), min_words: int = 4
+) -> list[tuple[str, str]]:
     """(source, the words repeated) for each of `sources` of which the text repeats a run of `min_words`
     words (the whole source, if shorter). The promoted products' `names` are taken out of the text
     first, so naming the product never counts."""
@@ -195,7 +232,7 @@ def pasted_runs(text: str, sources: Iterable[str], names: Iterable[str] = (), mi
     for source in sources:
         words = [w.lower() for w in _WORDS.findall(source)]
         span = min(min_words, len(words))
-        runs = [" ".join(words[k:k + span]) for k in range(len(words) - span + 1)] if span else []
+        runs = [" ".join(words[k : k + span]) for k in range(len(words) - span + 1)] if span else []
         hit = next((run for run in runs if f" {run} " in joined), None)
         if hit is not None:
             found.append((source, hit))
@@ -207,36 +244,57 @@ def pasted_reason_problems(text: str, reasons: Iterable[str], names: Iterable[st
     return [f"pastes the ranker's reason {r!r} ({run!r})" for r, run in pasted_runs(text, reasons, names)]
 
 
-def copied_example_problems(text: str, example: str, names: Iterable[str] = (), example_name: str = "") -> list[str]:
+def copied_example_problems(
+    text: str, example: str, names: Iterable[str] = (), example_name: str = ""
+) -> list[str]:
     """Words lifted from the prompt's worked example (about a made-up product) say something false here.
     The example's own person (`example_name`) is taken out, so "Theo, pack smarter" matches "Sam, pack
     smarter"."""
-    lines = [line.split(":", 1)[-1].replace(example_name, " ") if example_name else line.split(":", 1)[-1]
-             for line in example.splitlines()]
+    lines = [
+        line.split(":", 1)[-1].replace(example_name, " ") if example_name else line.split(":", 1)[-1]
+        for line in example.splitlines()
+    ]
     return [f"copies the worked example ({run!r})" for _, run in pasted_runs(text, lines, names)]
 
 
-def check_text(title: str, body: str, offers: Sequence[Offer], *, title_max: int, body_max: int,
-               banned_words: Iterable[str], recently_bought: set[str], language: str,
-               known_brands: Iterable[str] = (), reasons: Sequence[str] = (),
-               examples: Sequence[tuple[str, str]] = (), categories: Iterable[Sequence[str]] = ()) -> TextVerdict:
+def check_text(
+    title: str,
+    body: str,
+    offers: Sequence[Offer],
+    *,
+    title_max: int,
+    body_max: int,
+    banned_words: Iterable[str],
+    recently_bought: set[str],
+    language: str,
+    known_brands: Iterable[str] = (),
+    reasons: Sequence[str] = (),
+    examples: Sequence[tuple[str, str]] = (),
+    categories: Iterable[Sequence[str]] = (),
+) -> TextVerdict:
     """Every text check on one draft. `examples`: (reply, person) of each worked example the model was
     shown for this message (a regeneration saw two)."""
     verdict = TextVerdict()
-    verdict.record("nonempty", [] if body.strip() and (title.strip() or title_max == 0) else ["no title or body"])
+    verdict.record(
+        "nonempty", [] if body.strip() and (title.strip() or title_max == 0) else ["no title or body"]
+    )
     verdict.record("length", length_problems(title, body, title_max, body_max))
     text = f"{title}\n{body}"
     verdict.record("mentions_offer", offer_mention_problems(text, offers))
     verdict.record("facts", fact_problems(text, offers, known_brands))
     verdict.record("banned_words", banned_word_problems(text, banned_words))
-    verdict.record("not_recently_bought", recently_bought_problems((o.product.id for o in offers), recently_bought))
+    verdict.record(
+        "not_recently_bought", recently_bought_problems((o.product.id for o in offers), recently_bought)
+    )
     verdict.record("language", language_problems(text, language))
     broken = rule_problems(title, body, offers, language)
     verdict.record("voice", [p for rule in VOICE_RULES for p in broken.get(rule, [])])
     verdict.record("claims", [p for rule in CLAIM_RULES for p in broken.get(rule, [])])
     names = [n for o in offers for n in (o.product.title, short_name(o.product.title))]
     verdict.record("no_pasted_reason", pasted_reason_problems(text, reasons, names))
-    verdict.record("no_copied_example", [p for example, person in examples
-                                         for p in copied_example_problems(text, example, names, person)])
+    verdict.record(
+        "no_copied_example",
+        [p for example, person in examples for p in copied_example_problems(text, example, names, person)],
+    )
     verdict.record("on_topic", other_category_problems(text, offers, categories))
     return verdict

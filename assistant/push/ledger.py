@@ -81,23 +81,30 @@ class PushLedger:
         `force`, which deletes the campaign's messages so they are written again.
         """
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT fingerprint FROM push_campaigns WHERE id = ?", (campaign_id,)).fetchone()
+            row = conn.execute(
+                "SELECT fingerprint FROM push_campaigns WHERE id = ?", (campaign_id,)
+            ).fetchone()
             if force:
                 conn.execute("DELETE FROM push_messages WHERE campaign = ?", (campaign_id,))
                 conn.execute("DELETE FROM push_skips WHERE campaign = ?", (campaign_id,))
             elif row is not None and row["fingerprint"] != fingerprint and self.count(campaign_id):
                 raise CampaignChanged(
                     f"{path}: campaign {campaign_id!r} changed since its {self.count(campaign_id)} messages were "
-                    "written; run again with --force to regenerate them all, or give the new version another id")
-            conn.execute("INSERT INTO push_campaigns (id, fingerprint, path, started_at) VALUES (?,?,?,?) "
-                         "ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, path = excluded.path, "
-                         "started_at = excluded.started_at, finished_at = NULL",
-                         (campaign_id, fingerprint, path, int(time.time())))
+                    "written; run again with --force to regenerate them all, or give the new version another id"
+                )
+            conn.execute(
+                "INSERT INTO push_campaigns (id, fingerprint, path, started_at) VALUES (?,?,?,?) "
+                "ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, path = excluded.path, "
+                "started_at = excluded.started_at, finished_at = NULL",
+                (campaign_id, fingerprint, path, int(time.time())),
+            )
             return self.count(campaign_id)
 
     def finish(self, campaign_id: str) -> None:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE push_campaigns SET finished_at = ? WHERE id = ?", (int(time.time()), campaign_id))
+            conn.execute(
+                "UPDATE push_campaigns SET finished_at = ? WHERE id = ?", (int(time.time()), campaign_id)
+            )
 
     def campaign_info(self, campaign_id: str) -> dict[str, Any] | None:
         row = self.db.conn.execute("SELECT * FROM push_campaigns WHERE id = ?", (campaign_id,)).fetchone()
@@ -114,42 +121,67 @@ class PushLedger:
                     "INSERT INTO push_messages (campaign, user_id, variant, segment, body, send_at, fallback, "
                     "first_try, line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) "
                     "ON CONFLICT(campaign, user_id, variant) DO NOTHING",
-                    (m.campaign, m.user, m.variant, m.segment, m.body, int(m.send_at.timestamp()), m.fallback,
-                     int(bool(m.checks.get("first_try"))), json.dumps(m.to_line(), ensure_ascii=False), now))
+                    (
+                        m.campaign,
+                        m.user,
+                        m.variant,
+                        m.segment,
+                        m.body,
+                        int(m.send_at.timestamp()),
+                        m.fallback,
+                        int(bool(m.checks.get("first_try"))),
+                        json.dumps(m.to_line(), ensure_ascii=False),
+                        now,
+                    ),
+                )
                 if cur.rowcount:
                     added.append(m)
-                    conn.execute("DELETE FROM push_skips WHERE campaign = ? AND user_id = ?", (m.campaign, m.user))
+                    conn.execute(
+                        "DELETE FROM push_skips WHERE campaign = ? AND user_id = ?", (m.campaign, m.user)
+                    )
             for s in skips:
-                conn.execute("INSERT INTO push_skips (campaign, user_id, reason) VALUES (?,?,?) "
-                             "ON CONFLICT(campaign, user_id) DO UPDATE SET reason = excluded.reason",
-                             (s.campaign, s.user, s.reason))
+                conn.execute(
+                    "INSERT INTO push_skips (campaign, user_id, reason) VALUES (?,?,?) "
+                    "ON CONFLICT(campaign, user_id) DO UPDATE SET reason = excluded.reason",
+                    (s.campaign, s.user, s.reason),
+                )
         return added
 
     def count(self, campaign_id: str) -> int:
-        return self.db.conn.execute("SELECT COUNT(*) FROM push_messages WHERE campaign = ?",
-                                    (campaign_id,)).fetchone()[0]
+        return self.db.conn.execute(
+            "SELECT COUNT(*) FROM push_messages WHERE campaign = ?", (campaign_id,)
+        ).fetchone()[0]
 
     def done_users(self, campaign_id: str) -> set[str]:
-        rows = self.db.conn.execute("SELECT DISTINCT user_id FROM push_messages WHERE campaign = ?", (campaign_id,))
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT user_id FROM push_messages WHERE campaign = ?", (campaign_id,)
+        )
         return {r[0] for r in rows}
 
     def bodies(self, campaign_id: str) -> dict[str, set[str]]:
         taken: dict[str, set[str]] = {}
-        for r in self.db.conn.execute("SELECT segment, body FROM push_messages WHERE campaign = ?", (campaign_id,)):
+        for r in self.db.conn.execute(
+            "SELECT segment, body FROM push_messages WHERE campaign = ?", (campaign_id,)
+        ):
             taken.setdefault(r["segment"], set()).add(r["body"])
         return taken
 
     def other_sends(self, user_id: str, campaign_id: str) -> list[datetime]:
-        rows = self.db.conn.execute("SELECT send_at FROM push_messages WHERE user_id = ? AND campaign != ?",
-                                    (user_id, campaign_id))
+        rows = self.db.conn.execute(
+            "SELECT send_at FROM push_messages WHERE user_id = ? AND campaign != ?", (user_id, campaign_id)
+        )
         return [datetime.fromtimestamp(r[0], UTC) for r in rows]
 
     def lines(self, campaign_id: str) -> Iterator[dict[str, Any]]:
-        for r in self.db.conn.execute("SELECT line FROM push_messages WHERE campaign = ? ORDER BY seq", (campaign_id,)):
+        for r in self.db.conn.execute(
+            "SELECT line FROM push_messages WHERE campaign = ? ORDER BY seq", (campaign_id,)
+        ):
             yield json.loads(r[0])
 
     def skips(self, campaign_id: str) -> dict[str, str]:
-        rows = self.db.conn.execute("SELECT user_id, reason FROM push_skips WHERE campaign = ?", (campaign_id,))
+        rows = self.db.conn.execute(
+            "SELECT user_id, reason FROM push_skips WHERE campaign = ?", (campaign_id,)
+        )
         return {r[0]: r[1] for r in rows}
 
     def erase_user(self, user_id: str) -> dict[str, int]:

@@ -35,8 +35,16 @@ class Offer:
 
     def to_dict(self) -> dict[str, Any]:
         p = self.product
-        return {"id": p.id, "title": p.title, "brand": p.brand, "price": self.price, "sale_price": self.sale_price,
-                "discount_pct": self.discount_pct, "currency": p.currency, "ends": self.ends.date().isoformat()}
+        return {
+            "id": p.id,
+            "title": p.title,
+            "brand": p.brand,
+            "price": self.price,
+            "sale_price": self.sale_price,
+            "discount_pct": self.discount_pct,
+            "currency": p.currency,
+            "ends": self.ends.date().isoformat(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +80,40 @@ class PushMessage:
 
     def to_line(self) -> dict[str, Any]:
         """One outbox line (the output contract: scripts rely on these keys)."""
-        return {"campaign": self.campaign, "user": self.user, "variant": self.variant,
-                "products": list(self.products), "title": self.title, "body": self.body,
-                "deep_link": self.deep_link, "reasons": list(self.reasons), "checks": self.checks,
-                "model": self.model, "language": self.language, "channel": self.channel,
-                "send_at": self.send_at.isoformat(), "segment": self.segment, "offers": list(self.offers)}
+        return {
+            "campaign": self.campaign,
+            "user": self.user,
+            "variant": self.variant,
+            "products": list(self.products),
+            "title": self.title,
+            "body": self.body,
+            "deep_link": self.deep_link,
+            "reasons": list(self.reasons),
+            "checks": self.checks,
+            "model": self.model,
+            "language": self.language,
+            "channel": self.channel,
+            "send_at": self.send_at.isoformat(),
+            "segment": self.segment,
+            "offers": list(self.offers),
+        }
 
     @classmethod
     def from_line(cls, line: dict[str, Any]) -> PushMessage:
-        return cls(campaign=line["campaign"], user=line["user"], variant=line["variant"],
-                   products=tuple(line["products"]), title=line["title"], body=line["body"],
-                   deep_link=line["deep_link"], reasons=tuple(line["reasons"]), checks=line["checks"],
-                   model=line["model"], language=line["language"], channel=line["channel"],
-                   send_at=datetime.fromisoformat(line["send_at"]), segment=line.get("segment", ""),
-                   offers=tuple(line.get("offers", ())))
+        return cls(
+            campaign=line["campaign"],
+            user=line["user"],
+            variant=line["variant"],
+            products=tuple(line["products"]),
+            title=line["title"],
+            body=line["body"],
+            deep_link=line["deep_link"],
+            reasons=tuple(line["reasons"]),
+            checks=line["checks"],
+            model=line["model"],
+            language=line["language"],
+            channel=line["channel"],
+            send_at=datetime.fromisoformat(line["send_at"]),
+            segment=line.get("segment", ""),
+            offers=tuple(line.get("offers", ())),
+        )

@@ -36,18 +36,30 @@ def compare_variants(successes: dict[str, int], totals: dict[str, int]) -> dict[
     if len(variants) == 2:
         a, b = variants
         z, p = two_proportion_z(successes.get(a, 0), totals[a], successes.get(b, 0), totals[b])
-        return {"test": "two-proportion z", "variants": variants, "z": round(z, 4), "p_value": round(p, 6),
-                "significant_at_0.05": p < 0.05}
+        return {
+            "test": "two-proportion z",
+            "variants": variants,
+            "z": round(z, 4),
+            "p_value": round(p, 6),
+            "significant_at_0.05": p < 0.05,
+        }
     table = [[successes.get(v, 0), totals[v] - successes.get(v, 0)] for v in variants]
     if any(sum(col) == 0 for col in zip(*table, strict=True)):
         return None
     chi2, p, dof, _ = stats.chi2_contingency(table)
-    return {"test": "chi-square", "variants": variants, "chi2": round(float(chi2), 4), "dof": int(dof),
-            "p_value": round(float(p), 6), "significant_at_0.05": bool(p < 0.05)}
+    return {
+        "test": "chi-square",
+        "variants": variants,
+        "chi2": round(float(chi2), 4),
+        "dof": int(dof),
+        "p_value": round(float(p), 6),
+        "significant_at_0.05": bool(p < 0.05),
+    }
 
 
-def campaign_report(ledger: PushLedger, events: EventStore, campaign_id: str,
-                    attribution_days: int = ATTRIBUTION_DAYS) -> dict[str, Any]:
+def campaign_report(
+    ledger: PushLedger, events: EventStore, campaign_id: str, attribution_days: int = ATTRIBUTION_DAYS
+) -> dict[str, Any]:
     """Counts by variant, the fallback rate and its reasons, skips, and outcomes from behaviour events.
 
     A click (or purchase) counts for a message when the user clicked (bought) one of the message's
@@ -55,7 +67,9 @@ def campaign_report(ledger: PushLedger, events: EventStore, campaign_id: str,
     """
     info = ledger.campaign_info(campaign_id)
     if info is None:
-        raise ValueError(f"no push campaign {campaign_id!r} in this store's ledger; run 'shopmate push' first")
+        raise ValueError(
+            f"no push campaign {campaign_id!r} in this store's ledger; run 'shopmate push' first"
+        )
     lines = list(ledger.lines(campaign_id))
     by_variant: dict[str, Counter] = defaultdict(Counter)
     fallback_reasons: Counter[str] = Counter()
@@ -73,24 +87,36 @@ def campaign_report(ledger: PushLedger, events: EventStore, campaign_id: str,
     variants = {}
     for name, c in sorted(by_variant.items()):
         n = c["messages"]
-        variants[name] = {"messages": n, "first_try": c["first_try"], "fallbacks": c["fallbacks"],
-                          "fallback_rate": round(c["fallbacks"] / n, 4) if n else None,
-                          "clicked": c["clicked"], "purchased": c["purchased"],
-                          "ctr": round(c["clicked"] / n, 4) if n else None,
-                          "conversion": round(c["purchased"] / n, 4) if n else None}
+        variants[name] = {
+            "messages": n,
+            "first_try": c["first_try"],
+            "fallbacks": c["fallbacks"],
+            "fallback_rate": round(c["fallbacks"] / n, 4) if n else None,
+            "clicked": c["clicked"],
+            "purchased": c["purchased"],
+            "ctr": round(c["clicked"] / n, 4) if n else None,
+            "conversion": round(c["purchased"] / n, 4) if n else None,
+        }
     totals = {k: v["messages"] for k, v in variants.items()}
     total = len(lines)
     fallbacks = sum(fallback_reasons.values())
-    return {"campaign": campaign_id, "messages": total, "variants": variants,
-            "fallback_rate": round(fallbacks / total, 4) if total else None,
-            "fallback_reasons": dict(fallback_reasons.most_common()),
-            "first_try_pct": round(100 * sum(v["first_try"] for v in variants.values()) / total, 1) if total else None,
-            "skipped": dict(Counter(ledger.skips(campaign_id).values()).most_common()),
-            "outcomes_seen": any(v["clicked"] or v["purchased"] for v in variants.values()),
-            "ctr_test": compare_variants({k: v["clicked"] for k, v in variants.items()}, totals),
-            "conversion_test": compare_variants({k: v["purchased"] for k, v in variants.items()}, totals),
-            "attribution_days": attribution_days, "started_at": info["started_at"],
-            "finished_at": info["finished_at"]}
+    return {
+        "campaign": campaign_id,
+        "messages": total,
+        "variants": variants,
+        "fallback_rate": round(fallbacks / total, 4) if total else None,
+        "fallback_reasons": dict(fallback_reasons.most_common()),
+        "first_try_pct": round(100 * sum(v["first_try"] for v in variants.values()) / total, 1)
+        if total
+        else None,
+        "skipped": dict(Counter(ledger.skips(campaign_id).values()).most_common()),
+        "outcomes_seen": any(v["clicked"] or v["purchased"] for v in variants.values()),
+        "ctr_test": compare_variants({k: v["clicked"] for k, v in variants.items()}, totals),
+        "conversion_test": compare_variants({k: v["purchased"] for k, v in variants.items()}, totals),
+        "attribution_days": attribution_days,
+        "started_at": info["started_at"],
+        "finished_at": info["finished_at"],
+    }
 
 
 def _outcomes(events: EventStore, line: dict[str, Any], days: int) -> tuple[bool, bool]:

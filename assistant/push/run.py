@@ -63,8 +63,10 @@ def _now(now: datetime | None) -> datetime:
 
 def _check_window(campaign: Campaign, now: datetime) -> None:
     if now > campaign.send_end:
-        raise ValueError(f"{campaign.path}: [send_window.end] the send window closed at "
-                         f"{campaign.send_end.isoformat()}; move it later to send this campaign")
+        raise ValueError(
+            f"{campaign.path}: [send_window.end] the send window closed at "
+            f"{campaign.send_end.isoformat()}; move it later to send this campaign"
+        )
 
 
 class _SegmentBodies:
@@ -84,8 +86,10 @@ class _SegmentBodies:
         if not self.enabled:
             return item
         bodies = self.taken.setdefault(m.segment, set())
-        for why, failed in (("duplicate_body", m.body in bodies),
-                            ("repeated_sentence", bool(self.composer.repeated(item.brief, m.body)))):
+        for why, failed in (
+            ("duplicate_body", m.body in bodies),
+            ("repeated_sentence", bool(self.composer.repeated(item.brief, m.body))),
+        ):
             if failed:
                 replaced = self.composer.refallback(item, sorted(bodies), why)
                 if replaced is None:
@@ -139,24 +143,43 @@ def run_campaign(sources: PushSources, campaign_path: str | Path, options: RunOp
     campaign = load_campaign(campaign_path)
     now = _now(options.now)
     _check_window(campaign, now)
-    summary = PushRunSummary(campaign=campaign.id, dry_run=options.dry_run, engine=options.engine.kind,
-                             workers=options.engine.workers, outbox=str(options.out) if options.out else None)
+    summary = PushRunSummary(
+        campaign=campaign.id,
+        dry_run=options.dry_run,
+        engine=options.engine.kind,
+        workers=options.engine.workers,
+        outbox=str(options.out) if options.out else None,
+    )
     users, summary.left_out = select_users(sources, campaign, now, options)
     summary.audience = len(users)
     resumed = resume(sources.ledger, campaign, campaign_path, users, options)
     summary.already_done = len(users) - len(resumed.todo)
-    context = ComposeContext(campaign, tuple(resolve_offers(sources.catalog, campaign)),
-                             tuple(sources.catalog.brands()), tuple(sources.catalog.categories()))
+    context = ComposeContext(
+        campaign,
+        tuple(resolve_offers(sources.catalog, campaign)),
+        tuple(sources.catalog.brands()),
+        tuple(sources.catalog.categories()),
+    )
     batches, last_checks = compose(sources, context, now, resumed.todo, options)
-    commit = _Commit(sources, _SegmentBodies(last_checks, resumed.taken, campaign.personalized), options, summary)
+    commit = _Commit(
+        sources, _SegmentBodies(last_checks, resumed.taken, campaign.personalized), options, summary
+    )
     started = time.monotonic()
-    bar = tqdm(total=len(resumed.todo), unit="user", desc=f"push {campaign.id}", disable=not options.show_progress,
-               file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(resumed.todo),
+        unit="user",
+        desc=f"push {campaign.id}",
+        disable=not options.show_progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     try:
         for outcomes in batches:
             commit(outcomes)
             elapsed = time.monotonic() - started
-            bar.set_postfix_str(f"{summary.written} messages, {60 * summary.written / max(elapsed, 1e-9):.1f}/min")
+            bar.set_postfix_str(
+                f"{summary.written} messages, {60 * summary.written / max(elapsed, 1e-9):.1f}/min"
+            )
             bar.update(len(outcomes))
     finally:
         bar.close()
@@ -169,20 +192,24 @@ def run_campaign(sources: PushSources, campaign_path: str | Path, options: RunOp
     return summary
 
 
-def select_users(sources: PushSources, campaign: Campaign, now: datetime,
-                 options: RunOptions) -> tuple[list[str], dict[str, int]]:
+def select_users(
+    sources: PushSources, campaign: Campaign, now: datetime, options: RunOptions
+) -> tuple[list[str], dict[str, int]]:
     """Step 1: the audience (sorted ids), narrowed by `only_users` and cut at `limit`; and who was left out."""
-    users, left_out = select_audience(sources.events.iter_users(), sources.events, campaign, now, sources.profile)
+    users, left_out = select_audience(
+        sources.events.iter_users(), sources.events, campaign, now, sources.profile
+    )
     if options.only_users is not None:
         wanted = set(options.only_users)
         users = [u for u in users if u in wanted]
     if options.limit is not None:
-        users = users[:options.limit]
+        users = users[: options.limit]
     return users, left_out
 
 
-def resume(ledger: PushLedger, campaign: Campaign, campaign_path: str | Path, users: list[str],
-           options: RunOptions) -> _Resumed:
+def resume(
+    ledger: PushLedger, campaign: Campaign, campaign_path: str | Path, users: list[str], options: RunOptions
+) -> _Resumed:
     """Step 2: open the run in the ledger and leave out the users it already has (nothing for a dry run)."""
     if options.dry_run:
         if options.out:
@@ -195,14 +222,24 @@ def resume(ledger: PushLedger, campaign: Campaign, campaign_path: str | Path, us
     return _Resumed([u for u in users if u not in done], ledger.bodies(campaign.id))
 
 
-def compose(sources: PushSources, context: ComposeContext, now: datetime, todo: list[str],
-            options: RunOptions) -> tuple[Iterator[list[Outcome]], Composer]:
+def compose(
+    sources: PushSources, context: ComposeContext, now: datetime, todo: list[str], options: RunOptions
+) -> tuple[Iterator[list[Outcome]], Composer]:
     """Step 3: brief each user here (from the store), write on the chosen engine. Returns the outcomes
     batch by batch, and the composer that runs the last checks across users in this process."""
-    briefer = Briefer(context.campaign, context.offers, events=sources.events, ledger=sources.ledger,
-                      pick=sources.pick, now=now, profile=sources.profile)
+    briefer = Briefer(
+        context.campaign,
+        context.offers,
+        events=sources.events,
+        ledger=sources.ledger,
+        pick=sources.pick,
+        now=now,
+        profile=sources.profile,
+    )
     size = options.engine.batch_size
-    batches = ([briefer.prepare(u) for u in todo[start:start + size]] for start in range(0, len(todo), size))
+    batches = (
+        [briefer.prepare(u) for u in todo[start : start + size]] for start in range(0, len(todo), size)
+    )
     if options.engine.kind == "local":
         # One composer writes and checks across users, so the campaign's used sentences steer its drafts.
         composer = Composer(context, options.generator or sources.local_generator(), sources.model.model)
@@ -214,7 +251,9 @@ def compose(sources: PushSources, context: ComposeContext, now: datetime, todo: 
 class _Commit:
     """Step 4: the last checks across users, then the ledger (one transaction per batch) and the outbox."""
 
-    def __init__(self, sources: PushSources, bodies: _SegmentBodies, options: RunOptions, summary: PushRunSummary):
+    def __init__(
+        self, sources: PushSources, bodies: _SegmentBodies, options: RunOptions, summary: PushRunSummary
+    ):
         self.sources, self.bodies, self.options, self.summary = sources, bodies, options, summary
         self.skipped: Counter[str] = Counter()
         self.fallbacks: Counter[str] = Counter()
@@ -258,20 +297,36 @@ def _split_opted_out(events: EventStore, messages: list[PushMessage]) -> tuple[l
     return keep, skips
 
 
-def preview(sources: PushSources, campaign_path: str | Path, user_id: str, now: datetime | None = None,
-            generator=None) -> dict[str, Any]:
+def preview(
+    sources: PushSources, campaign_path: str | Path, user_id: str, now: datetime | None = None, generator=None
+) -> dict[str, Any]:
     """The message one user would get now, without writing anything."""
     campaign = load_campaign(campaign_path)
     now = _now(now)
     offers = resolve_offers(sources.catalog, campaign)
     if sources.events.get_user(user_id) is None:
-        raise ValueError(f"no user {user_id!r} in the store; check the id ('shopmate status' counts the users)")
-    briefer = Briefer(campaign, offers, events=sources.events, ledger=sources.ledger, pick=sources.pick, now=now,
-                      profile=sources.profile)
-    context = ComposeContext(campaign, tuple(offers), tuple(sources.catalog.brands()),
-                             tuple(sources.catalog.categories()))
+        raise ValueError(
+            f"no user {user_id!r} in the store; check the id ('shopmate status' counts the users)"
+        )
+    briefer = Briefer(
+        campaign,
+        offers,
+        events=sources.events,
+        ledger=sources.ledger,
+        pick=sources.pick,
+        now=now,
+        profile=sources.profile,
+    )
+    context = ComposeContext(
+        campaign, tuple(offers), tuple(sources.catalog.brands()), tuple(sources.catalog.categories())
+    )
     composer = Composer(context, generator or sources.local_generator(), sources.model.model)
     outcome = composer.compose([briefer.prepare(user_id)])[0]
     if isinstance(outcome, Skip):
         return {"campaign": campaign.id, "user_id": user_id, "messages": [], "skipped": outcome.reason}
-    return {"campaign": campaign.id, "user_id": user_id, "messages": [outcome.message.to_line()], "skipped": None}
+    return {
+        "campaign": campaign.id,
+        "user_id": user_id,
+        "messages": [outcome.message.to_line()],
+        "skipped": None,
+    }

@@ -44,13 +44,27 @@ end = 2030-12-31T21:00:00Z
 
 
 def shopmate(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", "--home", str(home), *args], cwd=REPO,
-                          capture_output=True, text=True, check=check, env=server_env(), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "--home", str(home), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=check,
+        env=server_env(),
+        timeout=120,
+    )
 
 
 def server_env() -> dict[str, str]:
-    return {**os.environ, "SHOPMATE_LLM": "test", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "SHOPMATE_LLM": "test",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def create_key(home: Path, *scopes: str, rate: int | None = None) -> str:
@@ -81,9 +95,25 @@ def start_server(home: Path, log: Path, *extra_args: str) -> tuple[subprocess.Po
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log, "ab") as fh:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "--home", str(home), "serve", "--port",
-                                    str(port), "--workers", "4", *(extra_args or ("--generation-timeout", "120"))],
-                                   cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, env=server_env())
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "assistant.cli",
+                "--home",
+                str(home),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "4",
+                *(extra_args or ("--generation-timeout", "120")),
+            ],
+            cwd=REPO,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=server_env(),
+        )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -128,9 +158,16 @@ def api_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(api_home, tmp_path_factory) -> Server:
-    keys = {name: create_key(api_home, *scopes) for name, scopes in
-            {"read": ("read",), "chat": ("chat",), "push": ("push",), "admin": ("admin",),
-             "read_chat": ("read", "chat")}.items()}
+    keys = {
+        name: create_key(api_home, *scopes)
+        for name, scopes in {
+            "read": ("read",),
+            "chat": ("chat",),
+            "push": ("push",),
+            "admin": ("admin",),
+            "read_chat": ("read", "chat"),
+        }.items()
+    }
     keys["slow_rate"] = create_key(api_home, "read", rate=3)
     log = tmp_path_factory.mktemp("api-log") / "server.log"
     process, url = start_server(api_home, log)
@@ -144,8 +181,10 @@ def demo_user(home: Path, index: int = 0, with_reviews: bool = False) -> str:
 
     review = " AND EXISTS (SELECT 1 FROM reviews r WHERE r.user_id = u.id)" if with_reviews else ""
     with sqlite3.connect(home / "shopmate.sqlite3") as conn:
-        rows = conn.execute("SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM events e WHERE e.user_id = u.id)"
-                            f"{review} ORDER BY u.id").fetchall()
+        rows = conn.execute(
+            "SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM events e WHERE e.user_id = u.id)"
+            f"{review} ORDER BY u.id"
+        ).fetchall()
     return rows[index][0]
 
 

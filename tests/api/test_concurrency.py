@@ -23,8 +23,13 @@ class _Turn:
     session: str
 
     def to_dict(self):
-        return {"reply": self.reply, "products": [], "session": self.session, "language": "en",
-                "checks": {"passed": True}}
+        return {
+            "reply": self.reply,
+            "products": [],
+            "session": self.session,
+            "language": "en",
+            "checks": {"passed": True},
+        }
 
 
 class SlowChatShop(Shop):
@@ -64,11 +69,17 @@ def local_server(tmp_path, request):
 
 
 def _chat(url, key, message="hello", stream=False):
-    return httpx.post(f"{url}/v1/chat", json={"user_id": "U1", "message": message, "stream": stream},
-                      headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    return httpx.post(
+        f"{url}/v1/chat",
+        json={"user_id": "U1", "message": message, "stream": stream},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
 
 
-@pytest.mark.parametrize("local_server", [{"generation_workers": 4, "generation_timeout_s": 30}], indirect=True)
+@pytest.mark.parametrize(
+    "local_server", [{"generation_workers": 4, "generation_timeout_s": 30}], indirect=True
+)
 def test_slow_generations_run_side_by_side_and_never_block_health_or_reads(local_server):
     local_server.shop.delay = 3.0
     headers = {"Authorization": f"Bearer {local_server.key}"}
@@ -101,7 +112,9 @@ def test_a_generation_past_its_deadline_is_a_504_or_an_error_event(local_server)
     assert body["error"] == "timeout" and body["request_id"] == response.headers["x-request-id"]
     streamed = _chat(local_server.url, local_server.key, "one two three", stream=True)
     assert streamed.status_code == 200 and "event: error" in streamed.text and '"timeout"' in streamed.text
-    metrics = httpx.get(f"{local_server.url}/metrics", headers={"Authorization": f"Bearer {local_server.key}"}).text
+    metrics = httpx.get(
+        f"{local_server.url}/metrics", headers={"Authorization": f"Bearer {local_server.key}"}
+    ).text
     assert "shopmate_generation_timeouts_total 2" in metrics
 
 
@@ -120,9 +133,12 @@ def test_when_every_worker_is_busy_and_the_queue_full_it_is_503_with_retry_after
 @pytest.mark.parametrize("local_server", [{"generation_timeout_s": 30}], indirect=True)
 def test_a_streamed_turn_is_token_events_then_one_reply_event(local_server):
     local_server.shop.delay = 0.2
-    response = httpx.post(f"{local_server.url}/v1/chat", json={"user_id": "U1", "message": "red running shoes"},
-                          headers={"Authorization": f"Bearer {local_server.key}", "Accept": "text/event-stream"},
-                          timeout=30)
+    response = httpx.post(
+        f"{local_server.url}/v1/chat",
+        json={"user_id": "U1", "message": "red running shoes"},
+        headers={"Authorization": f"Bearer {local_server.key}", "Accept": "text/event-stream"},
+        timeout=30,
+    )
     assert response.headers["content-type"].startswith("text/event-stream")
     blocks = [b for b in response.text.split("\n\n") if b]
     kinds = [b.splitlines()[0] for b in blocks]
@@ -148,9 +164,12 @@ def test_log_lines_written_in_the_generation_thread_carry_the_request_id(local_s
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        response = httpx.post(f"{local_server.url}/v1/chat", json={"user_id": "U7", "message": "hi"},
-                              headers={"Authorization": f"Bearer {local_server.key}", "X-Request-ID": "req-gen-1"},
-                              timeout=30)
+        response = httpx.post(
+            f"{local_server.url}/v1/chat",
+            json={"user_id": "U7", "message": "hi"},
+            headers={"Authorization": f"Bearer {local_server.key}", "X-Request-ID": "req-gen-1"},
+            timeout=30,
+        )
     finally:
         logger.removeHandler(handler)
     assert response.status_code == 200 and response.headers["x-request-id"] == "req-gen-1"

@@ -80,9 +80,21 @@ def test_feedback_changes_the_profile_and_recommendations_at_once(server, api):
     first, second = [i["id"] for i in api.recommendations(user, k=10) if i["id"] not in touched][:2]
     now = int(time.time())
     with server.client("chat") as chat_key:
-        response = chat_key.post("/v1/events", json={"events": [
-            {"user_id": user, "product_id": first, "kind": "dismiss", "time": now, "session": "api-test"},
-            {"user_id": user, "product_id": second, "kind": "click", "time": now - 1}]})
+        response = chat_key.post(
+            "/v1/events",
+            json={
+                "events": [
+                    {
+                        "user_id": user,
+                        "product_id": first,
+                        "kind": "dismiss",
+                        "time": now,
+                        "session": "api-test",
+                    },
+                    {"user_id": user, "product_id": second, "kind": "click", "time": now - 1},
+                ]
+            },
+        )
     assert response.status_code == 200, response.text
     assert response.json() == {"recorded": 2, "users": [user]}
     after = api.profile(user)
@@ -93,8 +105,12 @@ def test_feedback_changes_the_profile_and_recommendations_at_once(server, api):
 
 def test_events_for_products_not_in_the_catalog_are_422_naming_each(server, api):
     with pytest.raises(ApiError) as err:
-        api.record_events([{"user_id": "U00001", "product_id": "NOPE-1", "kind": "click"},
-                           {"user_id": "U00001", "product_id": "NOPE-2", "kind": "purchase"}])
+        api.record_events(
+            [
+                {"user_id": "U00001", "product_id": "NOPE-1", "kind": "click"},
+                {"user_id": "U00001", "product_id": "NOPE-2", "kind": "purchase"},
+            ]
+        )
     assert err.value.status == 422
     assert [f["field"] for f in err.value.fields] == ["body.events.0.product_id", "body.events.1.product_id"]
 
@@ -123,8 +139,15 @@ def test_chat_streams_server_sent_events_when_asked(server, api):
     assert kinds[-1] == "reply" and kinds.count("reply") == 1 and "token" in kinds
     assert all(k == "token" for k in kinds[:-1])
     assert events[-1][1]["session"] and events[-1][1]["reply"]
-    with server.client("chat") as raw, raw.stream("POST", "/v1/chat", json={"user_id": user, "message": "hello"},
-                                                   headers={"Accept": "text/event-stream"}) as response:
+    with (
+        server.client("chat") as raw,
+        raw.stream(
+            "POST",
+            "/v1/chat",
+            json={"user_id": user, "message": "hello"},
+            headers={"Accept": "text/event-stream"},
+        ) as response,
+    ):
         assert response.headers["content-type"].startswith("text/event-stream")
         body = "".join(response.iter_text())
     assert body.startswith("event: token") and "event: reply" in body
@@ -171,6 +194,8 @@ def test_the_client_raises_api_errors_with_code_and_request_id(server):
 
 
 def test_the_ui_is_mounted_at_ui_behind_its_sign_in_page(server):
-    response = httpx.get(f"{server.url}/ui/", timeout=60, follow_redirects=True, headers={"Accept": "text/html"})
+    response = httpx.get(
+        f"{server.url}/ui/", timeout=60, follow_redirects=True, headers={"Accept": "text/html"}
+    )
     assert response.status_code == 200 and str(response.url).endswith("/ui/signin")
     assert "API key" in response.text

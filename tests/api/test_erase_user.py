@@ -22,8 +22,9 @@ def rows_mentioning(db_path, needle: str) -> list[tuple[str, str]]:
         for table in tables:
             columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
             for column in columns:
-                n = conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE CAST("{column}" AS TEXT) LIKE ?',
-                                 (f"%{needle}%",)).fetchone()[0]
+                n = conn.execute(
+                    f'SELECT COUNT(*) FROM "{table}" WHERE CAST("{column}" AS TEXT) LIKE ?', (f"%{needle}%",)
+                ).fetchone()[0]
                 if n:
                     hits.append((table, column))
     return hits
@@ -59,14 +60,28 @@ def plant_push_traces(home, user: str, other: str) -> None:
     db = Database.in_home(home)
     ledger = PushLedger(db)
     ledger.start("erase-test", "fingerprint", "erase-test.toml")
-    message = PushMessage(campaign="erase-test", user=user, variant="A", products=("P1",), title="Hi",
-                          body=f"Hello {user}", deep_link="", reasons=(), checks={}, model="test", language="en",
-                          channel="push", send_at=datetime(2026, 11, 23, tzinfo=UTC))
+    message = PushMessage(
+        campaign="erase-test",
+        user=user,
+        variant="A",
+        products=("P1",),
+        title="Hi",
+        body=f"Hello {user}",
+        deep_link="",
+        reasons=(),
+        checks={},
+        model="test",
+        language="en",
+        channel="push",
+        send_at=datetime(2026, 11, 23, tzinfo=UTC),
+    )
     ledger.commit([message])
     db.close()
     outbox = home / "outbox"
     outbox.mkdir(exist_ok=True)
-    lines = [json.dumps({"campaign": "erase-test", "user": u, "body": f"for {u}"}) + "\n" for u in (user, other)]
+    lines = [
+        json.dumps({"campaign": "erase-test", "user": u, "body": f"for {u}"}) + "\n" for u in (user, other)
+    ]
     (outbox / "erase-test.jsonl").write_text("".join(lines))
 
 
@@ -90,12 +105,16 @@ def test_erasing_a_user_leaves_no_trace_in_the_database_or_chroma(server):
         outbox = (server.home / "outbox" / "erase-test.jsonl").read_text()
         assert user not in outbox and other in outbox
         assert rows_mentioning(db, user) == []
-        raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes()
-                                 if db.with_name(db.name + "-wal").exists() else b"")
+        raw = db.read_bytes() + (
+            db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b""
+        )
         assert user.encode() not in raw, "deleted rows still readable in the database file or its log"
         assert chroma_mentions(server.home, user) == []
-        leftovers = [str(p.relative_to(server.home)) for p in server.home.rglob("*")
-                     if p.is_file() and "chroma" not in p.parts and user.encode() in p.read_bytes()]
+        leftovers = [
+            str(p.relative_to(server.home))
+            for p in server.home.rglob("*")
+            if p.is_file() and "chroma" not in p.parts and user.encode() in p.read_bytes()
+        ]
         assert leftovers == [], "the user's id is still in these files (a model, an outbox, a log?)"
         again = api.erase_user(user)
         assert again["erased"]["events"] == 0 and again["erased"]["users"] == 0

@@ -49,8 +49,10 @@ def test_two_apps_in_one_process_count_their_own_requests(tmp_path):
         for _ in range(3):
             httpx.get(f"{url_a}/healthz")
         httpx.get(f"{url_b}/healthz")
-        scraped = [httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {key}"}).text
-                   for (_, _, url), key in zip(servers, keys, strict=True)]
+        scraped = [
+            httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {key}"}).text
+            for (_, _, url), key in zip(servers, keys, strict=True)
+        ]
         line = 'shopmate_http_requests_total{method="GET",route="/healthz",status="200"}'
         assert f"{line} 3.0" in scraped[0]
         assert f"{line} 1.0" in scraped[1]

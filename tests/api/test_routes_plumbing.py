@@ -30,7 +30,10 @@ class StandInShop(Shop):
 
     def search_for_user(self, user_id, query, filters=None, k=10):
         self.calls.append(("search_for_user", user_id, query, filters, k))
-        return [RankedItem(product=c.product, score=c.score, reasons=("stand-in",)) for c in self.search(query, k=k)]
+        return [
+            RankedItem(product=c.product, score=c.score, reasons=("stand-in",))
+            for c in self.search(query, k=k)
+        ]
 
     def recommend(self, user_id, k=10, filters=None):
         self.calls.append(("recommend", user_id, k, filters))
@@ -38,8 +41,14 @@ class StandInShop(Shop):
 
     def profile(self, user_id):
         events = tuple(self.events.events_for(user_id))
-        return UserProfile(user_id=user_id, interest_tags=("outdoor",), top_categories=(("Shoes", 0.5),),
-                           price_band=(10.0, 90.0), recent=events[-3:], n_events=len(events))
+        return UserProfile(
+            user_id=user_id,
+            interest_tags=("outdoor",),
+            top_categories=(("Shoes", 0.5),),
+            price_band=(10.0, 90.0),
+            recent=events[-3:],
+            n_events=len(events),
+        )
 
     def record_events(self, events):
         self.calls.append(("record_events", events))
@@ -81,8 +90,14 @@ def test_filters_reach_the_facade_as_search_filters(stand_in):
     from retrieval.query import SearchFilters
 
     shop, api, user = stand_in
-    response = api.post("/v1/search", json={"query": "boots", "user_id": user,
-                                            "filters": {"brands": ["Acme"], "max_price": 50, "min_rating": 4}})
+    response = api.post(
+        "/v1/search",
+        json={
+            "query": "boots",
+            "user_id": user,
+            "filters": {"brands": ["Acme"], "max_price": 50, "min_rating": 4},
+        },
+    )
     assert response.status_code == 200
     assert shop.calls[-2][3] == SearchFilters(brands=("Acme",), max_price=50, min_rating=4)
     api.get(f"/v1/users/{user}/recommendations", params={"category": "Shoes", "max_price": 80})
@@ -106,9 +121,15 @@ def test_events_become_typed_events_with_now_as_the_default_time(stand_in):
     shop, api, user = stand_in
     product = next(shop.catalog.iter_products()).id
     before = time.time()
-    response = api.post("/v1/events", json={"events": [{"user_id": user, "product_id": product, "kind": "purchase"},
-                                                       {"user_id": user, "product_id": product, "kind": "rate",
-                                                        "value": 5, "time": 1_700_000_000}]})
+    response = api.post(
+        "/v1/events",
+        json={
+            "events": [
+                {"user_id": user, "product_id": product, "kind": "purchase"},
+                {"user_id": user, "product_id": product, "kind": "rate", "value": 5, "time": 1_700_000_000},
+            ]
+        },
+    )
     assert response.status_code == 200 and response.json() == {"recorded": 2, "users": [user]}
     kind, events = shop.calls[-1]
     assert kind == "record_events" and [e.kind for e in events] == ["purchase", "rate"]
@@ -127,14 +148,22 @@ def test_a_campaign_run_passes_the_ray_pool_to_the_facade_and_refuses_it_without
     shop, client, _ = stand_in
     refused = client.post("/v1/campaigns/winter-outdoor/runs", json={"workers": 2})
     assert refused.status_code == 422 and '"engine": "ray"' in refused.json()["fields"][0]["message"]
-    started = client.post("/v1/campaigns/winter-outdoor/runs",
-                          json={"engine": "ray", "workers": 2, "gpus_per_worker": 0.5, "batch_size": 4, "dry_run": True})
+    started = client.post(
+        "/v1/campaigns/winter-outdoor/runs",
+        json={"engine": "ray", "workers": 2, "gpus_per_worker": 0.5, "batch_size": 4, "dry_run": True},
+    )
     assert started.status_code == 202, started.text
     deadline = time.monotonic() + 30
-    while (run := client.get(f"/v1/campaigns/winter-outdoor/runs/{started.json()['run_id']}").json())["status"] in (
-            "queued", "running") and time.monotonic() < deadline:
+    while (run := client.get(f"/v1/campaigns/winter-outdoor/runs/{started.json()['run_id']}").json())[
+        "status"
+    ] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert run["status"] == "succeeded", run
     _, campaign, options = [c for c in shop.calls if c[0] == "push"][-1]
     assert campaign == "winter-outdoor" and options["out"] is None and options["dry_run"] is True
-    assert (options["engine"], options["workers"], options["gpus_per_worker"], options["batch_size"]) == ("ray", 2, 0.5, 4)
+    assert (options["engine"], options["workers"], options["gpus_per_worker"], options["batch_size"]) == (
+        "ray",
+        2,
+        0.5,
+        4,
+    )

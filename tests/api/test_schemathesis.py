@@ -21,12 +21,22 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 NO_INPUT = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /v1/models"}
 # Operations that run the language model get few examples; the rest more.
 OPERATIONS = {
-    "GET /healthz": 10, "GET /readyz": 5, "GET /metrics": 5,
-    "POST /v1/search": 25, "GET /v1/users/{user_id}/recommendations": 20, "GET /v1/users/{user_id}/profile": 15,
-    "POST /v1/events": 20, "DELETE /v1/users/{user_id}": 15, "GET /v1/sessions/{session_id}": 15,
-    "POST /v1/campaigns/{campaign_id}/runs": 15, "GET /v1/campaigns/{campaign_id}/runs": 10,
+    "GET /healthz": 10,
+    "GET /readyz": 5,
+    "GET /metrics": 5,
+    "POST /v1/search": 25,
+    "GET /v1/users/{user_id}/recommendations": 20,
+    "GET /v1/users/{user_id}/profile": 15,
+    "POST /v1/events": 20,
+    "DELETE /v1/users/{user_id}": 15,
+    "GET /v1/sessions/{session_id}": 15,
+    "POST /v1/campaigns/{campaign_id}/runs": 15,
+    "GET /v1/campaigns/{campaign_id}/runs": 10,
     "GET /v1/campaigns/{campaign_id}/runs/{run_id}": 10,
-    "POST /v1/chat": 3, "POST /v1/chat/completions": 3, "GET /v1/models": 5, "POST /v1/push/preview": 3,
+    "POST /v1/chat": 3,
+    "POST /v1/chat/completions": 3,
+    "GET /v1/models": 5,
+    "POST /v1/push/preview": 3,
 }
 
 
@@ -60,12 +70,21 @@ def test_generated_requests_get_documented_answers_and_no_server_errors(api_sche
     headers = {"Authorization": f"Bearer {server.keys['admin']}"}
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=OPERATIONS[label], deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=OPERATIONS[label],
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         # A request can match the schema and still name a product or campaign that does not exist:
         # those get a 404 or a 422 with the field, so "schema-valid means accepted" is not checked.
-        case.call_and_validate(headers=headers, additional_checks=[not_a_server_error],
-                               excluded_checks=[positive_data_acceptance], timeout=120)
+        case.call_and_validate(
+            headers=headers,
+            additional_checks=[not_a_server_error],
+            excluded_checks=[positive_data_acceptance],
+            timeout=120,
+        )
 
     run()

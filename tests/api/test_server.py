@@ -37,10 +37,21 @@ def test_the_default_bind_is_loopback_only(server):
 
 def test_openapi_documents_every_endpoint_and_the_bearer_scheme(server):
     doc = httpx.get(f"{server.url}/openapi.json").json()
-    for path in ("/v1/chat", "/v1/sessions/{session_id}", "/v1/users/{user_id}/recommendations",
-                 "/v1/users/{user_id}/profile", "/v1/search", "/v1/events", "/v1/push/preview",
-                 "/v1/campaigns/{campaign_id}/runs", "/v1/campaigns/{campaign_id}/runs/{run_id}",
-                 "/v1/users/{user_id}", "/healthz", "/readyz", "/metrics"):
+    for path in (
+        "/v1/chat",
+        "/v1/sessions/{session_id}",
+        "/v1/users/{user_id}/recommendations",
+        "/v1/users/{user_id}/profile",
+        "/v1/search",
+        "/v1/events",
+        "/v1/push/preview",
+        "/v1/campaigns/{campaign_id}/runs",
+        "/v1/campaigns/{campaign_id}/runs/{run_id}",
+        "/v1/users/{user_id}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ):
         assert path in doc["paths"], path
     assert any(s.get("scheme") == "bearer" for s in doc["components"]["securitySchemes"].values())
 
@@ -59,7 +70,9 @@ def test_a_key_without_the_scope_is_403(server):
         assert api.get(RUNS).status_code == 200
         _error(api.post("/v1/chat", json={"user_id": "U00001", "message": "hi"}), 403, "forbidden")
         _error(api.delete("/v1/users/U00001"), 403, "forbidden")
-        _error(api.post("/v1/push/preview", json={"campaign": "api-test", "user_id": "U00001"}), 403, "forbidden")
+        _error(
+            api.post("/v1/push/preview", json={"campaign": "api-test", "user_id": "U00001"}), 403, "forbidden"
+        )
     with server.client("chat") as api:
         _error(api.get(RUNS), 403, "forbidden")
         _error(api.post(f"{RUNS}", json={}), 403, "forbidden")
@@ -91,12 +104,20 @@ def test_bad_bodies_are_422_naming_the_field(server):
         assert any(f["field"] == "body.query" for f in body["fields"])
         body = _error(api.post("/v1/search", json={"query": "boots", "k": 0}), 422, "validation_error")
         assert [f["field"] for f in body["fields"]] == ["body.k"]
-        body = _error(api.post("/v1/search", json={"query": "boots", "colour": "red"}), 422, "validation_error")
+        body = _error(
+            api.post("/v1/search", json={"query": "boots", "colour": "red"}), 422, "validation_error"
+        )
         assert [f["field"] for f in body["fields"]] == ["body.colour"]
-        body = _error(api.post("/v1/search", content=b"{not json", headers={"content-type": "application/json"}),
-                      422, "validation_error")
-        body = _error(api.post("/v1/events", json={"events": [{"user_id": "U1", "product_id": "P1",
-                                                               "kind": "like"}]}), 422, "validation_error")
+        body = _error(
+            api.post("/v1/search", content=b"{not json", headers={"content-type": "application/json"}),
+            422,
+            "validation_error",
+        )
+        body = _error(
+            api.post("/v1/events", json={"events": [{"user_id": "U1", "product_id": "P1", "kind": "like"}]}),
+            422,
+            "validation_error",
+        )
         assert [f["field"] for f in body["fields"]] == ["body.events.0.kind"]
         body = _error(api.post("/v1/chat", json={"user_id": "U 1", "message": ""}), 422, "validation_error")
         assert {f["field"] for f in body["fields"]} == {"body.user_id", "body.message"}
@@ -166,8 +187,12 @@ def test_metrics_are_prometheus_text_with_route_templates(server):
     assert "# TYPE shopmate_http_requests_total counter" in text
     assert 'route="/v1/campaigns/{campaign_id}/runs"' in text
     assert "# TYPE shopmate_http_request_duration_seconds histogram" in text
-    buckets = [s.labels for f in text_string_to_metric_families(text) for s in f.samples
-               if s.name == "shopmate_http_request_duration_seconds_bucket"]
+    buckets = [
+        s.labels
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+        if s.name == "shopmate_http_request_duration_seconds_bucket"
+    ]
     assert {"method": "GET", "route": "/healthz", "le": "+Inf"} in buckets
     assert "shopmate_store_products 120" in text
     for line in text.splitlines():

@@ -13,8 +13,10 @@ import time
 
 _NAME = re.compile(r" in (?:English|Simplified Chinese) for ([^\n.(]+)\.")
 _HOOK = re.compile(r"built on: ([^\n]+?)\.(?:\n|$)")
-_FACT = re.compile(r"Product: (?P<title>.+?) \(brand (?P<brand>[^)]+)\)\. Sale price (?P<sale>[^,]+), "
-                   r"regular (?P<was>[^,]+), (?P<pct>\S+) off")
+_FACT = re.compile(
+    r"Product: (?P<title>.+?) \(brand (?P<brand>[^)]+)\)\. Sale price (?P<sale>[^,]+), "
+    r"regular (?P<was>[^,]+), (?P<pct>\S+) off"
+)
 
 
 def _content(message) -> str:
@@ -54,16 +56,26 @@ class ScriptedGenerator:
         sale, pct, brand = fact["sale"], fact["pct"], fact["brand"]
         if behaviour == "wrong_price":  # the sale price is right, the regular price it quotes is not
             wrong = f"${float(fact['was'].strip('$').replace(',', '')) + 30:.2f}"
-            return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}, down from {wrong}!"
+            return (
+                f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}, down from {wrong}!"
+            )
         if behaviour == "too_long":  # one run-on sentence: no whole sentence fits the channel
-            return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}, " + "really " * 20 + "!"
+            return (
+                f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}, "
+                + "really " * 20
+                + "!"
+            )
         if behaviour == "rambling":  # a good first sentence, then more than the channel holds
-            return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. " + "Really! " * 20
+            return (
+                f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. " + "Really! " * 20
+            )
         if behaviour == "banned":
             return f"TITLE: {pct} off {brand}\nBODY: {name}, guaranteed best: the {title_words} for {sale}."
         if behaviour == "personal":
-            return f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. " \
-                   f"Think {_HOOK.findall(text)[-1]}."
+            return (
+                f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}. "
+                f"Think {_HOOK.findall(text)[-1]}."
+            )
         if behaviour == "third_person":
             return f"TITLE: {pct} off {brand}\nBODY: The shopper would like the {title_words}, now {sale}."
         if behaviour == "nameless":  # one sentence, no name: the same body for everyone with this pick

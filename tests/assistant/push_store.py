@@ -13,24 +13,48 @@ T = int(NOW.timestamp())
 DAY = 86400
 
 PRODUCTS = [
-    Product(id="P1", title="Trailforge Summit 3 Pro Hiking Boots, Brown", brand="Trailforge",
-            category=("Sports & Outdoors", "Hiking Boots"), price=149.99, description="Waterproof hiking boots."),
-    Product(id="P2", title="Northpeak Ridge 2 Trail Hiking Boots, Olive", brand="Northpeak",
-            category=("Sports & Outdoors", "Hiking Boots"), price=119.99, description="Durable trail boots."),
-    Product(id="P3", title="Quietwave Echo 4 Lite Wireless Headphones, Black", brand="Quietwave",
-            category=("Electronics", "Headphones"), price=89.99, description="Noise cancelling headphones."),
-    Product(id="P4", title="Cragline Nova 5 Everyday Approach Shoes, Grey", brand="Cragline",
-            category=("Sports & Outdoors", "Hiking Boots"), price=64.99, description="Light approach shoes."),
+    Product(
+        id="P1",
+        title="Trailforge Summit 3 Pro Hiking Boots, Brown",
+        brand="Trailforge",
+        category=("Sports & Outdoors", "Hiking Boots"),
+        price=149.99,
+        description="Waterproof hiking boots.",
+    ),
+    Product(
+        id="P2",
+        title="Northpeak Ridge 2 Trail Hiking Boots, Olive",
+        brand="Northpeak",
+        category=("Sports & Outdoors", "Hiking Boots"),
+        price=119.99,
+        description="Durable trail boots.",
+    ),
+    Product(
+        id="P3",
+        title="Quietwave Echo 4 Lite Wireless Headphones, Black",
+        brand="Quietwave",
+        category=("Electronics", "Headphones"),
+        price=89.99,
+        description="Noise cancelling headphones.",
+    ),
+    Product(
+        id="P4",
+        title="Cragline Nova 5 Everyday Approach Shoes, Grey",
+        brand="Cragline",
+        category=("Sports & Outdoors", "Hiking Boots"),
+        price=64.99,
+        description="Light approach shoes.",
+    ),
 ]
 
 # name -> (id, locale, opted in, time zone, quiet hours)
 USERS = {
     "Alex": ("U01", "en", True, "UTC", None),
     "Mei": ("U02", "zh-CN", True, "Asia/Shanghai", (22, 8)),
-    "Sam": ("U03", "en", False, "UTC", None),                       # opted out
-    "Leo": ("U04", "en", True, "America/New_York", (22, 8)),        # 07:00 local at NOW: quiet
-    "Nora": ("U05", "en", True, "UTC", None),                       # bought every promoted product lately
-    "Ravi": ("U06", "en", True, "Europe/Berlin", None),             # already got 2 pushes this week
+    "Sam": ("U03", "en", False, "UTC", None),  # opted out
+    "Leo": ("U04", "en", True, "America/New_York", (22, 8)),  # 07:00 local at NOW: quiet
+    "Nora": ("U05", "en", True, "UTC", None),  # bought every promoted product lately
+    "Ravi": ("U06", "en", True, "Europe/Berlin", None),  # already got 2 pushes this week
     "Zoe": ("U07", "en", True, "Europe/London", None),
     "Ben": ("U08", "en", True, "UTC", None),
 }
@@ -56,8 +80,10 @@ def build_push_store(home: Path):
 
     shop = Shop.open(home, llm="test")
     shop.catalog.upsert_products(PRODUCTS)
-    shop.events.upsert_users(User(id=uid, name=name, locale=loc, marketing_opt_in=opt, timezone=tz, quiet_hours=q)
-                             for name, (uid, loc, opt, tz, q) in USERS.items())
+    shop.events.upsert_users(
+        User(id=uid, name=name, locale=loc, marketing_opt_in=opt, timezone=tz, quiet_hours=q)
+        for name, (uid, loc, opt, tz, q) in USERS.items()
+    )
     shop.events.add_events(events())
     return shop
 
@@ -91,9 +117,17 @@ exclude_bought_days = 60
 """
 
 
-def write_campaign(folder: Path, campaign_id: str = "boots", variants: int = 2, personalized: bool = True,
-                   end: str = "2026-12-20T21:00:00Z") -> Path:
+def write_campaign(
+    folder: Path,
+    campaign_id: str = "boots",
+    variants: int = 2,
+    personalized: bool = True,
+    end: str = "2026-12-20T21:00:00Z",
+) -> Path:
     path = folder / f"{campaign_id}.toml"
-    path.write_text(CAMPAIGN_TOML.format(id=campaign_id, variants=variants, end=end,
-                                         personalized=str(personalized).lower()))
+    path.write_text(
+        CAMPAIGN_TOML.format(
+            id=campaign_id, variants=variants, end=end, personalized=str(personalized).lower()
+        )
+    )
     return path

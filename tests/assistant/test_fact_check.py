@@ -5,8 +5,9 @@ from hypothesis import strategies as st
 from assistant.fact_check import ProductFacts, check_text, repair
 
 BOOT = ProductFacts("P000123", "Trailforge Summit 3 Hiking Boots", "Trailforge", 129.99, rating=4.3)
-SALE = ProductFacts("P000200", "Brewmont Drip Coffee Maker", "Brewmont", 80.0, sale_price=60.0, discount_pct=25,
-                    rating=4.0)
+SALE = ProductFacts(
+    "P000200", "Brewmont Drip Coffee Maker", "Brewmont", 80.0, sale_price=60.0, discount_pct=25, rating=4.0
+)
 
 
 def test_true_claims_pass():
@@ -16,12 +17,21 @@ def test_true_claims_pass():
     assert result.ok and result.checked >= 5
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("Only $99.99 today!", "price"), ("It costs 100 dollars.", "price"), ("才 50元", "price"),
-    ("Save 40% now", "discount"), ("Rated 4.9 stars by buyers", "rating"), ("Try P999999 instead", "product_id"),
-    ("Or the Kinetra boots", "brand"), ("It is free, $0.00", "price"), ("Good news: it is free today", "price"),
-    ("这款免费", "price"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Only $99.99 today!", "price"),
+        ("It costs 100 dollars.", "price"),
+        ("才 50元", "price"),
+        ("Save 40% now", "discount"),
+        ("Rated 4.9 stars by buyers", "rating"),
+        ("Try P999999 instead", "product_id"),
+        ("Or the Kinetra boots", "brand"),
+        ("It is free, $0.00", "price"),
+        ("Good news: it is free today", "price"),
+        ("这款免费", "price"),
+    ],
+)
 def test_each_kind_of_invented_claim_is_caught(text, kind):
     result = check_text(text, [BOOT, SALE], known_brands=["Trailforge", "Brewmont", "Kinetra"])
     assert not result.ok and result.violations[0].kind == kind

@@ -12,13 +12,18 @@ from assistant.cli.common import EXIT_REJECTED_ROWS
 
 
 def _shopmate(home, *args):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", "--home", str(home), *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_gift_cards_load_with_html_prices_and_duplicates_reported(empty_shop, gift_cards):
-    report = empty_shop.ingest(catalog=gift_cards / "meta_Gift_Cards.json.gz",
-                               reviews=gift_cards / "Gift_Cards_5.json.gz")
+    report = empty_shop.ingest(
+        catalog=gift_cards / "meta_Gift_Cards.json.gz", reviews=gift_cards / "Gift_Cards_5.json.gz"
+    )
     catalog, reviews = report.files
     assert catalog.rows == 1547 and catalog.store.inserted == 1547 and catalog.rejected == 0
     assert catalog.cleaned["html stripped from title"] > 0
@@ -38,9 +43,11 @@ def test_gift_cards_load_with_html_prices_and_duplicates_reported(empty_shop, gi
 
 def test_latest_of_duplicate_user_product_reviews_is_kept(empty_shop, tmp_path):
     (tmp_path / "p.jsonl").write_text(json.dumps({"id": "A", "title": "Mug"}) + "\n")
-    rows = [{"product_id": "A", "user_id": "u1", "rating": 2, "text": "old", "time": 100},
-            {"product_id": "A", "user_id": "u1", "rating": 5, "text": "new", "time": 200},
-            {"product_id": "A", "user_id": "u1", "rating": 1, "text": "older", "time": 50}]
+    rows = [
+        {"product_id": "A", "user_id": "u1", "rating": 2, "text": "old", "time": 100},
+        {"product_id": "A", "user_id": "u1", "rating": 5, "text": "new", "time": 200},
+        {"product_id": "A", "user_id": "u1", "rating": 1, "text": "older", "time": 50},
+    ]
     (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     report = empty_shop.ingest(catalog=tmp_path / "p.jsonl", reviews=tmp_path / "r.jsonl")
     assert report.files[1].duplicates == 2
@@ -71,8 +78,11 @@ def test_broken_file_loads_good_rows_names_each_bad_one_and_exits_distinctly(tmp
     assert report["counts"]["products"] == 2 and report["counts"]["reviews"] == 1
     with open(report["report"]) as fh:
         issues = [json.loads(line) for line in fh]
-    rejected = {(i["line"], i["reason"].split(":")[0].split(" ")[0]) for i in issues if i["kind"] == "rejected"
-                and i["file"] == str(catalog)}
+    rejected = {
+        (i["line"], i["reason"].split(":")[0].split(" ")[0])
+        for i in issues
+        if i["kind"] == "rejected" and i["file"] == str(catalog)
+    }
     assert {line for line, _ in rejected} == {2, 3, 4}
     reasons = " | ".join(i["reason"] for i in issues)
     assert "bad JSON" in reasons and "UTF-8" in reasons and "missing product id" in reasons
@@ -84,8 +94,18 @@ def test_broken_file_loads_good_rows_names_each_bad_one_and_exits_distinctly(tmp
 
 def test_ingesting_twice_changes_no_counts(tmp_path, demo_source):
     home = tmp_path / "home"
-    args = ["ingest", "--catalog", str(demo_source.products), "--reviews", str(demo_source.reviews),
-            "--events", str(demo_source.events), "--users", str(demo_source.users), "--json"]
+    args = [
+        "ingest",
+        "--catalog",
+        str(demo_source.products),
+        "--reviews",
+        str(demo_source.reviews),
+        "--events",
+        str(demo_source.events),
+        "--users",
+        str(demo_source.users),
+        "--json",
+    ]
     first = _shopmate(home, *args)
     second = _shopmate(home, *args)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
@@ -95,11 +115,21 @@ def test_ingesting_twice_changes_no_counts(tmp_path, demo_source):
 
 
 def test_csv_parquet_and_gzip_with_a_column_mapping_load_the_same_products(empty_shop, tmp_path):
-    rows = [{"sku": "S1", "product_name": "Blue mug", "price": "$4.50", "brand": "Kiln", "category": "Home > Mugs"},
-            {"sku": "S2", "product_name": "Red mug", "price": "5", "brand": "Kiln", "category": "Home > Mugs"}]
+    rows = [
+        {
+            "sku": "S1",
+            "product_name": "Blue mug",
+            "price": "$4.50",
+            "brand": "Kiln",
+            "category": "Home > Mugs",
+        },
+        {"sku": "S2", "product_name": "Red mug", "price": "5", "brand": "Kiln", "category": "Home > Mugs"},
+    ]
     csv_path = tmp_path / "c.csv"
-    csv_path.write_text("sku,product_name,price,brand,category\n" +
-                        "".join(f"{r['sku']},{r['product_name']},{r['price']},{r['brand']},{r['category']}\n" for r in rows))
+    csv_path.write_text(
+        "sku,product_name,price,brand,category\n"
+        + "".join(f"{r['sku']},{r['product_name']},{r['price']},{r['brand']},{r['category']}\n" for r in rows)
+    )
     parquet_path = tmp_path / "c.parquet"
     pq.write_table(pa.Table.from_pylist(rows), parquet_path)
     gz_path = tmp_path / "c.jsonl.gz"
@@ -116,16 +146,35 @@ def test_csv_parquet_and_gzip_with_a_column_mapping_load_the_same_products(empty
 
 
 def test_amazon_2023_layout_is_read(empty_shop, tmp_path):
-    meta = {"parent_asin": "B01", "title": "Trail <b>Socks</b>", "store": "Woolly", "price": 12.0,
-            "main_category": "Clothing", "categories": [], "features": ["merino"], "description": ["warm"],
-            "images": [{"large": "https://example.com/s.jpg"}], "average_rating": 4.4, "rating_number": 10,
-            "details": {"Material": "wool"}}
-    review = {"rating": 4.0, "title": "Cozy", "text": "Warm feet", "asin": "B01X", "parent_asin": "B01",
-              "user_id": "AG1", "timestamp": 1600000000000, "verified_purchase": True}
+    meta = {
+        "parent_asin": "B01",
+        "title": "Trail <b>Socks</b>",
+        "store": "Woolly",
+        "price": 12.0,
+        "main_category": "Clothing",
+        "categories": [],
+        "features": ["merino"],
+        "description": ["warm"],
+        "images": [{"large": "https://example.com/s.jpg"}],
+        "average_rating": 4.4,
+        "rating_number": 10,
+        "details": {"Material": "wool"},
+    }
+    review = {
+        "rating": 4.0,
+        "title": "Cozy",
+        "text": "Warm feet",
+        "asin": "B01X",
+        "parent_asin": "B01",
+        "user_id": "AG1",
+        "timestamp": 1600000000000,
+        "verified_purchase": True,
+    }
     (tmp_path / "meta_Clothing.jsonl").write_text(json.dumps(meta) + "\n")
     (tmp_path / "Clothing.jsonl").write_text(json.dumps(review) + "\n")
-    report = empty_shop.ingest(catalog=tmp_path / "meta_Clothing.jsonl", reviews=tmp_path / "Clothing.jsonl",
-                               fmt="amazon")
+    report = empty_shop.ingest(
+        catalog=tmp_path / "meta_Clothing.jsonl", reviews=tmp_path / "Clothing.jsonl", fmt="amazon"
+    )
     assert report.rejected == 0
     product = empty_shop.catalog.get_product("B01")
     assert product.title == "Trail Socks" and product.brand == "Woolly" and product.category == ("Clothing",)
@@ -136,20 +185,32 @@ def test_amazon_2023_layout_is_read(empty_shop, tmp_path):
 
 def test_events_and_users_files_with_bad_rows(empty_shop, tmp_path):
     (tmp_path / "p.jsonl").write_text(json.dumps({"id": "A", "title": "Mug"}) + "\n")
-    (tmp_path / "u.csv").write_text("id,name,timezone,quiet_hours,marketing_opt_in\n"
-                                    "u1,Ann,Europe/Berlin,22-8,yes\nu2,Bob,Mars/Olympus,,no\n")
-    (tmp_path / "e.jsonl").write_text("\n".join(json.dumps(e) for e in [
-        {"user_id": "u1", "product_id": "A", "kind": "add_to_cart", "time": 10},
-        {"user_id": "u1", "product_id": "A", "kind": "teleport", "time": 11},
-        {"user_id": "u9", "product_id": "A", "kind": "rate", "value": 7, "time": 12},
-        {"user_id": "u9", "product_id": "A", "kind": "purchase", "time": "2026-01-01T00:00:00Z"},
-    ]) + "\n")
-    report = empty_shop.ingest(catalog=tmp_path / "p.jsonl", users=tmp_path / "u.csv", events=tmp_path / "e.jsonl")
+    (tmp_path / "u.csv").write_text(
+        "id,name,timezone,quiet_hours,marketing_opt_in\n"
+        "u1,Ann,Europe/Berlin,22-8,yes\nu2,Bob,Mars/Olympus,,no\n"
+    )
+    (tmp_path / "e.jsonl").write_text(
+        "\n".join(
+            json.dumps(e)
+            for e in [
+                {"user_id": "u1", "product_id": "A", "kind": "add_to_cart", "time": 10},
+                {"user_id": "u1", "product_id": "A", "kind": "teleport", "time": 11},
+                {"user_id": "u9", "product_id": "A", "kind": "rate", "value": 7, "time": 12},
+                {"user_id": "u9", "product_id": "A", "kind": "purchase", "time": "2026-01-01T00:00:00Z"},
+            ]
+        )
+        + "\n"
+    )
+    report = empty_shop.ingest(
+        catalog=tmp_path / "p.jsonl", users=tmp_path / "u.csv", events=tmp_path / "e.jsonl"
+    )
     assert report.rejected == 3
     user = empty_shop.events.get_user("u1")
     assert user.quiet_hours == (22, 8) and user.marketing_opt_in and user.timezone == "Europe/Berlin"
     assert [e.kind for e in empty_shop.events.events_for("u1")] == ["cart"]
-    assert empty_shop.events.get_user("u9") is not None and not empty_shop.events.get_user("u9").marketing_opt_in
+    assert (
+        empty_shop.events.get_user("u9") is not None and not empty_shop.events.get_user("u9").marketing_opt_in
+    )
 
 
 def test_ingest_without_files_is_a_usage_error(tmp_path):
@@ -164,8 +225,12 @@ def test_missing_file_names_the_path(tmp_path):
 
 def test_markup_only_titles_are_repaired_or_set_aside_and_prices_keep_their_currency(empty_shop, tmp_path):
     rows = [
-        {"id": "A", "title": '<span class="a-size-medium a-color-secondary"', "description": "Steel mug. Keeps tea hot.",
-         "price": "€12,50"},
+        {
+            "id": "A",
+            "title": '<span class="a-size-medium a-color-secondary"',
+            "description": "Steel mug. Keeps tea hot.",
+            "price": "€12,50",
+        },
         {"id": "B", "title": '<span class="a-size-medium a-color-secondary"', "price": "15.00 EUR"},
         {"id": "C", "title": "Teapot", "price": "15.00 EUR"},
         {"id": "D", "title": "Kettle", "price": "1.299,00 €", "currency": "USD"},

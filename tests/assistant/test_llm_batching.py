@@ -37,8 +37,10 @@ def test_concurrent_calls_are_batched_and_answered_in_order():
     inner = RecordingGenerator()
     gen = BatchingGenerator(inner, max_batch=8, window_s=0.1)
     with ThreadPoolExecutor(6) as pool:
-        futures = [pool.submit(gen.generate, [f"p{i}a", f"p{i}b"] if i == 0 else [f"p{i}"], "greedy")
-                   for i in range(6)]
+        futures = [
+            pool.submit(gen.generate, [f"p{i}a", f"p{i}b"] if i == 0 else [f"p{i}"], "greedy")
+            for i in range(6)
+        ]
         results = [f.result() for f in futures]
     assert results[0] == ["reply to p0a at greedy", "reply to p0b at greedy"]
     assert all(results[i] == [f"reply to p{i} at greedy"] for i in range(1, 6))

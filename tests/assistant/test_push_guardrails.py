@@ -34,9 +34,9 @@ def test_sale_prices_are_computed_in_code_to_the_cent():
 
 def test_quiet_hours_wrap_past_midnight_in_the_users_zone():
     noon_utc = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-    assert in_quiet_hours(noon_utc, "America/New_York", (22, 8))        # 07:00 in New York
-    assert not in_quiet_hours(noon_utc, "Europe/Berlin", (22, 8))       # 13:00 in Berlin
-    assert in_quiet_hours(noon_utc, "Asia/Shanghai", (20, 23))          # 20:00 in Shanghai
+    assert in_quiet_hours(noon_utc, "America/New_York", (22, 8))  # 07:00 in New York
+    assert not in_quiet_hours(noon_utc, "Europe/Berlin", (22, 8))  # 13:00 in Berlin
+    assert in_quiet_hours(noon_utc, "Asia/Shanghai", (20, 23))  # 20:00 in Shanghai
     assert not in_quiet_hours(noon_utc, "UTC", None)
 
 
@@ -49,9 +49,13 @@ def test_a_send_in_quiet_hours_moves_to_their_end_or_is_dropped_outside_the_wind
     assert plan_send_time(leo, START, datetime(2026, 11, 21, 12, 30, tzinfo=UTC), now) is None
 
 
-@given(hour=st.integers(0, 23), start=st.integers(0, 23), end=st.integers(0, 23),
-       tz=st.sampled_from(["UTC", "Asia/Tokyo", "America/Los_Angeles", "Australia/Sydney", "Europe/London"]),
-       day=st.integers(0, 200))
+@given(
+    hour=st.integers(0, 23),
+    start=st.integers(0, 23),
+    end=st.integers(0, 23),
+    tz=st.sampled_from(["UTC", "Asia/Tokyo", "America/Los_Angeles", "Australia/Sydney", "Europe/London"]),
+    day=st.integers(0, 200),
+)
 def test_a_planned_send_never_falls_in_quiet_hours_nor_outside_the_window(hour, start, end, tz, day):
     user = User(id="U", timezone=tz, quiet_hours=(start, end), marketing_opt_in=True)
     window_start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day)
@@ -92,20 +96,38 @@ def test_replies_are_parsed_with_or_without_decoration():
     assert parse_reply("Sure, here you go!") == ("", "")
 
 
-product_titles = st.text(alphabet=st.characters(codec="ascii", categories=["L", "N", "Zs"]), min_size=3,
-                         max_size=60).filter(str.strip)
+product_titles = st.text(
+    alphabet=st.characters(codec="ascii", categories=["L", "N", "Zs"]), min_size=3, max_size=60
+).filter(str.strip)
 
 
-@given(title=product_titles, price=st.floats(1, 5000), pct=st.integers(1, 90), name=st.sampled_from(["", "Wei", "Alexandra"]),
-       language=st.sampled_from(["en", "zh"]), channel=st.sampled_from([("push", 40, 120), ("sms", 0, 160),
-                                                                       ("email", 60, 90)]))
-def test_template_messages_always_fit_the_channel_and_state_the_computed_price(title, price, pct, name, language,
-                                                                              channel):
+@given(
+    title=product_titles,
+    price=st.floats(1, 5000),
+    pct=st.integers(1, 90),
+    name=st.sampled_from(["", "Wei", "Alexandra"]),
+    language=st.sampled_from(["en", "zh"]),
+    channel=st.sampled_from([("push", 40, 120), ("sms", 0, 160), ("email", 60, 90)]),
+)
+def test_template_messages_always_fit_the_channel_and_state_the_computed_price(
+    title, price, pct, name, language, channel
+):
     price = round(price, 2)
-    offer = Offer(Product(id="P", title=title, brand="Brand", price=price), pct, datetime(2026, 12, 31, tzinfo=UTC))
+    offer = Offer(
+        Product(id="P", title=title, brand="Brand", price=price), pct, datetime(2026, 12, 31, tzinfo=UTC)
+    )
     kind, title_max, body_max = channel
-    brief = Brief(user_name=name, language=language, offers=(offer,), reasons=(), tone="friendly", angle="discount",
-                  channel=kind, title_max=title_max, body_max=body_max)
+    brief = Brief(
+        user_name=name,
+        language=language,
+        offers=(offer,),
+        reasons=(),
+        tone="friendly",
+        angle="discount",
+        channel=kind,
+        title_max=title_max,
+        body_max=body_max,
+    )
     options = template_options(brief)
     assert options or len(title) > 55  # catalog names up to 55 characters always fit
     for t, b in options:
@@ -114,14 +136,21 @@ def test_template_messages_always_fit_the_channel_and_state_the_computed_price(t
 
 
 def test_an_overlong_draft_keeps_its_leading_whole_sentences_and_a_title_cut_at_a_word():
-    body = ("The Trailforge Summit 3 Hiking Boots are now $119.99 (was $149.99). Warm and dry on winter trails. "
-            "Offer ends Dec 31, so hurry!")
+    body = (
+        "The Trailforge Summit 3 Hiking Boots are now $119.99 (was $149.99). Warm and dry on winter trails. "
+        "Offer ends Dec 31, so hurry!"
+    )
     title, fitted = fit_to_limits("Stay warm this winter with the Trailforge Summit boots", body, 40, 120)
     assert title == "Stay warm this winter"
-    assert fitted == "The Trailforge Summit 3 Hiking Boots are now $119.99 (was $149.99). Warm and dry on winter trails."
+    assert (
+        fitted
+        == "The Trailforge Summit 3 Hiking Boots are now $119.99 (was $149.99). Warm and dry on winter trails."
+    )
     assert fit_to_limits("Fine", "Short and sweet.", 40, 120) == ("Fine", "Short and sweet.")
-    assert fit_to_limits("Priya, your favorite rain jacket is on sale now", "", 36, 120)[0] == \
-        "Priya, your favorite rain jacket"
+    assert (
+        fit_to_limits("Priya, your favorite rain jacket is on sale now", "", 36, 120)[0]
+        == "Priya, your favorite rain jacket"
+    )
     # Nothing whole fits: left as it is, for the length check to reject and the model to try again.
     long = "one sentence that never stops " * 6
     assert fit_to_limits("", long, 0, 120) == ("", long)

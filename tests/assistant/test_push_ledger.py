@@ -22,9 +22,21 @@ CAMPAIGNS = ["c1", "c2"]
 
 
 def message(campaign: str, user: str, variant: str, n: int) -> PushMessage:
-    return PushMessage(campaign=campaign, user=user, variant=variant, products=("P1",), title="t",
-                       body=f"{user} {variant} {n}", deep_link="", reasons=(), checks={"first_try": True},
-                       model="m", language="en", channel="push", send_at=datetime(2026, 11, 21, tzinfo=UTC))
+    return PushMessage(
+        campaign=campaign,
+        user=user,
+        variant=variant,
+        products=("P1",),
+        title="t",
+        body=f"{user} {variant} {n}",
+        deep_link="",
+        reasons=(),
+        checks={"first_try": True},
+        model="m",
+        language="en",
+        channel="push",
+        send_at=datetime(2026, 11, 21, tzinfo=UTC),
+    )
 
 
 def outbox_keys(path: Path) -> list[tuple[str, str, str]]:
@@ -49,13 +61,16 @@ class LedgerMachine(RuleBasedStateMachine):
         self.running = campaign
 
     @precondition(lambda self: self.running is not None)
-    @rule(batch=st.lists(st.tuples(st.sampled_from(USERS), st.sampled_from("AB")), max_size=6),
-          killed=st.sampled_from(["no", "no", "before_append", "mid_line"]))
+    @rule(
+        batch=st.lists(st.tuples(st.sampled_from(USERS), st.sampled_from("AB")), max_size=6),
+        killed=st.sampled_from(["no", "no", "before_append", "mid_line"]),
+    )
     def commit_batch(self, batch, killed):
         campaign = self.running
         self.n += 1
-        added = self.ledger.commit([message(campaign, u, v, self.n) for u, v in batch],
-                                   [Skip(campaign, "U7", "quiet_hours")])
+        added = self.ledger.commit(
+            [message(campaign, u, v, self.n) for u, v in batch], [Skip(campaign, "U7", "quiet_hours")]
+        )
         if killed != "no":
             self.running = None
         if killed == "before_append" or not added:

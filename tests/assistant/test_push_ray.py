@@ -23,8 +23,16 @@ def test_two_ray_actors_write_the_local_engines_messages_and_resume(tmp_path):
     campaign = write_campaign(tmp_path)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        local = local_shop.push(campaign, out=tmp_path / "local.jsonl", now=NOW, generator=ScriptedGenerator())
-        options = {"now": NOW, "engine": "ray", "workers": 2, "batch_size": 1, "generator": ProcessTaggedGenerator()}
+        local = local_shop.push(
+            campaign, out=tmp_path / "local.jsonl", now=NOW, generator=ScriptedGenerator()
+        )
+        options = {
+            "now": NOW,
+            "engine": "ray",
+            "workers": 2,
+            "batch_size": 1,
+            "generator": ProcessTaggedGenerator(),
+        }
         first = ray_shop.push(campaign, out=tmp_path / "ray.jsonl", limit=4, **options)
         first_lines = (tmp_path / "ray.jsonl").read_text().splitlines()
         rest = ray_shop.push(campaign, out=tmp_path / "ray.jsonl", **options)
@@ -48,4 +56,6 @@ def test_two_ray_actors_write_the_local_engines_messages_and_resume(tmp_path):
     first_writers = {json.loads(line)["model"] for line in first_lines}
     rest_writers = {d["model"] for d in lines("ray.jsonl")} - first_writers
     assert len(first_writers) == 2 and rest_writers
-    assert all(w.startswith("scripted@") and w != f"scripted@{os.getpid()}" for w in first_writers | rest_writers)
+    assert all(
+        w.startswith("scripted@") and w != f"scripted@{os.getpid()}" for w in first_writers | rest_writers
+    )

@@ -18,9 +18,24 @@ from tests.assistant.push_store import NOW, build_push_store, user_id, write_cam
 def shop(tmp_path):
     shop = build_push_store(tmp_path / "home")
     # Ravi already got two pushes from another campaign this week: the frequency cap must hold him.
-    other = [PushMessage(campaign=f"other{i}", user=user_id("Ravi"), variant="A", products=("P3",), title="t",
-                         body=f"b{i}", deep_link="", reasons=(), checks={}, model="m", language="en",
-                         channel="push", send_at=NOW - timedelta(days=i + 1)) for i in range(2)]
+    other = [
+        PushMessage(
+            campaign=f"other{i}",
+            user=user_id("Ravi"),
+            variant="A",
+            products=("P3",),
+            title="t",
+            body=f"b{i}",
+            deep_link="",
+            reasons=(),
+            checks={},
+            model="m",
+            language="en",
+            channel="push",
+            send_at=NOW - timedelta(days=i + 1),
+        )
+        for i in range(2)
+    ]
     shop.push_ledger.commit(other)
     yield shop
     shop.close()
@@ -46,13 +61,31 @@ def test_each_rule_holds_and_the_outbox_follows_the_contract(shop, tmp_path):
     assert summary.skipped == {"recently_bought": 1, "frequency_cap": 1}
     assert user_id("Sam") not in lines and user_id("Nora") not in lines and user_id("Ravi") not in lines
     for line in lines.values():
-        for key in ("campaign", "user", "variant", "products", "title", "body", "checks", "model", "deep_link",
-                    "reasons"):
+        for key in (
+            "campaign",
+            "user",
+            "variant",
+            "products",
+            "title",
+            "body",
+            "checks",
+            "model",
+            "deep_link",
+            "reasons",
+        ):
             assert key in line
         assert len(line["title"]) <= 40 and len(line["body"]) <= 120
         assert line["variant"] in ("A", "B") and line["products"][0] in line["deep_link"]
-        assert {"opted_in", "quiet_hours", "frequency_cap", "facts", "length", "banned_words",
-                "not_recently_bought", "unique_body"} <= set(line["checks"]["passed"])
+        assert {
+            "opted_in",
+            "quiet_hours",
+            "frequency_cap",
+            "facts",
+            "length",
+            "banned_words",
+            "not_recently_bought",
+            "unique_body",
+        } <= set(line["checks"]["passed"])
         sale = line["offers"][0]["sale_price"]
         assert f"{sale:,.2f}" in line["body"]
 
@@ -85,10 +118,14 @@ def test_a_failure_fixed_on_the_retry_keeps_the_models_words(shop, tmp_path):
 
 def test_a_rambling_draft_is_trimmed_to_its_whole_sentences_and_passes_first_time(shop, tmp_path):
     out = tmp_path / "outbox.jsonl"
-    summary = shop.push(write_campaign(tmp_path), out=out, now=NOW, generator=ScriptedGenerator({"Zoe": ["rambling"]}))
+    summary = shop.push(
+        write_campaign(tmp_path), out=out, now=NOW, generator=ScriptedGenerator({"Zoe": ["rambling"]})
+    )
     line = by_user(outbox(out))[user_id("Zoe")]
     assert line["checks"]["first_try"] and line["checks"]["fallback"] is None and line["model"] == "scripted"
-    assert line["body"].startswith("Zoe, the ") and line["body"].endswith("Really!") and len(line["body"]) <= 120
+    assert (
+        line["body"].startswith("Zoe, the ") and line["body"].endswith("Really!") and len(line["body"]) <= 120
+    )
     assert line["body"].count("Really!") < 20  # what did not fit was cut at a sentence's end
     assert summary.first_try == summary.written
 
@@ -127,8 +164,12 @@ def test_chinese_readers_get_chinese_and_english_copy_for_them_is_caught(shop, t
 
 def test_personalized_campaigns_never_repeat_a_body_within_a_segment(shop, tmp_path):
     out = tmp_path / "outbox.jsonl"
-    summary = shop.push(write_campaign(tmp_path, variants=1), out=out, now=NOW,
-                        generator=ScriptedGenerator(default="nameless"))
+    summary = shop.push(
+        write_campaign(tmp_path, variants=1),
+        out=out,
+        now=NOW,
+        generator=ScriptedGenerator(default="nameless"),
+    )
     lines = outbox(out)
     english = [line for line in lines if line["language"] == "en"]
     assert len({line["body"] for line in english}) == len(english) >= 3
@@ -156,13 +197,23 @@ def test_one_closing_sentence_for_everyone_is_regenerated_then_replaced(shop, tm
 
 def test_a_closing_sentence_on_the_persons_hook_passes_first_time(shop, tmp_path):
     out = tmp_path / "outbox.jsonl"
-    summary = shop.push(write_campaign(tmp_path, variants=1), out=out, now=NOW,
-                        generator=ScriptedGenerator({"Alex": ["personal"], "Zoe": ["third_person", "ok"]}))
+    summary = shop.push(
+        write_campaign(tmp_path, variants=1),
+        out=out,
+        now=NOW,
+        generator=ScriptedGenerator({"Alex": ["personal"], "Zoe": ["third_person", "ok"]}),
+    )
     lines = by_user(outbox(out))
-    assert lines[user_id("Alex")]["body"].startswith("Alex, the ") and lines[user_id("Alex")]["checks"]["first_try"]
+    assert (
+        lines[user_id("Alex")]["body"].startswith("Alex, the ")
+        and lines[user_id("Alex")]["checks"]["first_try"]
+    )
     zoe = lines[user_id("Zoe")]
     assert not zoe["checks"]["first_try"] and zoe["checks"]["fallback"] is None
-    assert any(p.startswith("voice: address") for p in zoe["checks"]["problems"]) and "shopper" not in zoe["body"]
+    assert (
+        any(p.startswith("voice: address") for p in zoe["checks"]["problems"])
+        and "shopper" not in zoe["body"]
+    )
     assert all(line["reasons"] and not any("search" in r for r in line["reasons"]) for line in lines.values())
     assert summary.written == len(lines)
 
@@ -206,14 +257,22 @@ def test_dry_run_and_preview_write_nothing(shop, tmp_path):
     assert shop.push_ledger.count("boots") == 0
     view = shop.push_preview(write_campaign(tmp_path), user_id("Zoe"), now=NOW, generator=ScriptedGenerator())
     assert view["skipped"] is None and view["messages"][0]["user"] == user_id("Zoe")
-    assert shop.push_preview(write_campaign(tmp_path), user_id("Nora"), now=NOW,
-                             generator=ScriptedGenerator())["skipped"] == "recently_bought"
+    assert (
+        shop.push_preview(write_campaign(tmp_path), user_id("Nora"), now=NOW, generator=ScriptedGenerator())[
+            "skipped"
+        ]
+        == "recently_bought"
+    )
 
 
 def test_closed_send_window_is_refused(shop, tmp_path):
     with pytest.raises(ValueError, match=r"send_window\.end"):
-        shop.push(write_campaign(tmp_path), out=tmp_path / "o.jsonl", now=datetime(2027, 1, 1, tzinfo=UTC),
-                  generator=ScriptedGenerator())
+        shop.push(
+            write_campaign(tmp_path),
+            out=tmp_path / "o.jsonl",
+            now=datetime(2027, 1, 1, tzinfo=UTC),
+            generator=ScriptedGenerator(),
+        )
 
 
 def test_report_measures_ctr_and_conversion_per_variant_with_a_test(shop, tmp_path):
@@ -225,8 +284,9 @@ def test_report_measures_ctr_and_conversion_per_variant_with_a_test(shop, tmp_pa
     assert before["outcomes_seen"] is False and before["ctr_test"] is None
     lines = outbox(out)
     clicked = [line for line in lines if line["variant"] == "A"]
-    shop.events.add_events([Event(line["user"], line["products"][0], "click", int(NOW.timestamp()) + 7200)
-                            for line in clicked])
+    shop.events.add_events(
+        [Event(line["user"], line["products"][0], "click", int(NOW.timestamp()) + 7200) for line in clicked]
+    )
     report = shop.push_report("boots")
     variants = report["variants"]
     assert variants["A"]["clicked"] == variants["A"]["messages"] == len(clicked)
@@ -255,7 +315,11 @@ def test_the_push_package_never_imports_the_shop():
 
     root = Path(__file__).resolve().parents[2]
     code = "import sys, assistant.push, assistant.push.engines, assistant.push.run; print('assistant.shop' in sys.modules)"
-    loaded = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
     assert loaded.stdout.strip() == "False"
     # Nor later, from inside a function: the engines and the run take their parts as arguments.
-    assert not [p.name for p in (root / "assistant" / "push").glob("*.py") if "assistant.shop" in p.read_text()]
+    assert not [
+        p.name for p in (root / "assistant" / "push").glob("*.py") if "assistant.shop" in p.read_text()
+    ]

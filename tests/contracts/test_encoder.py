@@ -11,8 +11,13 @@ import pytest
 from retrieval.encoders import Encoder, load_encoder
 from tests.support.fakes import HashingEncoder
 
-TEXTS = ["waterproof hiking boots", "a drip coffee maker for one person", "wireless noise cancelling headphones",
-         "防水登山鞋", ""]
+TEXTS = [
+    "waterproof hiking boots",
+    "a drip coffee maker for one person",
+    "wireless noise cancelling headphones",
+    "防水登山鞋",
+    "",
+]
 
 
 def _multilingual():
@@ -21,7 +26,11 @@ def _multilingual():
     return load_encoder("multilingual")
 
 
-ENCODERS = {"minilm": lambda: load_encoder("minilm"), "multilingual": _multilingual, "hashing_fake": HashingEncoder}
+ENCODERS = {
+    "minilm": lambda: load_encoder("minilm"),
+    "multilingual": _multilingual,
+    "hashing_fake": HashingEncoder,
+}
 
 
 @pytest.fixture(params=list(ENCODERS))

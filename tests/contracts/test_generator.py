@@ -26,8 +26,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 PROMPTS = [
     [ChatMessage("user", "List three fruits.")],
-    [ChatMessage("system", "You are a helpful shop assistant."),
-     ChatMessage("user", "Suggest a gift for a runner who likes music, and say why in two sentences.")],
+    [
+        ChatMessage("system", "You are a helpful shop assistant."),
+        ChatMessage("user", "Suggest a gift for a runner who likes music, and say why in two sentences."),
+    ],
     [ChatMessage("user", "Hi")],
 ]
 GREEDY = GenerationParams(max_new_tokens=12)
@@ -43,22 +45,36 @@ def openai_app(generator: Generator):
     @app.post("/v1/chat/completions")
     def complete(body: dict):
         messages = [ChatMessage(m["role"], m["content"]) for m in body["messages"]]
-        params = GenerationParams(max_new_tokens=body.get("max_tokens") or 256,
-                                  temperature=body.get("temperature") or 0.0, top_p=body.get("top_p") or 1.0,
-                                  seed=body.get("seed"), stop=tuple(body.get("stop") or ()))
+        params = GenerationParams(
+            max_new_tokens=body.get("max_tokens") or 256,
+            temperature=body.get("temperature") or 0.0,
+            top_p=body.get("top_p") or 1.0,
+            seed=body.get("seed"),
+            stop=tuple(body.get("stop") or ()),
+        )
         reply_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
         if body.get("stream"):
+
             def events():
                 for chunk in generator.stream(messages, params):
-                    delta = {"id": reply_id, "object": "chat.completion.chunk",
-                             "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}]}
+                    delta = {
+                        "id": reply_id,
+                        "object": "chat.completion.chunk",
+                        "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}],
+                    }
                     yield f"data: {json.dumps(delta)}\n\n"
                 yield "data: [DONE]\n\n"
 
             return StreamingResponse(events(), media_type="text/event-stream")
         text = generator.generate([messages], params)[0]
-        return {"id": reply_id, "object": "chat.completion", "model": body.get("model"),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+        return {
+            "id": reply_id,
+            "object": "chat.completion",
+            "model": body.get("model"),
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            ],
+        }
 
     return app
 
@@ -105,12 +121,20 @@ def served_generator(local_generator):
     running.stop()
 
 
-FIXTURES = {"transformers": "local_generator", "openvino": "openvino_generator",
-            "ctranslate2": "ctranslate2_generator", "openai_http": "served_generator"}
+FIXTURES = {
+    "transformers": "local_generator",
+    "openvino": "openvino_generator",
+    "ctranslate2": "ctranslate2_generator",
+    "openai_http": "served_generator",
+}
 # Whose greedy output each must match token for token: the same weights in the same arithmetic (the
 # HTTP server serves the transformers generator; OpenVINO's kernels round differently, see below).
-REFERENCE = {"transformers": "local_generator", "openvino": "openvino_generator",
-             "ctranslate2": "ctranslate2_generator", "openai_http": "local_generator"}
+REFERENCE = {
+    "transformers": "local_generator",
+    "openvino": "openvino_generator",
+    "ctranslate2": "ctranslate2_generator",
+    "openai_http": "local_generator",
+}
 
 
 @pytest.fixture(params=list(FIXTURES))
@@ -124,6 +148,7 @@ def reference(request, generator) -> Generator:
 
 
 # -- the shared contract ----------------------------------------------------------------------------------
+
 
 def test_implements_the_generator_protocol(generator):
     assert isinstance(generator, Generator)
@@ -177,6 +202,7 @@ def test_sampling_with_a_seed_is_repeatable(generator):
 
 # -- the local generator's conversion cache -------------------------------------------------------------------
 
+
 def test_second_load_reuses_the_converted_copy(local_generator, model_cache):
     assert local_generator.loaded_from == "gguf"
     manifest = json.loads((local_generator.converted_path / MANIFEST).read_text())
@@ -201,6 +227,7 @@ def test_a_changed_converted_copy_is_not_trusted(local_generator, tmp_path):
 
 
 # -- the OpenVINO backend's exported IR ---------------------------------------------------------------------
+
 
 def test_openvino_runs_the_same_weights_as_the_reference(openvino_generator, local_generator):
     # Greedy decoding agrees until the two runtimes' rounding first tips a close choice (after about
@@ -227,12 +254,15 @@ def test_a_changed_openvino_ir_is_not_trusted(openvino_generator, tmp_path):
     sha = PACKAGED_MODELS["test"].sha256
     assert read_ir_manifest(copy, sha) is not None
     (copy / "openvino_model.xml").unlink()
-    (copy / "openvino_model.xml").write_text((openvino_generator.path / "openvino_model.xml").read_text()[:-1])
+    (copy / "openvino_model.xml").write_text(
+        (openvino_generator.path / "openvino_model.xml").read_text()[:-1]
+    )
     assert read_ir_manifest(copy, sha) is None
     assert read_ir_manifest(openvino_generator.path, "0" * 64) is None  # made from other weights
 
 
 # -- the HTTP client's errors -------------------------------------------------------------------------------
+
 
 def test_a_server_that_is_down_gives_an_error_naming_the_url_and_the_fix():
     url = f"http://127.0.0.1:{free_port()}"
@@ -253,8 +283,13 @@ def test_ctranslate2_runs_the_same_weights_as_the_reference(ctranslate2_generato
 def test_ctranslate2_batches_of_one_length_equal_one_by_one(ctranslate2_generator):
     """Only the blank lines that line a batch up differ from one by one: prompts of one length, which
     need none, get exactly their one-by-one replies."""
-    same = [PROMPTS[1], [*PROMPTS[1][:-1], ChatMessage("user", PROMPTS[1][-1].content.replace("music", "books"))]]
-    lengths = {len(ctranslate2_generator.tokenizer(ctranslate2_generator.prompt_text(p))["input_ids"]) for p in same}
+    same = [
+        PROMPTS[1],
+        [*PROMPTS[1][:-1], ChatMessage("user", PROMPTS[1][-1].content.replace("music", "books"))],
+    ]
+    lengths = {
+        len(ctranslate2_generator.tokenizer(ctranslate2_generator.prompt_text(p))["input_ids"]) for p in same
+    }
     assert len(lengths) == 1
     batched = ctranslate2_generator.generate(same, GREEDY)
     assert batched == [ctranslate2_generator.generate([p], GREEDY)[0] for p in same]
@@ -265,8 +300,9 @@ def test_ctranslate2_answers_every_prompt_of_a_mixed_batch(ctranslate2_generator
     assert len(replies) == len(PROMPTS) and all(replies)
 
 
-def test_second_ctranslate2_load_reuses_the_conversion_and_a_changed_one_is_not_trusted(ctranslate2_generator,
-                                                                                        model_cache, tmp_path):
+def test_second_ctranslate2_load_reuses_the_conversion_and_a_changed_one_is_not_trusted(
+    ctranslate2_generator, model_cache, tmp_path
+):
     from assistant.llm.ctranslate2_backend import CTranslate2Generator, quantization_for, read_ct2_manifest
 
     manifest = ctranslate2_generator.manifest

@@ -14,7 +14,9 @@ from retrieval.records import Candidate, Product, Review
 
 
 def _product(i, brand, leaf, price):
-    return Product(f"p{i}", f"{brand} {leaf} model {i}", f"A {leaf.lower()} by {brand}.", ("Shop", leaf), brand, price)
+    return Product(
+        f"p{i}", f"{brand} {leaf} model {i}", f"A {leaf.lower()} by {brand}.", ("Shop", leaf), brand, price
+    )
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +27,33 @@ def brand_shop(tmp_path_factory):
     shop = Shop.open(tmp_path_factory.mktemp("brand-home"), llm="test")
     brands = ["Acme", "Bolt", "Crest"]
     products = [_product(i, brands[i % 3], "Shoes" if i < 30 else "Mugs", 20.0 + i) for i in range(45)]
-    products.append(Product("p-new", "Crest Shoes fresh arrival", "A brand new shoe.", ("Shop", "Shoes"), "Crest", 40))
+    products.append(
+        Product("p-new", "Crest Shoes fresh arrival", "A brand new shoe.", ("Shop", "Shoes"), "Crest", 40)
+    )
     shop.catalog.upsert_products(products)
     rng = np.random.default_rng(0)
     events = []
     for u in range(36):  # each shopper keeps to one brand and one kind of product, with some noise
-        taste = [p for p in products[:45] if p.brand == brands[u % 3] and p.category[-1] == ("Shoes", "Mugs")[u // 3 % 2]]
+        taste = [
+            p
+            for p in products[:45]
+            if p.brand == brands[u % 3] and p.category[-1] == ("Shoes", "Mugs")[u // 3 % 2]
+        ]
         for t in range(8):
-            p = taste[int(rng.integers(0, len(taste)))] if rng.random() < 0.8 else products[int(rng.integers(0, 45))]
-            events.append(Event(f"u{u}", p.id, "purchase" if t % 3 == 0 else "click", 1_000_000 + 1000 * t + u))
+            p = (
+                taste[int(rng.integers(0, len(taste)))]
+                if rng.random() < 0.8
+                else products[int(rng.integers(0, 45))]
+            )
+            events.append(
+                Event(f"u{u}", p.id, "purchase" if t % 3 == 0 else "click", 1_000_000 + 1000 * t + u)
+            )
     acme = [p for p in products if p.brand == "Acme"]
     events += [Event("u-acme", p.id, "purchase", 2_000_000 + i) for i, p in enumerate(acme[:6])]
-    events += [Event("u-bolt", p.id, "purchase", 2_000_000 + i) for i, p in enumerate(
-        [p for p in products if p.brand == "Bolt"][:6])]
+    events += [
+        Event("u-bolt", p.id, "purchase", 2_000_000 + i)
+        for i, p in enumerate([p for p in products if p.brand == "Bolt"][:6])
+    ]
     shop.events.ensure_users({e.user_id for e in events})
     shop.events.add_events(events)
     shop.train()
@@ -69,7 +85,9 @@ def test_cold_item_can_be_ranked_and_recommended_by_content(brand_shop):
     assert [r.product.id for r in ranked] == ["p-new"]
     crest_fan = [Event("u-crest", f"p{i}", "purchase", 3_000_000 + i) for i in (2, 5, 8)]
     brand_shop.record_events(crest_fan)
-    ids = [i.product.id for i in brand_shop.recommend("u-crest", k=40, filters=SearchFilters(brands=("Crest",)))]
+    ids = [
+        i.product.id for i in brand_shop.recommend("u-crest", k=40, filters=SearchFilters(brands=("Crest",)))
+    ]
     assert "p-new" in ids
     # No one has touched p-new: it borrows collaborative factors from its nearest products by content,
     # so for a fan of Crest shoes it scores above the typical mug on the collaborative feature alone.
@@ -84,8 +102,12 @@ def test_bad_ratings_keep_a_product_out_of_recommendations(tmp_path, demo_source
     from assistant.shop import Shop
 
     shop = Shop.open(tmp_path / "home", llm="test")
-    shop.ingest(catalog=demo_source.products, reviews=demo_source.reviews, events=demo_source.events,
-                users=demo_source.users)
+    shop.ingest(
+        catalog=demo_source.products,
+        reviews=demo_source.reviews,
+        events=demo_source.events,
+        users=demo_source.users,
+    )
     user = "U00003"
     before = [i.product.id for i in shop.recommend(user, k=5)]
     target = before[0]
@@ -121,7 +143,9 @@ def test_metrics_on_a_tiny_case_with_known_answers():
     relevant = {1, 2}
     assert recall_at_k(recommended, relevant, 10) == 1.0
     assert recall_at_k(recommended, relevant, 1) == 0.0
-    assert ndcg_at_k(recommended, relevant, 10) == pytest.approx((1 / np.log2(3) + 1 / np.log2(5)) / (1 + 1 / np.log2(3)))
+    assert ndcg_at_k(recommended, relevant, 10) == pytest.approx(
+        (1 / np.log2(3) + 1 / np.log2(5)) / (1 + 1 / np.log2(3))
+    )
     assert reciprocal_rank(recommended, relevant) == 0.5
     assert coverage([[0, 1], [1, 2]], 4) == 0.75
     unit = np.eye(3)
@@ -131,19 +155,37 @@ def test_metrics_on_a_tiny_case_with_known_answers():
 def test_eval_json_contract_on_a_ratings_only_store(tmp_path):
     """Amazon-style data: reviews with stars and no text, no events at all."""
     home = tmp_path / "home"
-    products = [{"id": f"g{i}", "title": f"Gift card {i}", "brand": ["Shopco", "Cafe", "Books"][i % 3],
-                 "price": 10 + i} for i in range(40)]
+    products = [
+        {
+            "id": f"g{i}",
+            "title": f"Gift card {i}",
+            "brand": ["Shopco", "Cafe", "Books"][i % 3],
+            "price": 10 + i,
+        }
+        for i in range(40)
+    ]
     rng = np.random.default_rng(1)
     reviews = []
     for u in range(60):
         liked = [i for i in range(40) if i % 3 == u % 3]
         for j, i in enumerate(rng.choice(liked, 5, replace=False)):
-            reviews.append({"product_id": f"g{i}", "user_id": f"a{u}", "rating": 5, "text": "", "time": 1000 * j + u})
+            reviews.append(
+                {"product_id": f"g{i}", "user_id": f"a{u}", "rating": 5, "text": "", "time": 1000 * j + u}
+            )
     (tmp_path / "p.jsonl").write_text("".join(json.dumps(p) + "\n" for p in products))
     (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in reviews))
-    run = lambda *a: subprocess.run([sys.executable, "-m", "assistant.cli", "--home", str(home), *a],  # noqa: E731
-                                    capture_output=True, text=True, timeout=600)
-    assert run("ingest", "--catalog", str(tmp_path / "p.jsonl"), "--reviews", str(tmp_path / "r.jsonl")).returncode == 0
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "assistant.cli", "--home", str(home), *a],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert (
+        run(
+            "ingest", "--catalog", str(tmp_path / "p.jsonl"), "--reviews", str(tmp_path / "r.jsonl")
+        ).returncode
+        == 0
+    )
     result = run("eval", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -158,18 +200,40 @@ def test_eval_json_contract_on_a_ratings_only_store(tmp_path):
 
 
 def test_recommend_cli_json_contract(brand_shop):
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "--home", str(brand_shop.home), "recommend",
-                             "--user", "u-acme", "-k", "4", "--json"], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "--home",
+            str(brand_shop.home),
+            "recommend",
+            "--user",
+            "u-acme",
+            "-k",
+            "4",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)
     assert len(items) == 4 and all({"id", "title", "score", "reason"} <= set(i) for i in items)
-    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True) or items[0]["reason"]
+    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True) or items[0][
+        "reason"
+    ]
 
 
 def test_not_interested_hides_a_product_even_after_browsing_it(brand_shop):
     top = brand_shop.recommend("u-bolt", k=3)[0].product.id
-    brand_shop.record_events([Event("u-bolt", top, kind, 4_000_000 + i)
-                              for i, kind in enumerate(["view", "click", "cart", "dismiss"])])
+    brand_shop.record_events(
+        [
+            Event("u-bolt", top, kind, 4_000_000 + i)
+            for i, kind in enumerate(["view", "click", "cart", "dismiss"])
+        ]
+    )
     assert top not in [i.product.id for i in brand_shop.recommend("u-bolt", k=20)]
 
 
@@ -197,5 +261,7 @@ def test_recommend_filters_categories_by_the_rule_search_uses(brand_shop):
     shoes = brand_shop.recommend(None, k=50, filters=SearchFilters(categories=("shoes",)))
     assert len(shoes) == 31 and all(item.product.category == ("Shop", "Shoes") for item in shoes)
     mugs = brand_shop.recommend(None, k=50, filters={"categories": ["SHOP > Mugs"], "max_price": 60})
-    assert mugs and all(item.product.category == ("Shop", "Mugs") and item.product.price <= 60 for item in mugs)
+    assert mugs and all(
+        item.product.category == ("Shop", "Mugs") and item.product.price <= 60 for item in mugs
+    )
     assert brand_shop.recommend(None, k=50, filters=SearchFilters(categories=("Sho",))) == []

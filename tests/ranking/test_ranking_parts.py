@@ -54,8 +54,9 @@ def _group_store(n_users=120, n_items=60, groups=4, seed=0):
 
 def test_the_hard_negative_blend_learns_to_trust_behaviour_on_a_store_with_hidden_groups():
     products, embeddings, signals = _group_store()
-    ranker = Ranker(RankerParams(als_grid=((8, 0.1, 2.0),), shrink_grid=(10.0,), recent_days_grid=(10.0,),
-                                 candidates=5)).fit(products, embeddings, signals)
+    ranker = Ranker(
+        RankerParams(als_grid=((8, 0.1, 2.0),), shrink_grid=(10.0,), recent_days_grid=(10.0,), candidates=5)
+    ).fit(products, embeddings, signals)
     w = dict(zip(FEATURES, ranker.weights_, strict=True))
     assert w["collaborative"] + w["co_occurrence"] + w["recent"] > 0
     assert w["collaborative"] + w["co_occurrence"] + w["recent"] > abs(w["content"]) + abs(w["popularity"])
@@ -118,8 +119,12 @@ def test_near_duplicates_never_share_a_page():
 
 def test_tuned_settings_come_from_the_grids_and_are_recorded_in_the_manifest():
     products, embeddings, signals = _group_store()
-    params = RankerParams(als_grid=((4, 0.1, 2.0), (8, 1.0, 2.0)), shrink_grid=(0.0, 10.0),
-                          recent_days_grid=(3.0, 30.0), brand_share_grid=(0.5, 1.0))
+    params = RankerParams(
+        als_grid=((4, 0.1, 2.0), (8, 1.0, 2.0)),
+        shrink_grid=(0.0, 10.0),
+        recent_days_grid=(3.0, 30.0),
+        brand_share_grid=(0.5, 1.0),
+    )
     described = Ranker(params).fit(products, embeddings, signals).describe()
     chosen = described["params"]
     assert (chosen["factors"], chosen["regularization"], chosen["alpha"]) in params.als_grid

@@ -21,26 +21,96 @@ CHROMA_BIN = Path(sys.executable).parent / "chroma"
 
 
 SMALL_PRODUCTS = [
-    Product("B1", "Trailforge Summit waterproof hiking boots", "Leather boots that stay dry in rain.",
-            ("Sports & Outdoors", "Hiking Boots"), "Trailforge", 149.99, attributes={"color": "brown"}),
-    Product("B2", "Cragline Lite hiking boots", "Budget boots for easy trails, light mesh upper.",
-            ("Sports & Outdoors", "Hiking Boots"), "Cragline", 69.99, attributes={"color": "grey"}),
-    Product("B3", "Northpeak Ridge trekking boots", "Sturdy trekking boots with a wide toe box.",
-            ("Sports & Outdoors", "Hiking Boots"), "Northpeak", 119.0, attributes={"color": "olive"}),
-    Product("S1", "Fleetfoot Aero running shoes", "Light road running shoes with plush cushioning.",
-            ("Sports & Outdoors", "Running Shoes"), "Fleetfoot", 59.0, attributes={"terrain": "road"}),
-    Product("S2", "Kinetra Pulse trail running shoes", "Grippy trail runners for muddy paths.",
-            ("Sports & Outdoors", "Running Shoes"), "Kinetra", 165.0, attributes={"terrain": "trail"}),
-    Product("C1", "Brewmont Classic drip coffee maker", "Brews 12 cups of coffee in minutes.",
-            ("Home & Kitchen", "Coffee Makers"), "Brewmont", 79.0, attributes={"capacity": "12 cups"}),
-    Product("C2", "Crema Lab Studio espresso machine", "Espresso at home with a steam wand.",
-            ("Home & Kitchen", "Coffee Makers"), "Crema Lab", 389.0, attributes={"color": "silver"}),
-    Product("C3", "Morningcup Everyday drip coffee maker", "A simple coffee maker for one person.",
-            ("Home & Kitchen", "Coffee Makers"), "Morningcup", 34.0, attributes={"capacity": "4 cups"}),
-    Product("H1", "Quietwave Flow wireless headphones", "Bluetooth headphones with noise cancelling.",
-            ("Electronics", "Headphones"), "Quietwave", 129.0, attributes={"connection": "bluetooth"}),
-    Product("H2", "Beatnik Echo earbuds", "Budget earbuds for the gym.", ("Electronics", "Headphones"),
-            "Beatnik", 25.0, attributes={"connection": "bluetooth"}),
+    Product(
+        "B1",
+        "Trailforge Summit waterproof hiking boots",
+        "Leather boots that stay dry in rain.",
+        ("Sports & Outdoors", "Hiking Boots"),
+        "Trailforge",
+        149.99,
+        attributes={"color": "brown"},
+    ),
+    Product(
+        "B2",
+        "Cragline Lite hiking boots",
+        "Budget boots for easy trails, light mesh upper.",
+        ("Sports & Outdoors", "Hiking Boots"),
+        "Cragline",
+        69.99,
+        attributes={"color": "grey"},
+    ),
+    Product(
+        "B3",
+        "Northpeak Ridge trekking boots",
+        "Sturdy trekking boots with a wide toe box.",
+        ("Sports & Outdoors", "Hiking Boots"),
+        "Northpeak",
+        119.0,
+        attributes={"color": "olive"},
+    ),
+    Product(
+        "S1",
+        "Fleetfoot Aero running shoes",
+        "Light road running shoes with plush cushioning.",
+        ("Sports & Outdoors", "Running Shoes"),
+        "Fleetfoot",
+        59.0,
+        attributes={"terrain": "road"},
+    ),
+    Product(
+        "S2",
+        "Kinetra Pulse trail running shoes",
+        "Grippy trail runners for muddy paths.",
+        ("Sports & Outdoors", "Running Shoes"),
+        "Kinetra",
+        165.0,
+        attributes={"terrain": "trail"},
+    ),
+    Product(
+        "C1",
+        "Brewmont Classic drip coffee maker",
+        "Brews 12 cups of coffee in minutes.",
+        ("Home & Kitchen", "Coffee Makers"),
+        "Brewmont",
+        79.0,
+        attributes={"capacity": "12 cups"},
+    ),
+    Product(
+        "C2",
+        "Crema Lab Studio espresso machine",
+        "Espresso at home with a steam wand.",
+        ("Home & Kitchen", "Coffee Makers"),
+        "Crema Lab",
+        389.0,
+        attributes={"color": "silver"},
+    ),
+    Product(
+        "C3",
+        "Morningcup Everyday drip coffee maker",
+        "A simple coffee maker for one person.",
+        ("Home & Kitchen", "Coffee Makers"),
+        "Morningcup",
+        34.0,
+        attributes={"capacity": "4 cups"},
+    ),
+    Product(
+        "H1",
+        "Quietwave Flow wireless headphones",
+        "Bluetooth headphones with noise cancelling.",
+        ("Electronics", "Headphones"),
+        "Quietwave",
+        129.0,
+        attributes={"connection": "bluetooth"},
+    ),
+    Product(
+        "H2",
+        "Beatnik Echo earbuds",
+        "Budget earbuds for the gym.",
+        ("Electronics", "Headphones"),
+        "Beatnik",
+        25.0,
+        attributes={"connection": "bluetooth"},
+    ),
     Product("N1", "Gift card", "A gift card with no price and no category."),
 ]
 SMALL_REVIEWS = [
@@ -85,8 +155,10 @@ def chroma_server(tmp_path_factory):
     """A real `chroma run` on a free loopback port; yields its URL."""
     binary = CHROMA_BIN if CHROMA_BIN.exists() else shutil.which("chroma")
     if not binary:
-        pytest.skip(f"the `chroma` binary is not installed (looked at {CHROMA_BIN} and on PATH); "
-                    "pip install chromadb to run the server tests")
+        pytest.skip(
+            f"the `chroma` binary is not installed (looked at {CHROMA_BIN} and on PATH); "
+            "pip install chromadb to run the server tests"
+        )
     port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     with open(data / "server.log", "wb") as log:
@@ -94,8 +166,11 @@ def chroma_server(tmp_path_factory):
 
 
 def _serve(binary, data, port, log):
-    process = subprocess.Popen([str(binary), "run", "--path", str(data / "db"), "--host", "127.0.0.1",
-                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(binary), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:

@@ -14,11 +14,25 @@ from retrieval.cleaning import (
 )
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("$1,299.00", 1299.0), ("$25.00", 25.0), ("19.99", 19.99), (" 7 ", 7.0), (12, 12.0), ("USD 5.5", 5.5),
-    ("", None), ("abc", None), (None, None), ("$10 - $20", None), ("-3", None), ("nan", None), (True, None),
-    (".a-box-inner{background-color:#fff}", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("$1,299.00", 1299.0),
+        ("$25.00", 25.0),
+        ("19.99", 19.99),
+        (" 7 ", 7.0),
+        (12, 12.0),
+        ("USD 5.5", 5.5),
+        ("", None),
+        ("abc", None),
+        (None, None),
+        ("$10 - $20", None),
+        ("-3", None),
+        ("nan", None),
+        (True, None),
+        (".a-box-inner{background-color:#fff}", None),
+    ],
+)
 def test_parse_price_reads_prices_and_turns_junk_into_missing(raw, expected):
     assert parse_price(raw) == expected
 
@@ -65,24 +79,39 @@ def test_parse_rating_and_time_accept_common_forms():
         parse_time("yesterday")
 
 
-@pytest.mark.parametrize(("raw", "amount", "currency"), [
-    ("€12,50", 12.5, "EUR"), ("15.00 EUR", 15.0, "EUR"), ("1.299,00 €", 1299.0, "EUR"), ("$1,299.00", 1299.0, "USD"),
-    ("£5", 5.0, "GBP"), ("USD 3.5", 3.5, "USD"), ("19.99", 19.99, None), ("¥1200", 1200.0, None),
-    ("12,50", 12.5, None), ("$10 - $20", None, None), ("from 5 to 7", None, None), ("¼", None, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "amount", "currency"),
+    [
+        ("€12,50", 12.5, "EUR"),
+        ("15.00 EUR", 15.0, "EUR"),
+        ("1.299,00 €", 1299.0, "EUR"),
+        ("$1,299.00", 1299.0, "USD"),
+        ("£5", 5.0, "GBP"),
+        ("USD 3.5", 3.5, "USD"),
+        ("19.99", 19.99, None),
+        ("¥1200", 1200.0, None),
+        ("12,50", 12.5, None),
+        ("$10 - $20", None, None),
+        ("from 5 to 7", None, None),
+        ("¼", None, None),
+    ],
+)
 def test_parse_money_reads_the_locale_and_keeps_the_currency(raw, amount, currency):
     money = parse_money(raw)
     assert (money.amount, money.currency if amount is not None else None) == (amount, currency)
 
 
-@pytest.mark.parametrize(("raw", "title"), [
-    ('<span class="a-size-medium a-color-secondary"', ""),
-    (".a-box-inner{background-color:#fff}", ""),
-    ('Gift card <span class="a-color-', "Gift card"),
-    ('a-color-secondary">Birthday Card', "Birthday Card"),
-    ("Tom &amp; Jerry <3", "Tom & Jerry <3"),
-    ("A < B comparison chart", "A < B comparison chart"),
-])
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ('<span class="a-size-medium a-color-secondary"', ""),
+        (".a-box-inner{background-color:#fff}", ""),
+        ('Gift card <span class="a-color-', "Gift card"),
+        ('a-color-secondary">Birthday Card', "Birthday Card"),
+        ("Tom &amp; Jerry <3", "Tom & Jerry <3"),
+        ("A < B comparison chart", "A < B comparison chart"),
+    ],
+)
 def test_clean_title_removes_cut_off_markup_and_keeps_real_titles(raw, title):
     assert clean_title(raw) == title
 

@@ -39,10 +39,19 @@ def test_sync_embeds_only_what_changed_and_deletes_what_left(small_catalog, hash
     small_catalog.upsert_reviews([Review("R9", "S1", "u9", 5, "Light", "So light I forget I wear them.")])
     third = index.sync()
     # B1's price changed; S1's rating changed with its first review, and the rating is a filter field.
-    assert third.products == {"embedded": 2, "added": 0, "updated": 2, "deleted": 1, "unchanged": 8, "total": 10}
+    assert third.products == {
+        "embedded": 2,
+        "added": 0,
+        "updated": 2,
+        "deleted": 1,
+        "unchanged": 8,
+        "total": 10,
+    }
     assert third.passages["added"] == 1
     assert "H2" not in index.ids() and index.is_current()
-    got = index.client.get_collection(PRODUCTS, embedding_function=None).get(ids=["B1"], include=["metadatas"])
+    got = index.client.get_collection(PRODUCTS, embedding_function=None).get(
+        ids=["B1"], include=["metadatas"]
+    )
     assert got["metadatas"][0]["price"] == 99.0
 
 
@@ -92,8 +101,9 @@ class _SecondView(HashingEncoder):
     dim = 64
 
 
-def test_multilingual_view_syncs_incrementally_and_joins_an_existing_index(small_catalog, hashing_encoder,
-                                                                          tmp_path):
+def test_multilingual_view_syncs_incrementally_and_joins_an_existing_index(
+    small_catalog, hashing_encoder, tmp_path
+):
     CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma").sync()
     index = CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma", multilingual=_SecondView())
     assert not index.is_current()  # the view is missing: the index is behind, not broken
@@ -101,11 +111,19 @@ def test_multilingual_view_syncs_incrementally_and_joins_an_existing_index(small
     assert first.products["embedded"] == 0 and first.multilingual["added"] == len(SMALL_PRODUCTS)
     assert sorted(index.ids(MULTILINGUAL)) == sorted(small_catalog.product_ids()) and index.is_current()
     small_catalog.delete_products(["H2"])
-    small_catalog.upsert_products([dataclasses.replace(small_catalog.get_product("B1"), title="Renamed boots")])
+    small_catalog.upsert_products(
+        [dataclasses.replace(small_catalog.get_product("B1"), title="Renamed boots")]
+    )
     again = index.sync()
     left = len(SMALL_PRODUCTS) - 1
-    assert again.multilingual == {"embedded": 1, "added": 0, "updated": 1, "deleted": 1, "unchanged": left - 1,
-                                  "total": left}
+    assert again.multilingual == {
+        "embedded": 1,
+        "added": 0,
+        "updated": 1,
+        "deleted": 1,
+        "unchanged": left - 1,
+        "total": left,
+    }
     ids, paths, vectors = index.product_vectors(MULTILINGUAL)
     assert sorted(ids) == sorted(small_catalog.product_ids()) and vectors.shape == (left, _SecondView.dim)
     assert paths[ids.index("B1")] == ("Sports & Outdoors", "Hiking Boots")
@@ -114,7 +132,9 @@ def test_multilingual_view_syncs_incrementally_and_joins_an_existing_index(small
         name = "other-multilingual"
 
     with pytest.raises(IndexMismatchError, match=r"test-multilingual"):
-        CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma", multilingual=OtherView()).sync()
+        CatalogIndex(
+            small_catalog, hashing_encoder, path=tmp_path / "chroma", multilingual=OtherView()
+        ).sync()
 
 
 def test_search_before_any_index_says_to_build_it(small_catalog, hashing_encoder, tmp_path):
@@ -129,9 +149,16 @@ def test_bad_chroma_url_is_a_clear_error():
 
 # -- invariants under random operation sequences ------------------------------------------------------
 _ids = st.sampled_from([f"X{i}" for i in range(12)])
-_ops = st.lists(st.tuples(st.sampled_from(["upsert", "delete", "review", "sync"]), _ids,
-                          st.integers(1, 5), st.sampled_from(["boots", "coffee", "quiet headphones", "耳机"])),
-                min_size=1, max_size=25)
+_ops = st.lists(
+    st.tuples(
+        st.sampled_from(["upsert", "delete", "review", "sync"]),
+        _ids,
+        st.integers(1, 5),
+        st.sampled_from(["boots", "coffee", "quiet headphones", "耳机"]),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -142,7 +169,9 @@ def test_index_matches_catalog_after_any_sequence(tmp_path_factory, ops):
     index = CatalogIndex(catalog, HashingEncoder(), path=home / "chroma", batch_size=4)
     for n, (op, pid, stars, words) in enumerate(ops):
         if op == "upsert":
-            catalog.upsert_products([Product(pid, f"{words} {stars}", price=float(stars * 10), brand=f"B{stars}")])
+            catalog.upsert_products(
+                [Product(pid, f"{words} {stars}", price=float(stars * 10), brand=f"B{stars}")]
+            )
         elif op == "delete":
             catalog.delete_products([pid])
         elif op == "review" and catalog.get_product(pid):
@@ -150,8 +179,10 @@ def test_index_matches_catalog_after_any_sequence(tmp_path_factory, ops):
         else:
             index.sync()
     index.sync()
-    for name, expected in ((PRODUCTS, catalog.product_ids()),
-                           (PASSAGES, {f"{r.id}#0" for r in catalog.iter_reviews()})):
+    for name, expected in (
+        (PRODUCTS, catalog.product_ids()),
+        (PASSAGES, {f"{r.id}#0" for r in catalog.iter_reviews()}),
+    ):
         stored = index.ids(name)
         assert len(stored) == len(set(stored)), "duplicate ids in Chroma"
         assert set(stored) == expected
@@ -161,9 +192,12 @@ def test_index_matches_catalog_after_any_sequence(tmp_path_factory, ops):
 
 _filters = st.builds(
     SearchFilters,
-    categories=st.lists(st.sampled_from(["Hiking Boots", "Electronics", "Coffee Makers", "Sports & Outdoors"]),
-                        max_size=2).map(tuple),
-    brands=st.lists(st.sampled_from(["Trailforge", "Cragline", "Brewmont", "Beatnik"]), max_size=2).map(tuple),
+    categories=st.lists(
+        st.sampled_from(["Hiking Boots", "Electronics", "Coffee Makers", "Sports & Outdoors"]), max_size=2
+    ).map(tuple),
+    brands=st.lists(st.sampled_from(["Trailforge", "Cragline", "Brewmont", "Beatnik"]), max_size=2).map(
+        tuple
+    ),
     exclude_brands=st.lists(st.sampled_from(["Kinetra", "Brewmont"]), max_size=1).map(tuple),
     min_price=st.none() | st.sampled_from([20, 60, 120]),
     max_price=st.none() | st.sampled_from([150, 400]),

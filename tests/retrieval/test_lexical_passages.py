@@ -13,7 +13,13 @@ from retrieval.lexical import BM25, tokenize
 from retrieval.passages import review_passages, split_passages
 from retrieval.records import Review
 
-DOCS = ["waterproof hiking boots", "quiet coffee maker", "running shoes for wide feet", "boots boots boots", ""]
+DOCS = [
+    "waterproof hiking boots",
+    "quiet coffee maker",
+    "running shoes for wide feet",
+    "boots boots boots",
+    "",
+]
 
 
 def _bm25_by_hand(docs, query, k1=1.2, b=0.75):
@@ -65,5 +71,6 @@ def test_review_passages_keep_title_and_split_long_text():
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=500))
 def test_split_passages_loses_no_words(text):
-    assert " ".join(split_passages(text, max_words=7)).split() == text.split() or \
-        "".join("".join(split_passages(text, max_words=7)).split()) == "".join(text.split())
+    assert " ".join(split_passages(text, max_words=7)).split() == text.split() or "".join(
+        "".join(split_passages(text, max_words=7)).split()
+    ) == "".join(text.split())

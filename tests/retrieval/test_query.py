@@ -9,29 +9,48 @@ from hypothesis import strategies as st
 from retrieval.query import MAX_QUERY_CHARS, SearchFilters, parse_query
 
 BRANDS = ["Nike", "Trailforge", "Sonora Audio", "Crema Lab"]
-CATEGORIES = [("Sports & Outdoors", "Hiking Boots"), ("Electronics", "Headphones"), ("Home & Kitchen", "Coffee Makers")]
+CATEGORIES = [
+    ("Sports & Outdoors", "Hiking Boots"),
+    ("Electronics", "Headphones"),
+    ("Home & Kitchen", "Coffee Makers"),
+]
 
 
 def parse(text):
     return parse_query(text, BRANDS, CATEGORIES)
 
 
-@pytest.mark.parametrize("text, expected, rest", [
-    ("waterproof hiking boots under $100", {"max_price": 100.0, "categories": ("Hiking Boots",)},
-     "waterproof hiking boots"),
-    ("headphones between 20 and 40", {"min_price": 20.0, "max_price": 40.0, "categories": ("Headphones",)},
-     "headphones"),
-    ("quiet blender below 100 dollars", {"max_price": 100.0}, "quiet blender"),
-    ("降噪耳机 100元以内", {"max_price": 100.0}, "降噪耳机"),
-    ("coffee maker $20-$40", {"min_price": 20.0, "max_price": 40.0, "categories": ("Coffee Makers",)},
-     "coffee maker"),
-    ("boots 4 stars and up", {"min_rating": 4.0}, "boots"),
-    ("at least 4.5 stars under 50 espresso", {"min_rating": 4.5, "max_price": 50.0}, "espresso"),
-    ("running shoes not Nike", {"exclude_brands": ("Nike",)}, "running shoes"),
-    ("sonora audio headphones over $200", {"brands": ("Sonora Audio",), "min_price": 200.0,
-                                           "categories": ("Headphones",)}, "headphones"),
-    ("apple pie", {}, "apple pie"),
-])
+@pytest.mark.parametrize(
+    "text, expected, rest",
+    [
+        (
+            "waterproof hiking boots under $100",
+            {"max_price": 100.0, "categories": ("Hiking Boots",)},
+            "waterproof hiking boots",
+        ),
+        (
+            "headphones between 20 and 40",
+            {"min_price": 20.0, "max_price": 40.0, "categories": ("Headphones",)},
+            "headphones",
+        ),
+        ("quiet blender below 100 dollars", {"max_price": 100.0}, "quiet blender"),
+        ("降噪耳机 100元以内", {"max_price": 100.0}, "降噪耳机"),
+        (
+            "coffee maker $20-$40",
+            {"min_price": 20.0, "max_price": 40.0, "categories": ("Coffee Makers",)},
+            "coffee maker",
+        ),
+        ("boots 4 stars and up", {"min_rating": 4.0}, "boots"),
+        ("at least 4.5 stars under 50 espresso", {"min_rating": 4.5, "max_price": 50.0}, "espresso"),
+        ("running shoes not Nike", {"exclude_brands": ("Nike",)}, "running shoes"),
+        (
+            "sonora audio headphones over $200",
+            {"brands": ("Sonora Audio",), "min_price": 200.0, "categories": ("Headphones",)},
+            "headphones",
+        ),
+        ("apple pie", {}, "apple pie"),
+    ],
+)
 def test_parse_extracts_filters_and_keeps_the_rest(text, expected, rest):
     parsed = parse(text)
     assert parsed.filters == SearchFilters(**expected)
@@ -56,22 +75,27 @@ def test_huge_query_is_truncated():
     assert len(parsed.text) <= MAX_QUERY_CHARS
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"brands": "Nike"}, TypeError, "tuple of strings"),
-    ({"categories": [1, 2]}, TypeError, "strings only"),
-    ({"max_price": "50"}, TypeError, "number"),
-    ({"min_rating": True}, TypeError, "number"),
-    ({"min_price": float("nan")}, ValueError, "finite"),
-    ({"min_price": 80, "max_price": 20}, ValueError, "swap"),
-    ({"min_rating": 7}, ValueError, "0-5"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"brands": "Nike"}, TypeError, "tuple of strings"),
+        ({"categories": [1, 2]}, TypeError, "strings only"),
+        ({"max_price": "50"}, TypeError, "number"),
+        ({"min_rating": True}, TypeError, "number"),
+        ({"min_price": float("nan")}, ValueError, "finite"),
+        ({"min_price": 80, "max_price": 20}, ValueError, "swap"),
+        ({"min_rating": 7}, ValueError, "0-5"),
+    ],
+)
 def test_wrong_type_filters_are_clear_errors(kwargs, error, words):
     with pytest.raises(error, match=words):
         SearchFilters(**kwargs)
 
 
 def test_filters_from_dict_rejects_unknown_keys():
-    assert SearchFilters.from_dict({"brands": ["Nike"], "max_price": 50}) == SearchFilters(brands=("Nike",), max_price=50)
+    assert SearchFilters.from_dict({"brands": ["Nike"], "max_price": 50}) == SearchFilters(
+        brands=("Nike",), max_price=50
+    )
     with pytest.raises(ValueError, match="unknown search filters"):
         SearchFilters.from_dict({"colour": "red"})
 
@@ -91,8 +115,11 @@ def test_parser_never_crashes_and_keeps_bounds_ordered(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 99_999), st.sampled_from(["under ${}", "below {} dollars", "less than {}", "{}元以内"]),
-       st.sampled_from(["quiet", "waterproof jacket", "耳机"]))
+@given(
+    st.integers(1, 99_999),
+    st.sampled_from(["under ${}", "below {} dollars", "less than {}", "{}元以内"]),
+    st.sampled_from(["quiet", "waterproof jacket", "耳机"]),
+)
 def test_max_price_round_trips(price, template, words):
     parsed = parse(f"{words} {template.format(price)}")
     assert parsed.filters.max_price == price
@@ -100,8 +127,13 @@ def test_max_price_round_trips(price, template, words):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["soft", "warm", "blue", "wool", "socks", "for", "kids", "winter"]), min_size=1,
-                max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(["soft", "warm", "blue", "wool", "socks", "for", "kids", "winter"]),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_text_without_filters_is_left_alone(words):
     text = " ".join(words)
     parsed = parse(text)

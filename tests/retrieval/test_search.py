@@ -29,12 +29,16 @@ QUERIES = [
 
 def _results(searcher):
     # Scores to 4 places: the server hands back stored vectors (for the category step) in its own float format.
-    return [[(c.product.id, round(float(c.score), 4), c.evidence) for c in searcher.search(q, f, k=5)]
-            for q, f in QUERIES]
+    return [
+        [(c.product.id, round(float(c.score), 4), c.evidence) for c in searcher.search(q, f, k=5)]
+        for q, f in QUERIES
+    ]
 
 
 @pytest.mark.slow
-def test_server_and_embedded_clients_give_the_same_results(small_catalog, hashing_encoder, tmp_path, chroma_server):
+def test_server_and_embedded_clients_give_the_same_results(
+    small_catalog, hashing_encoder, tmp_path, chroma_server
+):
     embedded = _results(_searcher(small_catalog, hashing_encoder, tmp_path))
     served = _results(_searcher(small_catalog, hashing_encoder, url=chroma_server))
     assert embedded == served
@@ -43,13 +47,18 @@ def test_server_and_embedded_clients_give_the_same_results(small_catalog, hashin
 
 def test_filters_hold_in_every_result(small_catalog, hashing_encoder, tmp_path):
     searcher = _searcher(small_catalog, hashing_encoder, tmp_path)
-    for query, filters in [("boots", SearchFilters(max_price=120)), ("shoes", SearchFilters(exclude_brands=("Kinetra",))),
-                           ("coffee", SearchFilters(categories=("Coffee Makers",), min_price=50)),
-                           ("anything at all", SearchFilters(brands=("Beatnik",))),
-                           ("espresso", SearchFilters(exclude_ids=("C2",)))]:
+    for query, filters in [
+        ("boots", SearchFilters(max_price=120)),
+        ("shoes", SearchFilters(exclude_brands=("Kinetra",))),
+        ("coffee", SearchFilters(categories=("Coffee Makers",), min_price=50)),
+        ("anything at all", SearchFilters(brands=("Beatnik",))),
+        ("espresso", SearchFilters(exclude_ids=("C2",))),
+    ]:
         results = searcher.search(query, filters, k=10)
         assert all(filters.accepts(c.product) for c in results), (query, filters)
-    assert [c.product.id for c in searcher.search("anything at all", SearchFilters(brands=("Beatnik",)))] == ["H2"]
+    assert [c.product.id for c in searcher.search("anything at all", SearchFilters(brands=("Beatnik",)))] == [
+        "H2"
+    ]
     cheap = searcher.search("hiking boots under $100", k=10)
     assert cheap and all(c.product.price <= 100 for c in cheap)
     assert {c.product.id for c in searcher.search("boots not Cragline", k=10)}.isdisjoint({"B2"})
@@ -57,9 +66,13 @@ def test_filters_hold_in_every_result(small_catalog, hashing_encoder, tmp_path):
 
 def test_filter_names_are_matched_case_insensitively(small_catalog, hashing_encoder, tmp_path):
     searcher = _searcher(small_catalog, hashing_encoder, tmp_path)
-    results = searcher.search("something", SearchFilters(categories=("hiking boots",), brands=("trailforge",)))
+    results = searcher.search(
+        "something", SearchFilters(categories=("hiking boots",), brands=("trailforge",))
+    )
     assert [c.product.id for c in results] == ["B1"]
-    by_path = searcher.search("something", SearchFilters(categories=("Home & Kitchen > Coffee Makers",)), k=10)
+    by_path = searcher.search(
+        "something", SearchFilters(categories=("Home & Kitchen > Coffee Makers",)), k=10
+    )
     assert {c.product.id for c in by_path} == {"C1", "C2", "C3"}
 
 
@@ -145,14 +158,19 @@ def test_real_encoder_on_a_demo_store_and_cli_json(tiny_demo_home, capsys):
     assert "query is empty" in capsys.readouterr().err
 
 
-def test_dense_hits_masked_after_hnsw_or_scanned_exactly_are_the_same(small_catalog, hashing_encoder, tmp_path,
-                                                                       monkeypatch):
+def test_dense_hits_masked_after_hnsw_or_scanned_exactly_are_the_same(
+    small_catalog, hashing_encoder, tmp_path, monkeypatch
+):
     """Dense hits are fetched wide from HNSW and masked, or, for narrow filters, scanned exactly."""
     import retrieval.search as search
 
     searcher = _searcher(small_catalog, hashing_encoder, tmp_path)
-    cases = [("boots", SearchFilters(categories=("hiking boots",))), ("coffee", SearchFilters(max_price=80)),
-             ("shoes", SearchFilters(brands=("KINETRA",))), ("anything", SearchFilters(exclude_brands=("Beatnik",)))]
+    cases = [
+        ("boots", SearchFilters(categories=("hiking boots",))),
+        ("coffee", SearchFilters(max_price=80)),
+        ("shoes", SearchFilters(brands=("KINETRA",))),
+        ("anything", SearchFilters(exclude_brands=("Beatnik",))),
+    ]
     masked = [[c.product.id for c in searcher.search(q, f, k=5, mode="dense")] for q, f in cases]
     monkeypatch.setattr(search, "OVERFETCH_LIMIT", 0)
     exact = [[c.product.id for c in searcher.search(q, f, k=5, mode="dense")] for q, f in cases]

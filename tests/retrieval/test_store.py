@@ -35,7 +35,9 @@ def test_failed_migration_leaves_the_schema_version_unchanged(tmp_path):
 
 
 products = st.builds(
-    Product, id=st.sampled_from(["a", "b", "c", "d"]), title=st.text(min_size=1, max_size=8),
+    Product,
+    id=st.sampled_from(["a", "b", "c", "d"]),
+    title=st.text(min_size=1, max_size=8),
     price=st.one_of(st.none(), st.floats(min_value=0, max_value=1e4, allow_nan=False)),
     brand=st.sampled_from(["", "X", "Y"]),
 )
@@ -43,8 +45,9 @@ products = st.builds(
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(batches=st.lists(st.lists(products, max_size=6), max_size=4))
-def test_upserting_any_sequence_keeps_the_last_version_of_each_product_and_replays_as_no_change(tmp_path_factory,
-                                                                                              batches):
+def test_upserting_any_sequence_keeps_the_last_version_of_each_product_and_replays_as_no_change(
+    tmp_path_factory, batches
+):
     store = CatalogStore(Database(tmp_path_factory.mktemp("s") / "s.sqlite3"))
     last: dict[str, Product] = {}
     for batch in batches:

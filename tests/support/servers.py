@@ -27,7 +27,9 @@ class RunningServer:
         self.thread.join(timeout=timeout)
 
 
-def start_server(app, log_level: str = "warning", timeout: float = 30, port: int | None = None) -> RunningServer:
+def start_server(
+    app, log_level: str = "warning", timeout: float = 30, port: int | None = None
+) -> RunningServer:
     """`app` on `port` (a free one by default); returns once it accepts connections, or raises naming
     what went wrong."""
     import uvicorn

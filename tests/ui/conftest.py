@@ -10,11 +10,20 @@ import pytest
 from tests.support.servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Screenshots go here; SHOPMATE_UI_ARTIFACTS=docs/screenshots remakes the README's pictures.
-ARTIFACTS = Path(os.environ.get("SHOPMATE_UI_ARTIFACTS")
-                 or Path(__file__).resolve().parents[2] / "test-artifacts" / "ui")
+ARTIFACTS = Path(
+    os.environ.get("SHOPMATE_UI_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +32,12 @@ def ui_shop(tmp_path_factory, demo_source):
     from assistant.shop import Shop
 
     shop = Shop.open(tmp_path_factory.mktemp("ui-home"), llm="test")
-    shop.ingest(catalog=demo_source.products, reviews=demo_source.reviews, events=demo_source.events,
-                users=demo_source.users)
+    shop.ingest(
+        catalog=demo_source.products,
+        reviews=demo_source.reviews,
+        events=demo_source.events,
+        users=demo_source.users,
+    )
     if hasattr(shop, "build_index"):
         shop.build_index()
     yield shop

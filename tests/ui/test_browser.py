@@ -28,8 +28,9 @@ def watch_last_reply(page) -> None:
 
 
 def wait_until_ready(page) -> None:
-    page.wait_for_function("() => !(document.querySelector('#ready-note')?.innerText || '').includes('warming')",
-                           timeout=180_000)
+    page.wait_for_function(
+        "() => !(document.querySelector('#ready-note')?.innerText || '').includes('warming')", timeout=180_000
+    )
 
 
 def send(page, text: str) -> None:
@@ -42,7 +43,8 @@ def send(page, text: str) -> None:
 
 def card_ids(page) -> list[str]:
     return page.locator("#cards article[data-product-id]:visible").evaluate_all(
-        "els => els.map(e => e.dataset.productId)")
+        "els => els.map(e => e.dataset.productId)"
+    )
 
 
 def test_without_a_sign_in_the_browser_gets_the_sign_in_page_and_no_gradio(page, ui_url):
@@ -55,7 +57,9 @@ def test_without_a_sign_in_the_browser_gets_the_sign_in_page_and_no_gradio(page,
     page.get_by_role("alert").get_by_text("unknown, revoked").wait_for()
 
 
-def test_shopper_sees_streamed_reply_and_cards_and_not_interested_removes_a_product(ui_shop, ui_base, page, artifacts):
+def test_shopper_sees_streamed_reply_and_cards_and_not_interested_removes_a_product(
+    ui_shop, ui_base, page, artifacts
+):
     sign_in_shopper(page, ui_base, SHOPPER)
     wait_until_ready(page)
     watch_last_reply(page)
@@ -146,7 +150,9 @@ def test_layout_fits_a_phone_and_nothing_leaves_loopback(browser, ui_base, artif
     hosts = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
     sign_in_shopper(page, ui_base, SHOPPER)
-    page.wait_for_timeout(1500)  # fonts and lazy parts settle (Gradio keeps a connection open: no "networkidle")
+    page.wait_for_timeout(
+        1500
+    )  # fonts and lazy parts settle (Gradio keeps a connection open: no "networkidle")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than a phone"
     page.keyboard.press("Tab")

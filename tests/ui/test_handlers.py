@@ -12,8 +12,11 @@ from ui.door import Identity
 
 
 def _item(pid: str, price: float = 10.0) -> RankedItem:
-    return RankedItem(Product(id=pid, title=f"Thing {pid}", price=price, rating=4.5, rating_count=3),
-                      score=1.0, reasons=("you often buy this brand",))
+    return RankedItem(
+        Product(id=pid, title=f"Thing {pid}", price=price, rating=4.5, rating_count=3),
+        score=1.0,
+        reasons=("you often buy this brand",),
+    )
 
 
 class _RecordingShop:
@@ -79,8 +82,13 @@ def test_feedback_without_a_signed_in_shopper_records_nothing():
 
 
 def test_metric_table_finds_models_and_metrics_wherever_evaluate_puts_them():
-    result = {"split": "time", "models": {"ranker": {"ndcg@10": 0.3, "recall@10": 0.4},
-                                          "popularity": {"ndcg@10": 0.1, "recall@10": 0.2}}}
+    result = {
+        "split": "time",
+        "models": {
+            "ranker": {"ndcg@10": 0.3, "recall@10": 0.4},
+            "popularity": {"ndcg@10": 0.1, "recall@10": 0.2},
+        },
+    }
     assert handlers.metric_table(result)["popularity"] == {"ndcg@10": 0.1, "recall@10": 0.2}
     assert handlers.metric_table({"nothing": 1}) == {}
     charts.evaluation_chart(handlers.metric_table(result))
@@ -90,8 +98,9 @@ def test_form_campaign_is_a_valid_campaign_file(empty_shop):
     from assistant.push.campaign import load_campaign
 
     now = datetime(2026, 11, 23, 9, tzinfo=UTC)
-    path = handlers.write_campaign(empty_shop, "Winter audio!", "Electronics > Headphones", 20, "push",
-                                   "friendly", days=10, now=now)
+    path = handlers.write_campaign(
+        empty_shop, "Winter audio!", "Electronics > Headphones", 20, "push", "friendly", days=10, now=now
+    )
     campaign = load_campaign(path)
     assert campaign.id == "ui-winter-audio"
     assert campaign.promotions[0].discount_pct == 20
