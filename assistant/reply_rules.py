@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.language import detect_language
+from assistant.language import ORDINALS, detect_language
 
 RULES = (
     "address",
@@ -303,20 +303,8 @@ _STOP = {
     "have",
     "had",
 }
-_ORDINALS = {
-    "first": 0,
-    "1st": 0,
-    "second": 1,
-    "2nd": 1,
-    "third": 2,
-    "3rd": 2,
-    "fourth": 3,
-    "4th": 3,
-    "第一": 0,
-    "第二": 1,
-    "第三": 2,
-    "第四": 3,
-}
+# "last" is left out: in a reply it is more often "last month" than a product.
+_ORDINALS = {word: position for word, position in ORDINALS.items() if position >= 0}
 
 
 def _content_words(text: str) -> set[str]:

@@ -15,27 +15,12 @@ import numpy as np
 
 from assistant.chat.faq import faq_topic
 from assistant.chat.sessions import DialogueState
+from assistant.language import ORDINALS
 from retrieval.categories import CategoryGuess
 from retrieval.language import detect_language
 from retrieval.lexical import tokenize
 from retrieval.query import SearchFilters, parse_query
 
-ORDINALS = {
-    "first": 0,
-    "1st": 0,
-    "second": 1,
-    "2nd": 1,
-    "third": 2,
-    "3rd": 2,
-    "fourth": 3,
-    "4th": 3,
-    "last": -1,
-    "第一": 0,
-    "第二": 1,
-    "第三": 2,
-    "第四": 3,
-    "最后": -1,
-}
 COLORS = {
     "black": "black",
     "white": "white",
