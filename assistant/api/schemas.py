@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -19,10 +20,23 @@ from pydantic import (
 )
 
 from ranking.records import EVENT_KINDS
+from retrieval.filters import category_segments
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
+
+
+def _category_name(value: str) -> str:
+    if not category_segments(value):
+        raise ValueError(
+            "a category needs a name, such as 'Hiking Boots' or 'Sports & Outdoors > Hiking Boots'"
+        )
+    return value
+
+
+# A category filter is a name or a path of names (retrieval/filters.py); blank or only '>' names none.
+CategoryName = Annotated[ShortText, AfterValidator(_category_name)]
 
 
 def _not_a_bool(value):
@@ -112,7 +126,7 @@ class RecommendationsOut(BaseModel):
 
 # -- search -----------------------------------------------------------------------------------------
 class SearchFiltersIn(Strict):
-    categories: list[ShortText] = Field(default=[], max_length=20)
+    categories: list[CategoryName] = Field(default=[], max_length=20)
     brands: list[ShortText] = Field(default=[], max_length=50)
     exclude_brands: list[ShortText] = Field(default=[], max_length=50)
     min_price: Price | None = None

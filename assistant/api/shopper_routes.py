@@ -15,6 +15,7 @@ from assistant.api.context import ApiContext, Ctx
 from assistant.api.errors import ApiError
 from assistant.api.schemas import (
     ID_PATTERN,
+    CategoryName,
     EraseOut,
     EventsIn,
     EventsOut,
@@ -77,7 +78,7 @@ def recommendations(
     user_id: UserId,
     ctx: Ctx,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
-    category: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[CategoryName | None, Query()] = None,
     brand: Annotated[str | None, Query(max_length=200)] = None,
     max_price: Annotated[float | None, Query(ge=0, le=1e9)] = None,
 ) -> RecommendationsOut:

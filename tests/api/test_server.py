@@ -122,6 +122,13 @@ def test_bad_bodies_are_422_naming_the_field(server):
         body = _error(api.post("/v1/chat", json={"user_id": "U 1", "message": ""}), 422, "validation_error")
         assert {f["field"] for f in body["fields"]} == {"body.user_id", "body.message"}
         _error(api.get("/v1/users/U00001/recommendations", params={"k": 1000}), 422, "validation_error")
+        # A category filter that names nothing (blank, or only the path separator) is the caller's mistake.
+        blank = {"query": "boots", "filters": {"categories": ["Shoes", " > "]}}
+        body = _error(api.post("/v1/search", json=blank), 422, "validation_error")
+        assert [f["field"] for f in body["fields"]] == ["body.filters.categories.1"]
+        assert "Hiking Boots" in body["fields"][0]["message"]
+        params = {"category": "\x1c"}
+        _error(api.get("/v1/users/U00001/recommendations", params=params), 422, "validation_error")
 
 
 def test_an_oversized_body_is_413_before_it_is_read(server):
