@@ -75,11 +75,7 @@ class SearchFilters:
         if self.min_rating is not None and self.min_rating > 5:
             raise ValueError(f"SearchFilters.min_rating is on a 0-5 scale, got {self.min_rating}")
         for category in self.categories:
-            if not category_segments(category):
-                raise ValueError(
-                    f"SearchFilters.categories holds an empty name {category!r}; drop it or write "
-                    "a name such as 'Hiking Boots' or a path such as 'Sports & Outdoors > Hiking Boots'"
-                )
+            check_category(category, "SearchFilters.categories")
 
     @classmethod
     def coerce(cls, value: SearchFilters | dict[str, Any] | None) -> SearchFilters | None:
@@ -155,6 +151,16 @@ class SearchFilters:
 def category_segments(category: str) -> tuple[str, ...]:
     """A filter category's names, case-folded: "Sports & Outdoors > Hiking Boots" -> two names."""
     return tuple(s for s in (part.strip().casefold() for part in category.split(PATH_SEPARATOR.strip())) if s)
+
+
+def check_category(name: str, where: str = "a category filter") -> str:
+    """`name` when it names a category (a name or a path of names); else a ValueError naming the fix."""
+    if not category_segments(name):
+        raise ValueError(
+            f"{where} holds an empty name {name!r}; drop it or write a name such as 'Hiking Boots' "
+            "or a path such as 'Sports & Outdoors > Hiking Boots'"
+        )
+    return name
 
 
 def category_matches(wanted: str, path: Sequence[str]) -> bool:

@@ -20,23 +20,15 @@ from pydantic import (
 )
 
 from ranking.records import EVENT_KINDS
-from retrieval.filters import category_segments
+from retrieval.filters import check_category
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 
 
-def _category_name(value: str) -> str:
-    if not category_segments(value):
-        raise ValueError(
-            "a category needs a name, such as 'Hiking Boots' or 'Sports & Outdoors > Hiking Boots'"
-        )
-    return value
-
-
 # A category filter is a name or a path of names (retrieval/filters.py); blank or only '>' names none.
-CategoryName = Annotated[ShortText, AfterValidator(_category_name)]
+CategoryName = Annotated[ShortText, AfterValidator(check_category)]
 
 
 def _not_a_bool(value):
