@@ -274,7 +274,10 @@ class ChatEngine:
         return items
 
     def _passages(self, product_id: str, question: str, n: int = 3) -> list[str]:
-        reviews = [r.text for r in self.shop.catalog.reviews_for(product_id, limit=50) if r.text]
+        # Two shoppers may write the same words; one quote of them is enough (search's evidence does the same).
+        reviews = list(
+            dict.fromkeys(r.text for r in self.shop.catalog.reviews_for(product_id, limit=50) if r.text)
+        )
         if not reviews:
             return []
         vectors = self.shop.encoder.encode([question, *reviews])

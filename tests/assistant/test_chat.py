@@ -346,3 +346,15 @@ def test_unstreamed_turns_are_written_by_batchable_generate_calls(shop):
     assert replies[0].reply == streamed.reply and replies[0].products == streamed.products
     for reply in replies:
         _assert_real_and_listed(shop, reply)
+
+
+def test_a_question_quotes_words_two_reviewers_share_once(shop):
+    """The demo store's reviewers repeat each other; a product answer quoted the same review twice."""
+    repeated = next(
+        p.id
+        for p in shop.catalog.iter_products()
+        if len(texts := [r.text for r in shop.catalog.reviews_for(p.id, limit=50) if r.text])
+        > len(set(texts))
+    )
+    passages = shop.chat._passages(repeated, "is it worth it?")
+    assert passages and len(passages) == len(set(passages))
