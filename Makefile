@@ -48,8 +48,10 @@ demo: venv models
 	$(SHOPMATE) --home $(DEMO_HOME) models prepare
 	$(SHOPMATE) --home $(DEMO_HOME) ui
 
+# Two workers, a test file each at a time (a file's module fixtures stay in one process).
+TEST_WORKERS ?= 2
 test: venv browser
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 # Style, formatting, a complexity limit and the layers' import contracts (pyproject.toml).
 lint: venv

@@ -244,6 +244,12 @@ class Shop:
 
         return preview(self.push_sources, campaign_path, user_id, **options)
 
+    def push_previews(self, campaign_path, user_ids, **options) -> list[dict]:
+        """What each of these users would get now, written in one batch (the UI's sample of shoppers)."""
+        from assistant.push.run import previews
+
+        return previews(self.push_sources, campaign_path, user_ids, **options)
+
     def push_report(self, campaign_id: str) -> dict:
         from assistant.push.report import campaign_report
 

@@ -3,6 +3,7 @@ the first try, per model and batch size, over a generated demo store.
 
     .venv/bin/python bench/push_throughput.py                      # default and fast models, 1/4/8/16
     .venv/bin/python bench/push_throughput.py --models test --batch-sizes 1,8 --messages 16
+    .venv/bin/python bench/push_throughput.py --models default --backends ctranslate2,openvino --batch-sizes 8,16
     .venv/bin/python bench/push_throughput.py --models test --batch-sizes 8 --messages 64 \
         --ray-workers 1,2,4 --out bench/results/push_throughput_ray.json
 
@@ -77,6 +78,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--models", default="default,fast", help="comma-separated settings.llm values")
+    parser.add_argument(
+        "--backends",
+        default="",
+        help="comma-separated local backends to compare (ctranslate2,openvino); each row of a later backend "
+        "gives its ratio to the first at the same model and batch size (default: the configured one)",
+    )
     parser.add_argument("--batch-sizes", default="1,4,8,16")
     parser.add_argument(
         "--messages", type=int, default=16, help="messages per (model, batch size), at least one batch"
@@ -98,8 +105,10 @@ def main() -> None:
         ray.init(include_dashboard=False, log_to_driver=False)
     with tempfile.TemporaryDirectory() as tmp:
         shop = demo_shop(Path(tmp), args.seed, args.products, args.users, args.models.split(",")[0])
-        for model in args.models.split(","):
-            model_shop = Shop.open(Path(tmp), llm=model)
+        backends = [b for b in args.backends.split(",") if b] or [None]
+        for model, backend in [(m, b) for m in args.models.split(",") for b in backends]:
+            chosen = {"llm_backend": backend} if backend else {}
+            model_shop = Shop.open(Path(tmp), llm=model, **chosen)
             started = time.monotonic()
             generator = model_shop.generator
             load_s = time.monotonic() - started
@@ -114,6 +123,14 @@ def main() -> None:
                     now=SEND_AT,
                     generator=generator,
                 )
+                peer = next(
+                    (
+                        r
+                        for r in RUNS
+                        if r["model"] == model and r["batch_size"] == size and r["engine"] == "local"
+                    ),
+                    None,
+                )
                 row(
                     model,
                     getattr(generator, "name", model),
@@ -123,6 +140,16 @@ def main() -> None:
                     summary,
                     load_before,
                     load_s=round(load_s, 1),
+                    backend=model_shop.settings.llm_backend,
+                    **(
+                        {
+                            "vs_first_backend": round(
+                                summary.messages_per_minute / max(peer["messages_per_min"], 1e-9), 2
+                            )
+                        }
+                        if peer
+                        else {}
+                    ),
                 )
                 for workers in pools:
                     load_before = os.getloadavg()[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ranking.files import write_atomically
 from retrieval.encoders import Encoder
 from retrieval.records import Product
 
@@ -36,7 +37,7 @@ def product_embeddings(
         known.update(zip(hashes[missing].tolist(), vectors, strict=True))
     out = np.stack([known[h] for h in hashes]) if len(hashes) else np.zeros((0, encoder.dim), np.float32)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(cache.stem + ".partial.npz")
-    np.savez(tmp, encoder=np.array(encoder.name), hashes=hashes, vectors=out)
-    tmp.replace(cache)
+    write_atomically(
+        cache, lambda fh: np.savez(fh, encoder=np.array(encoder.name), hashes=hashes, vectors=out)
+    )
     return out

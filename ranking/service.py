@@ -19,6 +19,7 @@ import numpy as np
 from ranking.embeddings import product_embeddings
 from ranking.event_store import EventStore
 from ranking.feedback import Signals, collect
+from ranking.files import write_atomically
 from ranking.profiles import build_profile
 from ranking.ranker import Ranker, RankerParams, UserState
 from ranking.records import Event, RankedItem, UserProfile
@@ -69,11 +70,10 @@ class RankingService:
             **ranker.describe(),
         }
         self.model_dir.mkdir(parents=True, exist_ok=True)
-        partial = self.model_dir / "ranker.pkl.partial"
-        with open(partial, "wb") as fh:
-            pickle.dump(ranker, fh)
-        partial.replace(self.model_dir / "ranker.pkl")
-        (self.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        write_atomically(self.model_dir / "ranker.pkl", lambda fh: pickle.dump(ranker, fh))
+        write_atomically(
+            self.model_dir / "manifest.json", lambda fh: fh.write(json.dumps(manifest, indent=1).encode())
+        )
         self._ranker, self._products = ranker, {p.id: p for p in products}
         log.info(
             "trained the ranker in %.1fs on %d users and %d products",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,26 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("SHOPMATE_LLM", "test")
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets"
 GIFT_CARDS = DATASETS / "amazon2018_gift_cards"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prepared_test_model(tmp_path_factory):
+    """The test model converted for the default backend once, before any test asks it for a reply, as
+    `make demo` does with `shopmate models prepare`. In its own process: the converter collects garbage
+    after every layer, which in the test process, holding every earlier test's objects, costs minutes."""
+    from assistant.llm.ctranslate2_backend import ct2_dir, quantization_for, read_ct2_manifest
+    from assistant.llm.weights import PACKAGED_MODELS
+
+    if os.environ.get("SHOPMATE_LLM_BACKEND", "ctranslate2") != "ctranslate2":
+        return
+    sha = PACKAGED_MODELS["test"].sha256
+    if read_ct2_manifest(ct2_dir("test"), sha, quantization_for("test")) is None:
+        home = tmp_path_factory.mktemp("prepare-home")
+        command = [sys.executable, "-m", "assistant.cli", "--home", str(home), "models", "prepare"]
+        subprocess.run([*command, "--model", "test", "--no-check"], cwd=ROOT, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")

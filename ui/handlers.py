@@ -266,8 +266,8 @@ def sample_users(shop, n: int = SAMPLE_USERS) -> list[str]:
 def preview_rows(shop, campaign_path: str, n: int = SAMPLE_USERS) -> list[list[str]]:
     """One row per sample user: the message they would get now and its checks, or why they get none."""
     rows = []
-    for user_id in sample_users(shop, n):
-        result = shop.push_preview(campaign_path, user_id)
+    for result in shop.push_previews(campaign_path, sample_users(shop, n)):
+        user_id = result["user_id"]
         if not result.get("messages"):
             rows.append([user_id, "", "", "", f"skipped: {result.get('skipped')}"])
             continue

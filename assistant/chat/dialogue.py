@@ -125,6 +125,13 @@ def clarify_question(kinds: tuple[str, str], language: str) -> str:
     return f"您要找的是{a}，还是{b}？" if language == "zh" else f"Are you looking for {a}, or {b}?"
 
 
+def open_question(language: str) -> str:
+    """Asked when the shopper turns down both kinds a question offered."""
+    if language == "zh":
+        return "好的，两种都不是。您想找哪一类商品？用几个字告诉我就行。"
+    return "Neither, then. What kind of product are you after? A few words are enough."
+
+
 def _chosen_kind(
     message: str, pending: list[str], guess_kind: Callable[[str], CategoryGuess] | None
 ) -> str | None:
@@ -190,9 +197,14 @@ def understand(
                     state.language,
                 ),
             )
+        if _REJECT.search(message):  # "not that one" to "rain jackets, or skincare?": neither kind
+            language = detect_language(message, state.language)
+            return Understanding("clarify", (), replace(state, pending=[]), question=open_question(language))
         state = replace(state, pending=[])
     turn = _understand(message, state, brands, categories, prices)
-    if turn.intent != "need" or guess_kind is None or turn.state.filters.get("categories"):
+    filters = turn.state.filters
+    # A named brand settles the kind well enough: asking between kinds it may not sell would only confuse.
+    if turn.intent != "need" or guess_kind is None or filters.get("categories") or filters.get("brands"):
         return turn
     pair = guess_kind(turn.state.need).close_pair(CLARIFY_RATIO)
     if pair is None or not all(_names_a_kind(k) for k in pair):

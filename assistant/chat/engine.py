@@ -31,7 +31,10 @@ from retrieval.query import SearchFilters
 
 MAX_MESSAGE = 4000
 # A full stop ends a sentence only before a space: "$123.99" and "4.5 out of 5" are one claim, not two.
-MAX_SENTENCES = 2  # what the model writes per turn; the list and the rest are composed in code
+# What the model writes per turn; the list and the rest are composed in code. Beside a list the shopper
+# already reads, one sentence on the top pick is the model's whole part (and about half the turn's time).
+MAX_SENTENCES = 2
+PICKS_SENTENCES = 1
 _SENTENCE_END = re.compile(r"[。！？\n]|[.!?](?=\s)")
 _FINISHED = re.compile(r"[.!?。！？…)\"'”’]\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -76,6 +79,7 @@ class _Plan:
     fallback: str = ""  # said instead when none of the model's words may be shown
     separator: str = "\n\n"  # between the composed part and the model's words
     relaxed: bool | None = None
+    sentences: int = MAX_SENTENCES  # the model is stopped once this many of its sentences are kept
 
 
 def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
@@ -154,7 +158,11 @@ class ChatEngine:
         outcome: dict = {"outcome": "template", "claims_checked": 0, "violations": [], "rules_broken": []}
         if write and plan.messages is not None:
             pieces = self._checked(
-                self._write(plan.messages, streamed, timings), plan.grounding, plan.fallback, timings
+                self._write(plan.messages, streamed, timings),
+                plan.grounding,
+                plan.fallback,
+                timings,
+                plan.sentences,
             )
             lead = plan.separator if plan.composed else ""
             for piece in pieces:
@@ -240,7 +248,12 @@ class ChatEngine:
             reviews=tuple(i.evidence[0] for i in items[: prompts.PRODUCTS_IN_PROMPT] if i.evidence),
         )
         return _Plan(
-            items, composed, prompts.product_prompt(asked, items, language), grounding, relaxed=nothing_fit
+            items,
+            composed,
+            prompts.product_prompt(asked, items, language),
+            grounding,
+            relaxed=nothing_fit,
+            sentences=PICKS_SENTENCES,
         )
 
     # -- retrieval ----------------------------------------------------------------------------------
@@ -385,7 +398,12 @@ class ChatEngine:
         return sentence, found
 
     def _checked(
-        self, chunks: Generator[str, None, None], grounding: Grounding, fallback: str, timings: dict
+        self,
+        chunks: Generator[str, None, None],
+        grounding: Grounding,
+        fallback: str,
+        timings: dict,
+        sentences: int = MAX_SENTENCES,
     ) -> Iterator[str | dict]:
         """Yield each of the model's sentences once it has ended and passed; then the outcome."""
         started_checks = 0.0
@@ -417,12 +435,12 @@ class ChatEngine:
         for chunk in chunks:
             raw += chunk
             held += chunk
-            while kept < MAX_SENTENCES and (m := _SENTENCE_END.search(held)) is not None:
+            while kept < sentences and (m := _SENTENCE_END.search(held)) is not None:
                 sentence, held = held[: m.end()], held[m.end() :]
                 if sentence.strip() and (good := judge(sentence)) is not None:
                     yield good if kept > 1 else good.lstrip()
-            if kept >= MAX_SENTENCES:
-                # Two sentences are the whole of the model's part: stop it rather than wait for a third.
+            if kept >= sentences:
+                # These sentences are the whole of the model's part: stop it rather than wait for more.
                 chunks.close()
                 held = ""
                 break

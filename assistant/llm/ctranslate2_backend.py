@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.llm.manifest import read_manifest, write_manifest
+from assistant.llm.manifest import publish, read_manifest, scratch_dir, write_manifest
 from assistant.llm.threaded_stream import threaded_stream
 from assistant.llm.types import (
     ChatMessage,
@@ -90,8 +90,7 @@ def prepare_ct2(model: str, cache: str | Path | None = None) -> tuple[Path, dict
     if read_manifest(source, info.sha256, dtype) is None:
         log.info("converting %s from GGUF to safetensors in %s, once", model, source)
         convert_gguf(gguf_path(model, cache), info.sha256, source, dtype)
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    partial = scratch_dir(target)
     log.info("converting %s to CTranslate2 (%s) in %s, once", model, quantization, target)
     ct2.converters.TransformersConverter(str(source), low_cpu_mem_usage=True).convert(
         str(partial), quantization=quantization, force=True
@@ -109,8 +108,9 @@ def prepare_ct2(model: str, cache: str | Path | None = None) -> tuple[Path, dict
             "convert_s": round(time.perf_counter() - started, 1),
         },
     )
-    shutil.rmtree(target, ignore_errors=True)
-    partial.replace(target)
+    manifest = publish(
+        partial, target, lambda: read_ct2_manifest(target, info.sha256, quantization), manifest
+    )
     return target, manifest, True
 
 

@@ -8,7 +8,6 @@ its sha256, the dtype and the transformers version, so a changed source is never
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import torch
 
+from assistant.llm.manifest import publish, scratch_dir, write_manifest
 from assistant.llm.manifest import read_manifest as read_folder_manifest
-from assistant.llm.manifest import write_manifest
 from assistant.llm.types import ChatMessage, GenerationParams, finish_text, visible_chunks
 from assistant.llm.weights import PACKAGED_MODELS, ModelUnavailable, cache_dir, gguf_path, sha256_of
 
@@ -62,8 +61,7 @@ def convert_gguf(source: Path, sha256: str, target: Path, dtype: torch.dtype) ->
         )
     model.tie_weights()
     del loaded
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    partial = scratch_dir(target)
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
     manifest = {
@@ -75,9 +73,7 @@ def convert_gguf(source: Path, sha256: str, target: Path, dtype: torch.dtype) ->
         "convert_s": round(time.perf_counter() - started, 1),
     }
     manifest = write_manifest(partial, manifest)
-    shutil.rmtree(target, ignore_errors=True)
-    partial.replace(target)
-    return manifest
+    return publish(partial, target, lambda: read_manifest(target, sha256, dtype), manifest)
 
 
 class TransformersGenerator:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -42,3 +45,28 @@ def read_manifest(directory: Path, expected: dict, sizes_optional: bool = False)
         log.warning("%s is incomplete or changed; making it again", directory)
         return None
     return manifest
+
+
+def scratch_dir(target: Path) -> Path:
+    """An empty scratch folder beside `target`, this process's own: two processes making the same model
+    (two test workers, two services starting) never write into one folder."""
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    return partial
+
+
+def publish(partial: Path, target: Path, made_meanwhile: Callable[[], dict | None], manifest: dict) -> dict:
+    """Rename the finished `partial` folder into `target`, unless another process finished a good copy
+    first (`made_meanwhile` returns its manifest): then that copy is kept and this one dropped."""
+    for _ in range(2):
+        done = made_meanwhile()
+        if done is not None:
+            shutil.rmtree(partial, ignore_errors=True)
+            return done
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            partial.replace(target)
+            return manifest
+        except OSError:  # another process renamed its copy in between: look again
+            continue
+    raise OSError(f"could not move {partial} into {target}: another process keeps replacing it")

@@ -17,14 +17,13 @@ pays only for its new tokens.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from assistant.llm.manifest import read_manifest, write_manifest
+from assistant.llm.manifest import publish, read_manifest, scratch_dir, write_manifest
 from assistant.llm.threaded_stream import threaded_stream
 from assistant.llm.types import (
     ChatMessage,
@@ -66,8 +65,7 @@ def export_ir(source: Path, sha256: str, target: Path) -> dict:
     beside `target`, which is renamed into place when complete: a crash leaves no half copy."""
     genai = _genai()
     started = time.perf_counter()
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    partial = scratch_dir(target)
     partial.mkdir(parents=True)
     link = partial / source.name
     link.symlink_to(source.resolve())
@@ -95,13 +93,7 @@ def export_ir(source: Path, sha256: str, target: Path) -> dict:
         "export_s": round(time.perf_counter() - started, 1),
     }
     manifest = write_manifest(partial, manifest)
-    done_meanwhile = read_ir_manifest(target, sha256)
-    if done_meanwhile is not None:  # another process (a parallel test run) finished first: keep its copy
-        shutil.rmtree(partial, ignore_errors=True)
-        return done_meanwhile
-    shutil.rmtree(target, ignore_errors=True)
-    partial.replace(target)
-    return manifest
+    return publish(partial, target, lambda: read_ir_manifest(target, sha256), manifest)
 
 
 def prepare_ir(model: str, cache: str | Path | None = None) -> tuple[Path, dict, bool]:

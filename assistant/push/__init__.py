@@ -10,7 +10,7 @@ from assistant.push.engines import EngineOptions, ModelSpec
 from assistant.push.ledger import PushLedger
 from assistant.push.records import Offer, PushMessage, sale_price
 from assistant.push.report import campaign_report
-from assistant.push.run import PushRunSummary, PushSources, RunOptions, preview, run_campaign
+from assistant.push.run import PushRunSummary, PushSources, RunOptions, preview, previews, run_campaign
 
 __all__ = [
     "Campaign",
@@ -26,6 +26,7 @@ __all__ = [
     "campaign_report",
     "load_campaign",
     "preview",
+    "previews",
     "run_campaign",
     "sale_price",
 ]

@@ -301,12 +301,24 @@ def preview(
     sources: PushSources, campaign_path: str | Path, user_id: str, now: datetime | None = None, generator=None
 ) -> dict[str, Any]:
     """The message one user would get now, without writing anything."""
+    return previews(sources, campaign_path, [user_id], now=now, generator=generator)[0]
+
+
+def previews(
+    sources: PushSources,
+    campaign_path: str | Path,
+    user_ids: Sequence[str],
+    now: datetime | None = None,
+    generator=None,
+) -> list[dict[str, Any]]:
+    """The messages these users would get now, written in one batch, without writing anything."""
     campaign = load_campaign(campaign_path)
     now = _now(now)
     offers = resolve_offers(sources.catalog, campaign)
-    if sources.events.get_user(user_id) is None:
+    unknown = [u for u in user_ids if sources.events.get_user(u) is None]
+    if unknown:
         raise ValueError(
-            f"no user {user_id!r} in the store; check the id ('shopmate status' counts the users)"
+            f"no user {unknown[0]!r} in the store; check the id ('shopmate status' counts the users)"
         )
     briefer = Briefer(
         campaign,
@@ -321,11 +333,15 @@ def preview(
         campaign, tuple(offers), tuple(sources.catalog.brands()), tuple(sources.catalog.categories())
     )
     composer = Composer(context, generator or sources.local_generator(), sources.model.model)
-    outcome = composer.compose([briefer.prepare(user_id)])[0]
+    outcomes = composer.compose([briefer.prepare(u) for u in user_ids])
+    return [_preview_view(campaign.id, u, o) for u, o in zip(user_ids, outcomes, strict=True)]
+
+
+def _preview_view(campaign_id: str, user_id: str, outcome) -> dict[str, Any]:
     if isinstance(outcome, Skip):
-        return {"campaign": campaign.id, "user_id": user_id, "messages": [], "skipped": outcome.reason}
+        return {"campaign": campaign_id, "user_id": user_id, "messages": [], "skipped": outcome.reason}
     return {
-        "campaign": campaign.id,
+        "campaign": campaign_id,
         "user_id": user_id,
         "messages": [outcome.message.to_line()],
         "skipped": None,

@@ -175,7 +175,8 @@ def test_a_sentence_that_breaks_a_rule_is_dropped_and_the_rest_is_kept(shop):
     assert text == ["Enjoy it"] and outcome["outcome"] == "passed"
 
 
-def test_the_model_is_stopped_once_two_sentences_are_kept(shop):
+@pytest.mark.parametrize(("budget", "shown"), [(2, "Enjoy it! Happy shopping!"), (1, "Enjoy it!")])
+def test_the_model_is_stopped_once_its_sentences_are_kept(shop, budget, shown):
     p = next(p for p in shop.catalog.iter_products() if p.price)
     item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
     grounding = shop.chat._grounding("what do you think?", tuple(shop.catalog.brands()), "en", item)
@@ -189,9 +190,9 @@ def test_the_model_is_stopped_once_two_sentences_are_kept(shop):
         finally:
             stopped.append(len(written))
 
-    *text, outcome = shop.chat._checked(model(), grounding, "fallback", {})
-    assert "".join(text) == "Enjoy it! Happy shopping!" and outcome["sentences_kept"] == 2
-    assert stopped == [2]  # the model was stopped as soon as the second sentence ended
+    *text, outcome = shop.chat._checked(model(), grounding, "fallback", {}, budget)
+    assert "".join(text) == shown and outcome["sentences_kept"] == budget
+    assert stopped == [budget]  # the model was stopped as soon as its last sentence ended
 
 
 class _Says:

@@ -57,6 +57,25 @@ def test_a_clear_need_or_a_named_kind_is_not_asked_back(message):
     assert turn.intent == "need" and turn.question is None and not turn.state.pending
 
 
+def test_a_need_naming_a_brand_is_not_asked_back_between_kinds():
+    turn = ask("something from Stormcrest to keep me dry")
+    assert turn.intent == "need" and turn.question is None and not turn.state.pending
+    assert turn.state.filters["brands"] == ["Stormcrest"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "language"), [("not that one", "en"), ("something else", "en"), ("换一个", "zh")]
+)
+def test_turning_down_both_kinds_asks_what_kind_instead_of_refining(answer, language):
+    asked = ask("something to keep me dry" if language == "en" else "想要能保持干爽的东西")
+    turn = ask(answer, asked.state)
+    assert turn.intent == "clarify" and not turn.state.pending and not turn.state.filters.get("exclude_ids")
+    assert ("？" if language == "zh" else "?") in turn.question
+    assert "rain jackets" not in turn.question.lower()
+    follow = ask("a water bottle for the gym", turn.state)
+    assert follow.intent == "need" and "water bottle" in follow.state.need
+
+
 def test_without_the_category_step_nothing_is_asked_back():
     assert ask("something to keep me dry", guess=None).intent == "need"
 

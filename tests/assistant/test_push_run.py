@@ -265,6 +265,19 @@ def test_dry_run_and_preview_write_nothing(shop, tmp_path):
     )
 
 
+def test_previews_of_several_shoppers_come_from_one_batch_in_their_order(shop, tmp_path):
+    generator = ScriptedGenerator()
+    wanted = [user_id("Nora"), user_id("Zoe"), user_id("Mei")]
+    views = shop.push_previews(write_campaign(tmp_path), wanted, now=NOW, generator=generator)
+    assert [v["user_id"] for v in views] == wanted
+    assert views[0]["skipped"] == "recently_bought" and views[0]["messages"] == []
+    assert [v["messages"][0]["user"] for v in views[1:]] == wanted[1:]
+    assert generator.calls == [2], "the drafts are written in one batch, not one call per shopper"
+    assert shop.push_ledger.count("boots") == 0
+    with pytest.raises(ValueError, match=r"no user 'nobody'"):
+        shop.push_previews(write_campaign(tmp_path), [user_id("Zoe"), "nobody"], now=NOW, generator=generator)
+
+
 def test_closed_send_window_is_refused(shop, tmp_path):
     with pytest.raises(ValueError, match=r"send_window\.end"):
         shop.push(

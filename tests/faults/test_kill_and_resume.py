@@ -151,7 +151,8 @@ def test_two_push_runs_of_one_campaign_at_once_write_each_message_once(tmp_path)
         for out in outs
     ]
     results = [p.communicate(timeout=300) for p in procs]
-    assert all(p.returncode == 0 for p in procs), [r[1].decode()[-1500:] for r in results]
+    for p, (_, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err.decode()[-3000:]
     rows = ledger_rows(db)
     expected = 6 + EXTRA_USERS
     assert len(rows) == len(set(rows)) == expected
