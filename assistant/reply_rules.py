@@ -126,7 +126,10 @@ _BEST_RATED = r"best[- ]rated|highest[- ]rated|top[- ]rated|评分最高"
 _UNSETTLED = (
     r"lighter than|heavier than|newer than|older than|quieter than|louder than|warmer than|"
     r"more durable than|more comfortable than|lightest|heaviest|newest|quietest|warmest|"
-    r"更轻|更重|更新|更安静|更耐用|更舒适|最轻|最新"
+    r"更轻|更重|更新|更安静|更耐用|更舒适|最轻|最新|"
+    # Judgements between products: nothing in the facts ranks one as the better buy.
+    r"better than|worse than|better (?:option|choice|pick|fit|buy|deal|bet)|superior to|outperforms|"
+    r"比[^。！？，,]{1,60}?更好"
 )
 _COMPARATIVES = {
     name: re.compile(rf"\b(?:{pattern})\b" if name != "unsettled" else rf"(?:{pattern})", re.I)

@@ -328,7 +328,10 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    out.with_name("chat_sample.md").write_text("\n\n".join(tables) + "\n")
+    # chat_quality.json's sample is chat_sample.md; another --out keeps its own (chat_latency_sample.md).
+    out.with_name(out.stem.replace("chat_quality", "chat") + "_sample.md").write_text(
+        "\n\n".join(tables) + "\n"
+    )
     print(
         json.dumps(
             {

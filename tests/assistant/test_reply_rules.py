@@ -127,6 +127,22 @@ def test_judgements_the_texts_give_pass(sentence):
         ),
         ("The Stridewell Luma 8 Plus is the cheapest here.", ctx(SHOES, CHEAP), "comparison"),
         ("These are better rated.", ctx(SHOES, CHEAP), "comparison"),
+        (
+            "The Stridewell Luma 8 Plus suits your budget, but the Fleetfoot Vista 2 Pro is a better option "
+            "for your needs.",
+            ctx(SHOES, CHEAP),
+            "comparison",
+        ),
+        (
+            "The Fleetfoot Vista 2 Pro is better than the Stridewell Luma 8 Plus.",
+            ctx(SHOES, CHEAP),
+            "comparison",
+        ),
+        (
+            "Fleetfoot Vista 2 Pro 比 Stridewell Luma 8 Plus 更好。",
+            ctx(SHOES, CHEAP, language="zh", words="跑鞋"),
+            "comparison",
+        ),
         ("Yes, they are waterproof.", ctx(HEADPHONES, words="are they waterproof?"), "attribute"),
         ("是的，它们是防水的。", ctx(HEADPHONES, language="zh", words="防水吗"), "attribute"),
         ("The Fleetfoot Vista 2 Pro is cut for wide feet.", ctx(SHOES, CHEAP), "attribute"),
@@ -205,6 +221,10 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
             ctx(SHOES, language="zh", words="跑鞋"),
         ),
         ("Enjoy your runs!", ctx(SHOES)),
+        (
+            "The Stridewell Luma 8 Plus is a good fit for long runs, so you will feel better after them.",
+            ctx(SHOES),
+        ),
         (
             "For your runs the Stridewell Luma 8 Plus suits you best: it is described as breathable.",
             ctx(SHOES),
