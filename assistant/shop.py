@@ -134,14 +134,25 @@ class Shop:
     def evaluate(self, **options) -> dict:
         from ranking.evaluation import evaluate_store
 
-        return evaluate_store(self, **options)
+        return evaluate_store(self.catalog, self.events, self.encoder, self.home, **options)
 
     # -- chat ---------------------------------------------------------------------------------------
     @cached_property
     def chat(self):
-        from assistant.chat.engine import ChatEngine
+        from assistant.chat.engine import ChatEngine, ChatSources
 
-        return ChatEngine(self)
+        return ChatEngine(
+            ChatSources(
+                catalog=self.catalog,
+                events=self.events,
+                db=self.db,
+                home=self.home,
+                searcher=lambda: self.searcher,
+                rank=self.rank,
+                encoder=lambda: self.encoder,
+                generator=lambda: self.generator,
+            )
+        )
 
     def ask(self, user_id: str | None, message: str, session_id: str | None = None):
         """One chat turn -> ChatReply (reply, products, session, language, intent, checks)."""

@@ -21,6 +21,7 @@ from scipy import sparse
 
 from ranking.als import fit_als, new_als
 from ranking.embeddings import product_embeddings
+from ranking.event_store import EventStore
 from ranking.feedback import Interactions, Signals, build_interactions, collect, time_split
 from ranking.metrics import (
     coverage,
@@ -31,6 +32,8 @@ from ranking.metrics import (
     reciprocal_rank,
 )
 from ranking.ranker import Ranker, RankerParams
+from retrieval.catalog_store import CatalogStore
+from retrieval.encoders import Encoder
 
 log = logging.getLogger(__name__)
 OURS = "shopmate_ranker"
@@ -249,17 +252,23 @@ def plot(result: dict, path: Path) -> Path:
     return path
 
 
-def evaluate_store(shop, k: int = 10, test_share: float = 0.2, out_dir: str | Path | None = None) -> dict:
+def evaluate_store(
+    catalog: CatalogStore,
+    events: EventStore,
+    encoder: Encoder,
+    home: Path,
+    k: int = 10,
+    test_share: float = 0.2,
+    out_dir: str | Path | None = None,
+) -> dict:
     """Evaluate on everything the store holds; write eval.json and eval.png to out_dir (default <home>/eval)."""
-    products = list(shop.catalog.iter_products())
+    products = list(catalog.iter_products())
     if not products:
         raise ValueError("the store has no products; run shopmate ingest first")
-    embeddings = product_embeddings(
-        products, shop.encoder, shop.home / "models" / "ranker" / "embeddings.npz"
-    )
-    signals = collect((e for _, e in shop.events.iter_events()), shop.catalog.iter_reviews())
+    embeddings = product_embeddings(products, encoder, home / "models" / "ranker" / "embeddings.npz")
+    signals = collect((e for _, e in events.iter_events()), catalog.iter_reviews())
     result = evaluate(products, embeddings, signals, k, test_share)
-    out = Path(out_dir) if out_dir else shop.home / "eval"
+    out = Path(out_dir) if out_dir else home / "eval"
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(result, indent=1))
     result["plot"] = str(plot(result, out / "eval.png"))

@@ -2,7 +2,7 @@
 
 Code writes what facts decide: the opening line with the shopper's own limits, the list with prices,
 ratings and reasons, side-by-side comparisons and every fallback. It is shown at once. The model then
-adds one or two sentences only it can write (why the top picks fit, an answer from a product's texts),
+adds what only it can write (one sentence on why the top pick fits, an answer from a product's texts),
 each held until it ends and shown only if it passes the fact check (numbers, ids, brands) and the
 reply's rules (assistant/reply_rules.py: who is spoken to, products named, comparisons, features,
 reviewers' voice, limits, history). A sentence that fails is repaired when the fix is certain and
@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,8 +28,16 @@ from assistant.fact_check import FactCheckResult, ProductFacts, check_text, repa
 from assistant.language import detect_language
 from assistant.llm.types import ChatMessage, GenerationParams
 from assistant.reply_rules import CatalogNames, ReplyContext, ShownProduct, check_sentence
+from ranking.event_store import EventStore
 from ranking.records import RankedItem
+from retrieval.catalog_store import CatalogStore
+from retrieval.db import Database
 from retrieval.query import SearchFilters
+
+if TYPE_CHECKING:
+    from assistant.llm.types import Generator as TextGenerator
+    from retrieval.encoders import Encoder
+    from retrieval.search import HybridSearcher
 
 MAX_MESSAGE = 4000
 # A full stop ends a sentence only before a space: "$123.99" and "4.5 out of 5" are one claim, not two.
@@ -68,6 +78,21 @@ class ChatReply:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class ChatSources:
+    """What a chat turn reads and writes, and nothing more: the chat package never sees the Shop. The
+    heavy parts are loaded on first call (a store answering policy questions never loads the model)."""
+
+    catalog: CatalogStore
+    events: EventStore
+    db: Database  # sessions and threads
+    home: Path  # the store's own FAQ
+    searcher: Callable[[], HybridSearcher]
+    rank: Callable[[str | None, list, int | None], list[RankedItem]]
+    encoder: Callable[[], Encoder]  # for picking review passages
+    generator: Callable[[], TextGenerator]
+
+
 @dataclass(slots=True)
 class _Plan:
     """What a turn will say: the part composed in code, and what the model is asked to add."""
@@ -97,12 +122,12 @@ def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
 
 
 class ChatEngine:
-    def __init__(self, shop, params: GenerationParams | None = None):
-        self.shop = shop
-        self.sessions = SessionStore(shop.db)
+    def __init__(self, sources: ChatSources, params: GenerationParams | None = None):
+        self.sources = sources
+        self.sessions = SessionStore(sources.db)
         # Two short sentences fit in 80 tokens in English and Chinese; an unfinished one is dropped.
         self.params = params or GenerationParams(max_new_tokens=80)
-        self.faq = load_faq(shop.home)
+        self.faq = load_faq(sources.home)
         self._names: tuple[int, CatalogNames] | None = None
 
     # -- the turn -----------------------------------------------------------------------------------
@@ -130,22 +155,22 @@ class ChatEngine:
         truncated = len(message) > MAX_MESSAGE
         message = message.strip()[:MAX_MESSAGE]
         session_id, state = self.sessions.open(session_id, user_id)
-        user = self.shop.events.get_user(user_id) if user_id else None
+        user = self.sources.events.get_user(user_id) if user_id else None
         default_lang = "zh" if user and user.locale.lower().startswith("zh") else "en"
         language = detect_language(message, default=state.language if state.need else default_lang)
-        catalog_brands = tuple(self.shop.catalog.brands())
+        catalog_brands = tuple(self.sources.catalog.brands())
         shown_prices = {
             pid: p.price
-            for pid, p in self.shop.catalog.get_products(state.shown).items()
+            for pid, p in self.sources.catalog.get_products(state.shown).items()
             if p.price is not None
         }
         turn = understand(
             message,
             state,
             list(catalog_brands),
-            list(self.shop.catalog.categories()),
+            list(self.sources.catalog.categories()),
             shown_prices,
-            guess_kind=self.shop.searcher.guess_category,
+            guess_kind=self.sources.searcher().guess_category,
         )
         new_state = turn.state
         new_state.language = language
@@ -211,7 +236,7 @@ class ChatEngine:
                 [], "", prompts.faq_prompt(message, doc.title, doc.text, language), grounding, fallback, ""
             )
         if turn.intent == "product_question":
-            product = self.shop.catalog.get_product(turn.targets[0])
+            product = self.sources.catalog.get_product(turn.targets[0])
             passages = self._passages(product.id, message)
             items = [RankedItem(product, 1.0, ("the product you asked about",), tuple(passages))]
             grounding = self._grounding(message, catalog_brands, language, items, reviews=tuple(passages))
@@ -226,7 +251,7 @@ class ChatEngine:
                 "\n",
             )
         if turn.intent == "compare":
-            found = self.shop.catalog.get_products(list(turn.targets))
+            found = self.sources.catalog.get_products(list(turn.targets))
             items = [RankedItem(found[pid], 1.0, ()) for pid in turn.targets if pid in found]
             return _Plan(items, prompts.compare_template(items, language))
         items, nothing_fit = self._find(user_id, new_state, timings)
@@ -279,9 +304,9 @@ class ChatEngine:
 
     def _search_and_rank(self, user_id, query: str, filters, k: int, timings: dict) -> list[RankedItem]:
         started = time.perf_counter()
-        candidates = self.shop.search(query, filters=filters, k=max(3 * k, 30))
+        candidates = self.sources.searcher().search(query, filters=filters, k=max(3 * k, 30))
         searched = time.perf_counter()
-        items = self.shop.rank(user_id, candidates, k)
+        items = self.sources.rank(user_id, candidates, k)
         timings["retrieval_s"] = timings.get("retrieval_s", 0.0) + searched - started
         timings["ranking_s"] = timings.get("ranking_s", 0.0) + time.perf_counter() - searched
         return items
@@ -289,20 +314,20 @@ class ChatEngine:
     def _passages(self, product_id: str, question: str, n: int = 3) -> list[str]:
         # Two shoppers may write the same words; one quote of them is enough (search's evidence does the same).
         reviews = list(
-            dict.fromkeys(r.text for r in self.shop.catalog.reviews_for(product_id, limit=50) if r.text)
+            dict.fromkeys(r.text for r in self.sources.catalog.reviews_for(product_id, limit=50) if r.text)
         )
         if not reviews:
             return []
-        vectors = self.shop.encoder.encode([question, *reviews])
+        vectors = self.sources.encoder().encode([question, *reviews])
         order = np.argsort(-(vectors[1:] @ vectors[0]))
         return [reviews[i] for i in order[:n]]
 
     # -- writing and checking -----------------------------------------------------------------------
     def catalog_names(self) -> CatalogNames:
         """The catalog's product names, to catch a reply naming one not shown; rebuilt when the catalog grows."""
-        count = self.shop.catalog.count_products()
+        count = self.sources.catalog.count_products()
         if self._names is None or self._names[0] != count:
-            self._names = (count, CatalogNames((p.id, p.title) for p in self.shop.catalog.iter_products()))
+            self._names = (count, CatalogNames((p.id, p.title) for p in self.sources.catalog.iter_products()))
         return self._names[1]
 
     def _grounding(
@@ -357,7 +382,7 @@ class ChatEngine:
         started = time.perf_counter()
         spent = 0.0
         if streamed:
-            chunks = self.shop.generator.stream(messages, self.params)
+            chunks = self.sources.generator().stream(messages, self.params)
             try:
                 while True:
                     t = time.perf_counter()
@@ -373,7 +398,7 @@ class ChatEngine:
             finally:
                 chunks.close()  # a reader that has enough stops the model at once
         else:
-            text = self.shop.generator.generate([messages], self.params)[0]
+            text = self.sources.generator().generate([messages], self.params)[0]
             spent = time.perf_counter() - started
             yield text
         timings["generation_s"] = spent

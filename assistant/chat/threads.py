@@ -53,7 +53,7 @@ class ThreadedChat:
 
     def __init__(self, engine: ChatEngine):
         self.engine = engine
-        self.db = engine.shop.db
+        self.db = engine.sources.db
         self.db.migrate("chat_threads", MIGRATIONS)
 
     def ask(self, user_id: str | None, history: Sequence[Said], message: str) -> ChatReply:
