@@ -9,7 +9,7 @@ server's part of the environment from here too.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Annotated
 
@@ -92,15 +92,9 @@ class Settings:
     @classmethod
     def from_env(cls, home: str | Path | None = None, **overrides) -> Settings:
         env = environment()
-        values = {
-            "home": Path(home) if home else env.home,
-            "chroma_url": env.chroma_url,
-            "encoder": env.encoder,
-            "multilingual": env.multilingual,
-            "llm": env.llm,
-            "llm_url": env.llm_url,
-            "llm_backend": env.llm_backend,
-            "llm_api_key": env.llm_api_key.get_secret_value() if env.llm_api_key else None,
-        }
+        # Each setting's environment variable has its name: the two field lists cannot drift apart.
+        values = {f.name: getattr(env, f.name) for f in fields(cls)}
+        values["home"] = Path(home) if home else env.home
+        values["llm_api_key"] = env.llm_api_key.get_secret_value() if env.llm_api_key else None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

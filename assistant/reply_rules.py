@@ -27,6 +27,7 @@ RULES = (
     "history",
     "relation",
     "language",
+    "garbled",
 )
 
 
@@ -544,6 +545,11 @@ def _limit(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
         ]
     if not ctx.limits and not amounts and re.search(r"budget|预算", m.group(0), re.I):
         return [RuleBreak("limit", m.group(0), "speaks of a budget the shopper never gave")]
+    unpriced = [p for _, p in mentioned(sentence, ctx.shown) if p.price is None]
+    if unpriced:
+        return [
+            RuleBreak("limit", m.group(0), f"says {unpriced[0].title} fits a budget, and it lists no price")
+        ]
     return []
 
 
@@ -593,6 +599,18 @@ def _language(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+def _garbled(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    """A run of four words said twice in one sentence: a small model looping, not a sentence to show."""
+    words = re.findall(r"\w+", sentence.lower())
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(words) - 3):
+        run = tuple(words[i : i + 4])
+        if run in seen:
+            return [RuleBreak("garbled", " ".join(run), "says the same words twice in one sentence")]
+        seen.add(run)
+    return []
+
+
 _CHECKS = (
     _address,
     _prompt_words,
@@ -604,6 +622,7 @@ _CHECKS = (
     _history,
     _relation,
     _language,
+    _garbled,
 )
 
 

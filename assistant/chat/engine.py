@@ -472,6 +472,8 @@ class ChatEngine:
         if held.strip():
             # An unpunctuated end is a cut only when the model ran into its token limit ("没有提到" is whole).
             if _FINISHED.search(held) or len(_TOKENISH.findall(raw)) < 0.8 * self.params.max_new_tokens:
+                if not _FINISHED.search(held):  # whole but unpunctuated ("没有提到"): end it as a sentence
+                    held = held.rstrip() + ("。" if re.search(r"[\u4e00-\u9fff]$", held.rstrip()) else ".")
                 if (good := judge(held)) is not None:
                     yield (good if kept > 1 else good.lstrip()).rstrip()
             else:  # the token limit cut it: a half sentence is never shown

@@ -170,9 +170,13 @@ def test_a_sentence_that_breaks_a_rule_is_dropped_and_the_rest_is_kept(shop):
     assert set(outcome["rules_broken"]) >= {"address", "prompt_words", "attribute", "cut_off"}
     *text, outcome = shop.chat._checked((c for c in ["The shopper likes it."]), grounding, "fallback", {})
     assert text == ["fallback"] and outcome["outcome"] == "replaced"
-    # A short reply the model ended without a full stop is whole; only one that ran into the limit is cut.
+    # A short reply the model ended without a full stop is whole (and shown with one); only one that ran
+    # into the limit is cut.
     *text, outcome = shop.chat._checked((c for c in ["Enjoy it"]), grounding, "fallback", {})
-    assert text == ["Enjoy it"] and outcome["outcome"] == "passed"
+    assert text == ["Enjoy it."] and outcome["outcome"] == "passed"
+    zh = shop.chat._grounding("第一个质量好吗？", tuple(shop.catalog.brands()), "zh", item)
+    *text, outcome = shop.chat._checked((c for c in ["没有提到"]), zh, "fallback", {})
+    assert text == ["没有提到。"] and outcome["outcome"] == "passed"
 
 
 @pytest.mark.parametrize(("budget", "shown"), [(2, "Enjoy it! Happy shopping!"), (1, "Enjoy it!")])

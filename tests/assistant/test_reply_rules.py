@@ -48,6 +48,9 @@ KETTLE = ShownProduct(
     4.5,
     "brewline pour 1 gooseneck kettle. easy to use, well made and great value for the price.",
 )
+GIFT_CARD = ShownProduct(
+    "P5", "Banana Republic Gift Card", "Banana Republic", None, None, "banana republic gift card."
+)
 REVIEWS = ("Comfortable from the first minute, and I ordered half a size up.",)
 
 
@@ -127,6 +130,17 @@ def test_judgements_the_texts_give_pass(sentence):
         ),
         ("The Stridewell Luma 8 Plus is the cheapest here.", ctx(SHOES, CHEAP), "comparison"),
         ("These are better rated.", ctx(SHOES, CHEAP), "comparison"),
+        (
+            "The Cragline Vista 4 Max Hiking Boots, waterproof, comfortable, and suitable for your budget suit "
+            "your hiking needs: waterproof, comfortable, and suitable for your budget.",
+            ctx(SHOES),
+            "garbled",
+        ),
+        (
+            "The Banana Republic Gift Card suits your budget.",
+            ctx(GIFT_CARD, words="gift card under $60", limits=(60.0,)),
+            "limit",
+        ),
         (
             "The Stridewell Luma 8 Plus suits your budget, but the Fleetfoot Vista 2 Pro is a better option "
             "for your needs.",
@@ -221,6 +235,11 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
             ctx(SHOES, language="zh", words="跑鞋"),
         ),
         ("Enjoy your runs!", ctx(SHOES)),
+        (
+            "The Banana Republic Gift Card is a gift they can spend on what they like.",
+            ctx(GIFT_CARD, words="gift card"),
+        ),
+        ("Run far, run often, and run with friends who run with you.", ctx(SHOES)),
         (
             "The Stridewell Luma 8 Plus is a good fit for long runs, so you will feel better after them.",
             ctx(SHOES),
