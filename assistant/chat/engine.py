@@ -107,6 +107,14 @@ class _Plan:
     sentences: int = MAX_SENTENCES  # the model is stopped once this many of its sentences are kept
 
 
+def _full_stop(text: str) -> str:
+    """A whole last sentence the model left unpunctuated ("没有提到"), ended as a sentence."""
+    if _FINISHED.search(text):
+        return text
+    text = text.rstrip()
+    return text + ("。" if re.search(r"[\u4e00-\u9fff]$", text) else ".")
+
+
 def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
     return tuple(
         ProductFacts(
@@ -472,9 +480,7 @@ class ChatEngine:
         if held.strip():
             # An unpunctuated end is a cut only when the model ran into its token limit ("没有提到" is whole).
             if _FINISHED.search(held) or len(_TOKENISH.findall(raw)) < 0.8 * self.params.max_new_tokens:
-                if not _FINISHED.search(held):  # whole but unpunctuated ("没有提到"): end it as a sentence
-                    held = held.rstrip() + ("。" if re.search(r"[\u4e00-\u9fff]$", held.rstrip()) else ".")
-                if (good := judge(held)) is not None:
+                if (good := judge(_full_stop(held))) is not None:
                     yield (good if kept > 1 else good.lstrip()).rstrip()
             else:  # the token limit cut it: a half sentence is never shown
                 violations.append(f"cut_off: the model stopped mid-sentence ({held.strip()[-40:]!r})")
