@@ -252,6 +252,9 @@ def run_store(
             "caught_before_shown": dict(Counter(d for r in subset for d in r["caught"]).most_common()),
             "outcomes": dict(Counter(r["outcome"] for r in subset)),
         }
+    # Every turn with a defect found, to read whole: the counts alone cannot tell a false claim from
+    # the judge reading one turn without the ones before it.
+    summary["with_defects"] = [r for r in rows if r["defects"]]
     rng = np.random.default_rng(seed)
     summary["sample"] = [
         rows[i] for i in sorted(rng.choice(len(rows), size=min(20, len(rows)), replace=False))
@@ -335,7 +338,8 @@ def main() -> None:
     print(
         json.dumps(
             {
-                s: {k: v for k, v in r["quality"].items() if k != "sample"} | {"latency": r.get("latency")}
+                s: {k: v for k, v in r["quality"].items() if k not in ("sample", "with_defects")}
+                | {"latency": r.get("latency")}
                 for s, r in results["stores"].items()
             },
             indent=1,
