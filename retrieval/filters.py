@@ -267,7 +267,7 @@ class CatalogColumns:
         return np.array([b in wanted for b in self.brands], dtype=bool)
 
 
-def chroma_where(  # noqa: C901 (to split: CONTRIBUTING.md)
+def chroma_where(
     filters: SearchFilters | None, columns: CatalogColumns | None = None
 ) -> dict[str, Any] | None:
     """The same constraints as `SearchFilters.accepts`, as a Chroma `where` over `product_metadata`.
@@ -278,35 +278,36 @@ def chroma_where(  # noqa: C901 (to split: CONTRIBUTING.md)
     """
     if filters is None:
         return None
-
-    def spelled(names: Iterable[str], table: dict[str, set[str]] | None) -> list[str]:
-        return sorted({s for n in names for s in (n.strip(), *(table or {}).get(n.strip().casefold(), ()))})
-
     levels = columns.level_spellings if columns is not None else None
     brands = columns.brand_spellings if columns is not None else None
     clauses: list[dict[str, Any]] = []
     if filters.categories:
-        options: list[dict[str, Any]] = []
-        for category in filters.categories:
-            run = [p.strip() for p in category.split(PATH_SEPARATOR.strip()) if p.strip()][-CATEGORY_LEVELS:]
-            for start in range(CATEGORY_LEVELS - len(run) + 1):
-                placed = [
-                    {f"cat_{start + j}": {"$in": spelled([name], levels)}} for j, name in enumerate(run)
-                ]
-                options.append(placed[0] if len(placed) == 1 else {"$and": placed})
-        clauses.append({"$or": options} if len(options) > 1 else options[0])
+        clauses.append(_category_clause(filters.categories, levels))
     if filters.brands:
-        clauses.append({"brand": {"$in": spelled(filters.brands, brands)}})
+        clauses.append({"brand": {"$in": _spelled(filters.brands, brands)}})
     if filters.exclude_brands:
-        clauses.append({"brand": {"$nin": spelled(filters.exclude_brands, brands)}})
-    if filters.min_price is not None:
-        clauses.append({"price": {"$gte": filters.min_price}})
-    if filters.max_price is not None:
-        clauses.append({"price": {"$lte": filters.max_price}})
-    if filters.min_rating is not None:
-        clauses.append({"rating": {"$gte": filters.min_rating}})
+        clauses.append({"brand": {"$nin": _spelled(filters.exclude_brands, brands)}})
+    bounds = (("price", "$gte", filters.min_price), ("price", "$lte", filters.max_price))
+    bounds += (("rating", "$gte", filters.min_rating),)
+    clauses += [{field: {op: value}} for field, op, value in bounds if value is not None]
     if filters.exclude_ids:
         clauses.append({"product_id": {"$nin": list(filters.exclude_ids)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _spelled(names: Iterable[str], table: dict[str, set[str]] | None) -> list[str]:
+    """Each name as written and as the catalog spells it."""
+    return sorted({s for n in names for s in (n.strip(), *(table or {}).get(n.strip().casefold(), ()))})
+
+
+def _category_clause(categories: Iterable[str], levels: dict[str, set[str]] | None) -> dict[str, Any]:
+    """A path may stand at any depth of the levels Chroma holds: one option per place it fits."""
+    options: list[dict[str, Any]] = []
+    for category in categories:
+        run = [p.strip() for p in category.split(PATH_SEPARATOR.strip()) if p.strip()][-CATEGORY_LEVELS:]
+        for start in range(CATEGORY_LEVELS - len(run) + 1):
+            placed = [{f"cat_{start + j}": {"$in": _spelled([name], levels)}} for j, name in enumerate(run)]
+            options.append(placed[0] if len(placed) == 1 else {"$and": placed})
+    return {"$or": options} if len(options) > 1 else options[0]
