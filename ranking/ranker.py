@@ -32,6 +32,13 @@ from retrieval.records import Product
 
 log = logging.getLogger(__name__)
 
+# Reasons that speak of the store, not of the user: the same for everyone.
+_STORE_REASONS = {
+    "popularity": "popular in {leaf}",
+    "trending": "trending in {leaf}",
+    "freshness": "new in {leaf}",
+}
+
 FEATURES = (
     "collaborative",
     "co_occurrence",
@@ -492,43 +499,43 @@ class Ranker:
                 reasons.append(text)
         return tuple(reasons) or (f"popular in {self.leaf_[i] or 'the store'}",)
 
-    def _reason(self, feature: str, state: UserState, i: int) -> str | None:  # noqa: C901 (to split: CONTRIBUTING.md)
+    def _reason(self, feature: str, state: UserState, i: int) -> str | None:
         leaf = self.leaf_[i] or "the store"
         if feature in ("collaborative", "co_occurrence", "recent", "content") and state.weights:
-            pool = np.fromiter(state.recent if feature == "recent" else state.weights, dtype=int)
-            j = self._anchor(i, pool, "content" if feature == "content" else "behaviour")
-            if j is None:
-                return None  # nothing the user touched is close enough to name: the next reason speaks
-            title, verb = self.titles_[j], state.touch.get(j, "viewed")
-            if feature == "recent":
-                relation = "an alternative to" if self.categories_[j] == self.categories_[i] else "goes with"
-                return f"{relation} {title}, which you looked at lately"
-            if feature != "content":
-                return f"{verb} {title}; people who {verb} it also chose this"
-            return f"similar to {title}, which you {verb}"
+            return self._related_reason(feature, state, i)
         if feature in ("brand", "category_brand", "price") and state.weights:
-            brand_ok = state.brands.get(self.brands_[i], 0) >= 0.2
-            price_ok = (
-                state.price_center is not None
-                and not np.isnan(self.prices_[i])
-                and abs(np.log(max(self.prices_[i], 0.01)) - state.price_center) < 0.4
-            )
-            if brand_ok and price_ok:
-                return "matches your usual brands and price band"
-            if brand_ok:
-                return f"from {self.brands_[i]}, a brand you like"
-            if price_ok:
-                return "in your usual price band"
-            return None
+            return self._taste_reason(state, i)
         if feature == "category" and state.weights:
             return f"you often shop {leaf}"
-        if feature == "popularity":
-            return f"popular in {leaf}"
-        if feature == "trending":
-            return f"trending in {leaf}"
-        if feature == "freshness":
-            return f"new in {leaf}"
-        return None
+        return _STORE_REASONS[feature].format(leaf=leaf) if feature in _STORE_REASONS else None
+
+    def _related_reason(self, feature: str, state: UserState, i: int) -> str | None:
+        """A reason naming something the user touched, when one is close enough to name."""
+        pool = np.fromiter(state.recent if feature == "recent" else state.weights, dtype=int)
+        j = self._anchor(i, pool, "content" if feature == "content" else "behaviour")
+        if j is None:
+            return None  # nothing the user touched is close enough to name: the next reason speaks
+        title, verb = self.titles_[j], state.touch.get(j, "viewed")
+        if feature == "recent":
+            relation = "an alternative to" if self.categories_[j] == self.categories_[i] else "goes with"
+            return f"{relation} {title}, which you looked at lately"
+        if feature != "content":
+            return f"{verb} {title}; people who {verb} it also chose this"
+        return f"similar to {title}, which you {verb}"
+
+    def _taste_reason(self, state: UserState, i: int) -> str | None:
+        """The user's brands and price band, where this item fits them."""
+        brand_ok = state.brands.get(self.brands_[i], 0) >= 0.2
+        price_ok = (
+            state.price_center is not None
+            and not np.isnan(self.prices_[i])
+            and abs(np.log(max(self.prices_[i], 0.01)) - state.price_center) < 0.4
+        )
+        if brand_ok and price_ok:
+            return "matches your usual brands and price band"
+        if brand_ok:
+            return f"from {self.brands_[i]}, a brand you like"
+        return "in your usual price band" if price_ok else None
 
     def _anchor(self, i: int, pool: np.ndarray, space: str) -> int | None:
         """The user's item a reason about item i may name: the closest one in a category people combine
