@@ -94,7 +94,7 @@ def _names_in(text: str, names: Iterable[str]) -> list[tuple[str, re.Match]]:
     return found
 
 
-def parse_query(  # noqa: C901 (to split: CONTRIBUTING.md)
+def parse_query(
     text: str, brands: Sequence[str] = (), categories: Iterable[str | Sequence[str]] = ()
 ) -> ParsedQuery:
     """Split a shopper's query into free text and filters; what is not understood stays in the text.
@@ -102,50 +102,14 @@ def parse_query(  # noqa: C901 (to split: CONTRIBUTING.md)
     `brands` and `categories` are the catalog's names (a category may be given as its path); only
     names that exist there become filters, so "apple pie" in a store without an Apple brand stays text.
     """
-    text = clean_query(text)
-    rest = text
-    min_price = max_price = min_rating = None
-    for pattern in _RATING_PATTERNS:
-        match = pattern.search(rest)
-        if match:
-            min_rating = float(match.group(1))
-            rest = rest[: match.start()] + " " + rest[match.end() :]
-            break
-
-    for pattern, kind in _PRICE_PATTERNS:
-        match = pattern.search(rest)
-        if not match:
-            continue
-        values = [_number(g, match.group(0)) for g in match.groups() if g is not None]
-        if kind == "range" and len(values) == 2:
-            low, high = sorted(values)
-            min_price = low if min_price is None else max(min_price, low)
-            max_price = high if max_price is None else min(max_price, high)
-        elif kind == "max":
-            max_price = values[0] if max_price is None else min(max_price, values[0])
-        elif kind == "min":
-            min_price = values[0] if min_price is None else max(min_price, values[0])
-        rest = rest[: match.start()] + " " + rest[match.end() :]
-    if min_price is not None and max_price is not None and min_price > max_price:
-        min_price, max_price = max_price, min_price
-    exclude_brands: list[str] = []
-    keep_brands: list[str] = []
-    for name, _ in _names_in(rest, brands):
-        body = _name_pattern(name).pattern[len("(?<![\\w])") : -len("(?![\\w])")]
-        negated = re.compile(rf"{_NEGATIONS}\s*(?:the\s+)?(?<![\w]){body}(?![\w])", re.I)
-        neg = negated.search(rest)
-        if neg:
-            exclude_brands.append(name)
-            rest = rest[: neg.start()] + " " + rest[neg.end() :]
-        else:
-            match = _name_pattern(name).search(rest)
-            keep_brands.append(name)
-            rest = rest[: match.start()] + " " + rest[match.end() :]
-
+    rest = clean_query(text)
+    min_rating, rest = _take_rating(rest)
+    (min_price, max_price), rest = _take_prices(rest)
+    (keep_brands, exclude_brands), rest = _take_brands(rest, brands)
     category_names: set[str] = set()
     for c in categories:
         category_names.update([c] if isinstance(c, str) else c)
-    found_categories = []
+    found_categories: list[str] = []
     for name, _ in _names_in(rest, category_names):
         # A name inside a longer one already found ("Shoes" in "Running Shoes") adds nothing.
         if not any(name.lower() in f.lower() for f in found_categories):
@@ -162,3 +126,55 @@ def parse_query(  # noqa: C901 (to split: CONTRIBUTING.md)
         min_rating=min_rating,
     )
     return ParsedQuery(text=rest, filters=filters)
+
+
+def _cut(text: str, match: re.Match) -> str:
+    return text[: match.start()] + " " + text[match.end() :]
+
+
+def _take_rating(text: str) -> tuple[float | None, str]:
+    """The first minimum rating the text states ("4 stars and up"), and the text without it."""
+    for pattern in _RATING_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return float(match.group(1)), _cut(text, match)
+    return None, text
+
+
+def _take_prices(text: str) -> tuple[tuple[float | None, float | None], str]:
+    """(lowest, highest) price the text allows, narrowed by every bound it states, and the text without them."""
+    min_price = max_price = None
+    for pattern, kind in _PRICE_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        values = [_number(g, match.group(0)) for g in match.groups() if g is not None]
+        if kind == "range" and len(values) == 2:
+            low, high = sorted(values)
+            min_price = low if min_price is None else max(min_price, low)
+            max_price = high if max_price is None else min(max_price, high)
+        elif kind == "max":
+            max_price = values[0] if max_price is None else min(max_price, values[0])
+        elif kind == "min":
+            min_price = values[0] if min_price is None else max(min_price, values[0])
+        text = _cut(text, match)
+    if min_price is not None and max_price is not None and min_price > max_price:
+        min_price, max_price = max_price, min_price
+    return (min_price, max_price), text
+
+
+def _take_brands(text: str, brands: Sequence[str]) -> tuple[tuple[list[str], list[str]], str]:
+    """(brands asked for, brands refused: "not Nike"), and the text without them."""
+    keep: list[str] = []
+    exclude: list[str] = []
+    for name, _ in _names_in(text, brands):
+        body = _name_pattern(name).pattern[len("(?<![\\w])") : -len("(?![\\w])")]
+        negated = re.compile(rf"{_NEGATIONS}\s*(?:the\s+)?(?<![\w]){body}(?![\w])", re.I)
+        neg = negated.search(text)
+        if neg:
+            exclude.append(name)
+            text = _cut(text, neg)
+        else:
+            keep.append(name)
+            text = _cut(text, _name_pattern(name).search(text))
+    return (keep, exclude), text
