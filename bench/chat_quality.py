@@ -125,10 +125,12 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[。！？])|(?<=[.!?])\s+", text) if s and s.strip()]
 
 
-def judge(shop: Shop, message: str, reply: ChatReply, names) -> list[str]:
-    """Every defect a shopper would find in the reply as shown."""
+def judge(shop: Shop, message: str, reply: ChatReply, names, said_before: str = "") -> list[str]:
+    """Every defect a shopper would find in the reply as shown. `said_before`: the shopper's earlier
+    messages in this conversation, whose limits ("around $61") a reply may restate as they gave them."""
     defects = []
     written = reply.checks.get("written", "")
+    limits = tuple(float(x) for x in re.findall(r"\d+(?:\.\d+)?", f"{said_before} {message}"))
     products = shop.catalog.get_products([p["id"] for p in reply.products])
     shown = tuple(
         ShownProduct.of(products[p["id"]], p.get("evidence", [])[:1])
@@ -139,14 +141,14 @@ def judge(shop: Shop, message: str, reply: ChatReply, names) -> list[str]:
         shown,
         reply.language,
         message,
-        tuple(float(x) for x in re.findall(r"\d+(?:\.\d+)?", message)),
+        limits,
         tuple(e for p in reply.products for e in p.get("evidence", [])),
         names,
     )
     facts = [ProductFacts(p.id, p.title, p.brand, p.price, rating=p.rating) for p in products.values()]
     for sentence in _sentences(written):
         defects += [b.rule for b in check_sentence(sentence, context)]
-        if reply.intent != "faq" and not check_text(sentence, facts, shop.catalog.brands()).ok:
+        if reply.intent != "faq" and not check_text(sentence, facts, shop.catalog.brands(), bounds=limits).ok:
             defects.append("fact")
     if written and not re.search(r"[.!?。！？…)\"'”’]$", written.strip()):
         defects.append("cut_off")
@@ -224,7 +226,8 @@ def run_store(
     names = shop.chat.catalog_names()
     rows = []
     for (language, _), conversation in zip(scripts, done, strict=True):
-        for message, reply in conversation:
+        for turn, (message, reply) in enumerate(conversation):
+            said_before = " ".join(m for m, _ in conversation[:turn])
             rows.append(
                 {
                     "language": language,
@@ -233,7 +236,7 @@ def run_store(
                     "reply": reply.reply,
                     "outcome": reply.checks.get("outcome"),
                     "caught": reply.checks.get("rules_broken", []),
-                    "defects": judge(shop, message, reply, names),
+                    "defects": judge(shop, message, reply, names, said_before),
                 }
             )
     summary: dict = {
