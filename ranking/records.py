@@ -59,16 +59,8 @@ class RankedItem:
         return self.reasons[0] if self.reasons else ""
 
     def to_dict(self) -> dict[str, Any]:
-        p = self.product
         return {
-            "id": p.id,
-            "title": p.title,
-            "brand": p.brand,
-            "category": list(p.category),
-            "price": p.price,
-            "currency": p.currency,
-            "rating": p.rating,
-            "rating_count": p.rating_count,
+            **self.product.summary(),
             "score": round(self.score, 6),
             "reason": self.reason,
             "reasons": list(self.reasons),

@@ -33,6 +33,19 @@ class Product:
         data["category"] = list(self.category)
         return data
 
+    def summary(self) -> dict[str, Any]:
+        """What a result list shows of the product (search and ranking answers start with it)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "brand": self.brand,
+            "category": list(self.category),
+            "price": self.price,
+            "currency": self.currency,
+            "rating": self.rating,
+            "rating_count": self.rating_count,
+        }
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Product:
         return cls(**{**data, "category": tuple(data.get("category") or ())})
@@ -64,16 +77,8 @@ class Candidate:
     lexical_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        p = self.product
         return {
-            "id": p.id,
-            "title": p.title,
-            "brand": p.brand,
-            "category": list(p.category),
-            "price": p.price,
-            "currency": p.currency,
-            "rating": p.rating,
-            "rating_count": p.rating_count,
+            **self.product.summary(),
             "score": round(float(self.score), 6),
             "evidence": list(self.evidence),
         }  # numpy floats print as strings
