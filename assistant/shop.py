@@ -6,14 +6,26 @@ loads the heavy ones (encoder, index, ranker, language model) on first use.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.ingest import IngestReport, ingest_files
 from ranking.event_store import EventStore
+from ranking.records import RankedItem, User, UserProfile
 from retrieval.catalog_store import CatalogStore
 from retrieval.db import Database
+from retrieval.records import Candidate, Product
+
+if TYPE_CHECKING:  # the heavy parts load on first use, so their modules are imported there
+    from assistant.chat.engine import ChatReply
+    from assistant.llm.batching import BatchingGenerator
+    from assistant.push.run import PushRunSummary
+
+# What takes seconds to load, in the order a server warms them up (`load`, `loaded`).
+HEAVY_PARTS = ("encoder", "index", "ranking", "generator")
 
 
 class Shop:
@@ -52,6 +64,30 @@ class Shop:
             reject_dir=self.home / "rejects",
             show_progress=show_progress,
         )
+
+    def user(self, user_id: str) -> User | None:
+        return self.events.get_user(user_id)
+
+    def users(self) -> Iterator[User]:
+        return self.events.iter_users()
+
+    def add_users(self, names: dict[str, str]) -> int:
+        """Users the store does not know yet (a new visitor of the demo), by id and display name."""
+        return self.events.ensure_users(list(names), names=names)
+
+    def products(self, ids: list[str]) -> dict[str, Product]:
+        """The products with these ids, by id (ids not in the catalog are left out)."""
+        return self.catalog.get_products(ids)
+
+    def categories(self) -> list[tuple[str, ...]]:
+        return self.catalog.categories()
+
+    def versions(self) -> dict[str, Any]:
+        """The data versions; the index's only when it is loaded, so that asking stays cheap."""
+        found: dict[str, Any] = {"catalog": self.catalog.version, "events": self.events.version}
+        if self.loaded("index"):
+            found["index"] = self.index.manifest()
+        return found
 
     def counts(self) -> dict[str, int]:
         return {
@@ -96,7 +132,7 @@ class Shop:
         report.lexical = self.searcher.build_lexical(rebuild=rebuild)
         return report
 
-    def search(self, query: str, filters=None, k: int = 10) -> list:
+    def search(self, query: str, filters=None, k: int = 10) -> list[Candidate]:
         """Hybrid search -> list[Candidate], best first; filters is a retrieval.query.SearchFilters."""
         return self.searcher.search(query, filters=filters, k=k)
 
@@ -113,18 +149,20 @@ class Shop:
         """Learn the ranker from the store's events and reviews; returns its manifest."""
         return self.ranking.train(show_progress=show_progress)
 
-    def recommend(self, user_id: str | None, k: int = 10, filters=None) -> list:
+    def recommend(self, user_id: str | None, k: int = 10, filters=None) -> list[RankedItem]:
         """RankedItems for a user (a new or unknown user gets popularity and content), best first."""
         return self.ranking.recommend(user_id, k, filters)
 
-    def rank(self, user_id: str | None, candidates: list, k: int | None = None) -> list:
+    def rank(
+        self, user_id: str | None, candidates: list[Candidate], k: int | None = None
+    ) -> list[RankedItem]:
         """Reorder search candidates for a user -> list[RankedItem]."""
         return self.ranking.rank(user_id, candidates, k)
 
-    def search_for_user(self, user_id: str | None, query: str, filters=None, k: int = 10) -> list:
+    def search_for_user(self, user_id: str | None, query: str, filters=None, k: int = 10) -> list[RankedItem]:
         return self.rank(user_id, self.search(query, filters=filters, k=max(3 * k, 30)), k)
 
-    def profile(self, user_id: str):
+    def profile(self, user_id: str) -> UserProfile:
         return self.ranking.profile(user_id)
 
     def record_events(self, events: list) -> dict:
@@ -154,7 +192,7 @@ class Shop:
             )
         )
 
-    def ask(self, user_id: str | None, message: str, session_id: str | None = None):
+    def ask(self, user_id: str | None, message: str, session_id: str | None = None) -> ChatReply:
         """One chat turn -> ChatReply (reply, products, session, language, intent, checks)."""
         return self.chat.ask(user_id, message, session_id)
 
@@ -168,7 +206,7 @@ class Shop:
 
         return ThreadedChat(self.chat)
 
-    def ask_with_history(self, user_id: str | None, history: list, message: str):
+    def ask_with_history(self, user_id: str | None, history: list, message: str) -> ChatReply:
         """One chat turn for a client that sends the conversation so far (a list of chat.threads.Said)
         instead of a session id -> ChatReply; the history's session carries on (or is rebuilt)."""
         return self.threads.ask(user_id, history, message)
@@ -192,6 +230,25 @@ class Shop:
         from assistant.llm import load_generator
 
         return load_generator(self.settings)
+
+    def batch_generation(self, max_batch: int) -> BatchingGenerator | None:
+        """From now on, concurrent generations (the server's requests) run as one batch; None when the
+        model is a server that batches by itself."""
+        from assistant.llm.batching import batched
+
+        wrapped = batched(self.generator, max_batch)
+        if wrapped is not None:
+            self.__dict__["generator"] = wrapped  # the cached part itself, so every user of it batches
+        return wrapped
+
+    def load(self, part: str) -> None:
+        """Load one of HEAVY_PARTS now (a server warms them up before its first request)."""
+        if part not in HEAVY_PARTS:
+            raise ValueError(f"no heavy part {part!r}; the parts are {', '.join(HEAVY_PARTS)}")
+        getattr(self, part)
+
+    def loaded(self, part: str) -> bool:
+        return part in self.__dict__  # a cached_property keeps its value in the instance dict
 
     # -- push ---------------------------------------------------------------------------------------
     @cached_property
@@ -218,6 +275,11 @@ class Shop:
             local_generator=lambda: self.generator,
         )
 
+    def outbox_path(self, campaign_id: str) -> Path:
+        """Where the store's own campaign runs (API and UI) write a campaign's outbox; erasure scrubs
+        these files."""
+        return self.home / "outbox" / f"{campaign_id}.jsonl"
+
     def push(
         self,
         campaign_path,
@@ -230,7 +292,7 @@ class Shop:
         workers=1,
         gpus_per_worker=0.0,
         **options,
-    ):
+    ) -> PushRunSummary:
         """Write one checked message per selected user into the ledger and `out` (resumable); `engine`
         "ray" writes in `workers` Ray actors with `gpus_per_worker` GPUs each. `options`: now,
         show_progress, generator, only_users (assistant.push.run.RunOptions)."""
@@ -266,12 +328,15 @@ class Shop:
 
         return campaign_report(self.push_ledger, self.events, campaign_id)
 
-    # -- api ----------------------------------------------------------------------------------------
+    # -- users ----------------------------------------------------------------------------------------
     def erase_user(self, user_id: str) -> dict:
         """Right to be forgotten: each layer deletes what it holds of the user; returns what went where."""
-        from assistant.api.erasure import erase_user
+        from assistant.erasure import UserData, erase_user
 
-        return erase_user(self, user_id)
+        held = UserData(
+            self.db, self.events, self.catalog, self.push_ledger, self.sessions, self.home / "outbox"
+        )
+        return erase_user(held, user_id)
 
     def close(self) -> None:
         self.db.close()

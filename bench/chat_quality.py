@@ -40,7 +40,6 @@ from assistant.chat.engine import ChatReply
 from assistant.demo_store import generate_demo_store
 from assistant.fact_check import ProductFacts, check_text
 from assistant.language import detect_language
-from assistant.llm.batching import install_batching
 from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
 from assistant.shop import Shop
 
@@ -214,7 +213,7 @@ def run_store(
         if latency_turns >= 2
         else {}
     )
-    install_batching(shop, concurrency)
+    shop.batch_generation(concurrency)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         done = list(

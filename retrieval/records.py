@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The fields a result list shows of a product; the HTTP API builds its result schemas from them too.
+SUMMARY_FIELDS = ("id", "title", "brand", "category", "price", "currency", "rating", "rating_count")
+
 
 @dataclass(frozen=True, slots=True)
 class Product:
@@ -35,16 +38,9 @@ class Product:
 
     def summary(self) -> dict[str, Any]:
         """What a result list shows of the product (search and ranking answers start with it)."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "brand": self.brand,
-            "category": list(self.category),
-            "price": self.price,
-            "currency": self.currency,
-            "rating": self.rating,
-            "rating_count": self.rating_count,
-        }
+        data = {name: getattr(self, name) for name in SUMMARY_FIELDS}
+        data["category"] = list(self.category)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Product:

@@ -273,7 +273,7 @@ def _campaign_form(shop) -> list:
     with gr.Group(visible=False) as form:
         form_name = gr.Textbox(label="Campaign name", placeholder="Spring audio sale")
         form_category = gr.Dropdown(
-            choices=[" > ".join(c) for c in shop.catalog.categories()],
+            choices=[" > ".join(c) for c in shop.categories()],
             label="Category to promote",
             allow_custom_value=True,
         )
@@ -335,14 +335,12 @@ def _push_tab(shop) -> tuple[gr.Tab, gr.Dropdown]:
         _require(request, "push")
         try:
             path = _campaign_path(shop, src, path, name, category, discount, days, channel, tone)
-            out = shop.home / "outbox" / (os.path.splitext(os.path.basename(path))[0] + ".jsonl")
-            out.parent.mkdir(parents=True, exist_ok=True)
+            out = shop.outbox_path(os.path.splitext(os.path.basename(path))[0])
             progress(0, desc="choosing the audience")
             summary = shop.push(path, out=out, limit=int(limit) if limit else None, show_progress=True)
         except Exception as exc:
             raise gr.Error(f"Batch run failed: {exc}") from exc
-        data = summary.to_dict() if hasattr(summary, "to_dict") else summary
-        return f"Batch run finished: outbox at `{out}`.", data
+        return f"Batch run finished: outbox at `{out}`.", summary.to_dict()
 
     preview_btn.click(on_preview, form_inputs, [push_status, preview], concurrency_limit=2)
     run_btn.click(on_run, [*form_inputs, run_limit], [push_status, run_summary], concurrency_limit=1)
@@ -365,8 +363,6 @@ def _insights_tab(shop) -> gr.Tab:
 
     def on_eval(request: gr.Request):
         _require(request, "read")
-        if not hasattr(shop, "evaluate"):
-            raise gr.Error("Offline evaluation is not part of this build yet.")
         result = shop.evaluate()
         return charts.evaluation_chart(handlers.metric_table(result)), result, handlers.store_facts(shop)
 

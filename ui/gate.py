@@ -27,7 +27,7 @@ DEMO_SHOPPERS = 6
 def demo_shoppers(shop, n: int = DEMO_SHOPPERS) -> tuple[str, ...]:
     """The few shoppers the local demo offers at its sign-in page."""
     found = []
-    for user in shop.events.iter_users():
+    for user in shop.users():
         if not user.id.startswith("visitor-"):
             found.append(user.id)
         if len(found) >= n:
@@ -98,7 +98,7 @@ def _page(prefix: str, door: Door, shop, message: str = "") -> str:
     if door.demo_mode:
         options = [f'<option value="{NEW_VISITOR}">New visitor (no history)</option>']
         for uid in door.demo_shoppers:
-            user = shop.events.get_user(uid)
+            user = shop.user(uid)
             label = f"{user.name} ({uid})" if user and user.name else uid
             options.append(f'<option value="{esc(uid)}">{esc(label)}</option>')
         shopper = (
@@ -148,7 +148,7 @@ def add_signin_routes(app: FastAPI, shop, door: Door, prefix: str) -> None:
     def signin_page(token: str | None = None) -> Response:
         if token:
             identity = door.sign_in_shopper_token(token)
-            if identity is None or shop.events.get_user(identity.subject) is None:
+            if identity is None or shop.user(identity.subject) is None:
                 return _refused(prefix, door, shop, "That sign-in link is not valid or has expired.")
             return _signed_in(prefix, door, identity)
         return HTMLResponse(_page(prefix, door, shop))
@@ -174,7 +174,7 @@ def add_signin_routes(app: FastAPI, shop, door: Door, prefix: str) -> None:
         if role == "shopper" and door.demo_mode:
             if shopper == NEW_VISITOR:
                 user_id = f"visitor-{uuid.uuid4().hex[:8]}"
-                shop.events.ensure_users([user_id], names={user_id: "New visitor"})
+                shop.add_users({user_id: "New visitor"})
                 return _signed_in(prefix, door, Identity("shopper", user_id))
             identity = door.sign_in_demo_shopper(shopper)
             if identity is not None:

@@ -98,31 +98,12 @@ def _card_dict(card: Card) -> dict[str, Any]:
     }
 
 
-def _reply_products(reply: Any) -> list:
-    if isinstance(reply, Mapping):
-        return list(reply.get("products") or reply.get("items") or ())
-    return list(getattr(reply, "products", None) or getattr(reply, "items", None) or ())
-
-
-def _reply_text(reply: Any) -> str:
-    if isinstance(reply, Mapping):
-        return str(reply.get("text") or reply.get("reply") or "")
-    return str(getattr(reply, "text", "") or getattr(reply, "reply", "") or "")
-
-
 def chat_stream(
     shop, state: dict[str, Any], message: str, k: int = 4
 ) -> Iterator[tuple[str, list[dict[str, Any]] | None]]:
     """Yield (reply so far, cards or None) as the assistant streams; the cards come with the final reply."""
     user_id = state.get("user_id")
     state["last_message"] = message
-    if not hasattr(shop, "ask_stream"):
-        yield "The chat assistant is not part of this build yet; here is what the store suggests.", None
-        yield (
-            "The chat assistant is not part of this build yet; here is what the store suggests.",
-            _visible_cards(suggest(shop, user_id, message, k + len(state["dismissed"])), state, k),
-        )
-        return
     text = ""
     final = None
     for piece in shop.ask_stream(user_id, message, session_id=state["session_id"]):
@@ -132,8 +113,8 @@ def chat_stream(
         else:
             final = piece
     if final is not None:
-        text = text or _reply_text(final)
-        cards = _visible_cards(_reply_products(final), state, k)
+        text = text or final.reply
+        cards = _visible_cards(final.products, state, k)
         if not cards:  # every product the reply named was turned down: fill from the shopper's suggestions
             cards = _visible_cards(suggest(shop, user_id, message, k + len(state["dismissed"])), state, k)
         yield text, cards
@@ -141,13 +122,9 @@ def chat_stream(
 
 def suggest(shop, user_id: str | None, query: str = "", k: int = 4) -> list:
     """Products for the card panel outside a chat reply: search-then-rank, or plain recommendations."""
-    if query and hasattr(shop, "search_for_user"):
-        return list(shop.search_for_user(user_id, query, k=k))
-    if hasattr(shop, "recommend") and user_id:
-        return list(shop.recommend(user_id, k=k))
-    if query and hasattr(shop, "search"):
-        return list(shop.search(query, k=k))
-    return []
+    if query:
+        return shop.search_for_user(user_id, query, k=k)
+    return shop.recommend(user_id, k=k) if user_id else []
 
 
 def record_feedback(shop, state: dict[str, Any], slot: int, action: str, k: int = 4) -> str:
@@ -162,19 +139,18 @@ def record_feedback(shop, state: dict[str, Any], slot: int, action: str, k: int 
     kind, value = FEEDBACK_KINDS[action]
     from ranking.records import Event
 
-    if hasattr(shop, "record_events"):
-        shop.record_events(
-            [
-                Event(
-                    user_id=user_id,
-                    product_id=card["id"],
-                    kind=kind,
-                    time=int(time.time()),
-                    value=value,
-                    session=state.get("session_id"),
-                )
-            ]
-        )
+    shop.record_events(
+        [
+            Event(
+                user_id=user_id,
+                product_id=card["id"],
+                kind=kind,
+                time=int(time.time()),
+                value=value,
+                session=state.get("session_id"),
+            )
+        ]
+    )
     if action == "not_interested":
         state["dismissed"] = [*state.get("dismissed", []), card["id"]]
         state["cards"] = [c for c in cards if c["id"] != card["id"]]
@@ -186,12 +162,11 @@ def record_feedback(shop, state: dict[str, Any], slot: int, action: str, k: int 
 # -- profile ---------------------------------------------------------------------------------------------
 def profile_summary(shop, user_id: str | None) -> dict[str, Any] | None:
     """The chosen user's profile as plain data for the charts, or None when there is nothing to show."""
-    if not user_id or not hasattr(shop, "profile"):
+    if not user_id:
         return None
-    p = shop.profile(user_id)
-    data = p.to_dict() if hasattr(p, "to_dict") else dict(p)
-    data["recent"] = sorted(data.get("recent", []), key=lambda e: -int(e["time"]))
-    titles = shop.catalog.get_products([e["product_id"] for e in data.get("recent", [])])
+    data = shop.profile(user_id).to_dict()
+    data["recent"] = sorted(data["recent"], key=lambda e: -int(e["time"]))
+    titles = shop.products([e["product_id"] for e in data["recent"]])
     for e in data.get("recent", []):
         product = titles.get(e["product_id"])
         e["title"] = product.title if product else e["product_id"]
@@ -255,7 +230,7 @@ def write_campaign(
 def sample_users(shop, n: int = SAMPLE_USERS) -> list[str]:
     """The first n users who agreed to marketing: the ones a campaign may reach."""
     users = []
-    for user in shop.events.iter_users():
+    for user in shop.users():
         if user.marketing_opt_in:
             users.append(user.id)
         if len(users) >= n:
@@ -291,18 +266,11 @@ def preview_rows(shop, campaign_path: str, n: int = SAMPLE_USERS) -> list[list[s
 # -- insights --------------------------------------------------------------------------------------------
 def store_facts(shop) -> dict[str, Any]:
     """Counts, data versions and models in use: cheap, never loads a model."""
-    facts: dict[str, Any] = {
+    return {
         "counts": shop.counts(),
-        "versions": {"catalog": shop.catalog.version, "events": shop.events.version},
+        "versions": shop.versions(),
         "models": {"encoder": shop.settings.encoder, "llm": shop.settings.llm_url or shop.settings.llm},
     }
-    index = shop.__dict__.get("index")  # only when already loaded: this view must stay cheap
-    for attr in ("version", "manifest"):
-        if index is not None and hasattr(index, attr):
-            value = getattr(index, attr)
-            facts["versions"]["index"] = value() if callable(value) else value
-            break
-    return facts
 
 
 def metric_table(result: Any) -> dict[str, dict[str, float]]:

@@ -27,12 +27,9 @@ from assistant.api.metrics import CONTENT_TYPE
 from assistant.api.middleware import RequestContextMiddleware
 from assistant.api.readiness import WarmUp, warm_up_of
 from assistant.api.schemas import ErrorOut, HealthOut, ReadyOut
-from assistant.llm.batching import install_batching
+from assistant.shop import HEAVY_PARTS, Shop
 
 log = logging.getLogger("shopmate.api")
-
-# The heavy parts of the facade, loaded on first use; warmed up at start-up.
-HEAVY_PARTS = ("encoder", "index", "ranking", "generator")
 
 ERROR_RESPONSES = {
     401: {"model": ErrorOut, "description": "no API key, or an unknown or revoked one"},
@@ -52,14 +49,10 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _loaded(shop, name: str) -> bool:
-    return name in getattr(shop, "__dict__", {})
-
-
-def _start_warm_up(shop, config: ApiConfig) -> WarmUp:
+def _start_warm_up(shop: Shop, config: ApiConfig) -> WarmUp:
     def after(name: str) -> None:
         if name == "generator" and config.max_batch > 1:
-            install_batching(shop, config.max_batch)
+            shop.batch_generation(config.max_batch)
 
     return WarmUp(shop, HEAVY_PARTS, after=after).start()
 
@@ -71,7 +64,7 @@ def _ui_available() -> bool:
         return False
 
 
-def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
+def create_app(shop: Shop, config: ApiConfig | None = None) -> FastAPI:
     config = config or ApiConfig.from_env(campaign_dirs=(shop.home / "campaigns",))
     ctx = ApiContext(
         shop=shop,
@@ -114,7 +107,7 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
         summary="liveness; which heavy parts are loaded",
     )
     async def healthz(ctx: Ctx) -> HealthOut:
-        ready = {name: _loaded(shop, name) for name in HEAVY_PARTS}  # loaded now; /readyz for the verdict
+        ready = {name: shop.loaded(name) for name in HEAVY_PARTS}  # loaded now; /readyz for the verdict
         return HealthOut(
             status="ok", version=app.version, ready=ready, generation_in_flight=ctx.pool.in_flight
         )
@@ -132,7 +125,7 @@ def create_app(shop, config: ApiConfig | None = None) -> FastAPI:
             parts, ready = warm.to_dict(), warm.ready
         else:  # no warm-up ran (warm_up=False): ready means loaded on first use
             parts = {
-                n: {"state": "ready" if _loaded(shop, n) else "waiting", "seconds": None, "error": None}
+                n: {"state": "ready" if shop.loaded(n) else "waiting", "seconds": None, "error": None}
                 for n in HEAVY_PARTS
             }
             ready = all(p["state"] == "ready" for p in parts.values())

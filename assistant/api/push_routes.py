@@ -85,9 +85,7 @@ def start_run(campaign_id: CampaignId, ctx: Ctx, body: CampaignRunIn | None = No
     path = campaign_file(ctx, campaign_id)
     body = body or CampaignRunIn()
     options = body.model_dump()
-    outbox_dir = ctx.shop.home / "outbox"
-    outbox_dir.mkdir(parents=True, exist_ok=True)
-    outbox = None if body.dry_run else outbox_dir / f"{campaign_id}.jsonl"
+    outbox = None if body.dry_run else ctx.shop.outbox_path(campaign_id)
     run = ctx.runs.start(
         campaign_id,
         {**options, "outbox": str(outbox) if outbox else None},

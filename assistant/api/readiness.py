@@ -13,6 +13,10 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.shop import Shop
 
 log = logging.getLogger("shopmate.readiness")
 
@@ -35,7 +39,7 @@ class PartState:
 class WarmUp:
     """Loads `parts` of a shop (its cached properties) one after another on a background thread."""
 
-    shop: object
+    shop: Shop
     parts: tuple[str, ...]
     after: Callable[[str], None] | None = None  # called with each part's name once it has loaded
     states: dict[str, PartState] = field(default_factory=dict)
@@ -55,7 +59,7 @@ class WarmUp:
                 self.states[name].state = LOADING
             started = time.perf_counter()
             try:
-                getattr(self.shop, name)
+                self.shop.load(name)
                 if self.after is not None:
                     self.after(name)
             except Exception as exc:  # the part stays failed; requests that need it report the error

@@ -1,12 +1,15 @@
-"""The HTTP API's request and response bodies: pydantic mirrors of the typed records' to_dict shapes.
+"""The HTTP API's request and response bodies.
 
-Responses are built from `Record.to_dict()` and checked against these models, so the OpenAPI document
-describes exactly what the CLI's --json prints.
+The records (`retrieval.records`, `ranking.records`) are defined once: a user's profile is served as the
+`UserProfile` dataclass itself, and the result lists' schemas are built from the records' fields. So the
+OpenAPI document describes exactly what the CLI's --json prints, and a field added to a record reaches
+both.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import dataclasses
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
     AfterValidator,
@@ -16,11 +19,13 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    create_model,
     model_validator,
 )
 
-from ranking.records import EVENT_KINDS
+from ranking.records import EVENT_KINDS, RankedItem
 from retrieval.filters import check_category
+from retrieval.records import SUMMARY_FIELDS, Product
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
@@ -60,60 +65,36 @@ class ErrorOut(BaseModel):
 
 
 # -- catalog and ranking records -------------------------------------------------------------------
-class ProductOut(BaseModel):
-    id: str
-    title: str
-    description: str = ""
-    category: list[str] = []
-    brand: str = ""
-    price: float | None = None
-    currency: str = "USD"
-    attributes: dict[str, str] = {}
-    image_url: str = ""
-    rating: float | None = None
-    rating_count: int = 0
+def _fields_of(record: type, names: tuple[str, ...]) -> dict[str, Any]:
+    """pydantic field definitions for some fields of a record dataclass, with its types and defaults, so
+    that a result's schema is read from the record instead of being written out a second time."""
+    hints = get_type_hints(record)
+    found = {f.name: f for f in dataclasses.fields(record)}
+    out: dict[str, Any] = {}
+    for name in names:
+        spec = found[name]
+        if spec.default is not dataclasses.MISSING:
+            out[name] = (hints[name], spec.default)
+        elif spec.default_factory is not dataclasses.MISSING:
+            out[name] = (hints[name], Field(default_factory=spec.default_factory))
+        else:
+            out[name] = (hints[name], ...)
+    return out
 
 
-class CandidateOut(BaseModel):
-    id: str
-    title: str
-    brand: str = ""
-    category: list[str] = []
-    price: float | None = None
-    currency: str = "USD"
-    rating: float | None = None
-    rating_count: int = 0
-    score: float
-    evidence: list[str] = []
-
-
-class RankedItemOut(CandidateOut):
-    reason: str = ""
-    reasons: list[str] = []
-
-
-class EventOut(BaseModel):
-    user_id: str
-    product_id: str
-    kind: str
-    time: int
-    value: float | None = None
-    session: str | None = None
-
-
-class UserProfileOut(BaseModel):
-    user_id: str
-    interest_tags: list[str] = []
-    top_categories: list[tuple[str, float]] = []
-    top_brands: list[tuple[str, float]] = []
-    price_band: tuple[float, float] | None = None
-    recent: list[EventOut] = []
-    n_events: int = 0
+# What search and recommendations list of each product (`Product.summary()`), then their own fields.
+ProductSummaryOut = create_model("ProductSummaryOut", **_fields_of(Product, SUMMARY_FIELDS))
+CandidateOut = create_model(
+    "CandidateOut", __base__=ProductSummaryOut, score=(float, ...), evidence=(list[str], [])
+)
+RankedItemOut = create_model(
+    "RankedItemOut", __base__=CandidateOut, reason=(str, ""), **_fields_of(RankedItem, ("reasons",))
+)
 
 
 class RecommendationsOut(BaseModel):
     user_id: str
-    items: list[RankedItemOut]
+    items: list[RankedItemOut]  # type: ignore[valid-type]
 
 
 # -- search -----------------------------------------------------------------------------------------
@@ -137,7 +118,9 @@ class SearchIn(Strict):
 class SearchOut(BaseModel):
     query: str
     user_id: str | None = None
-    results: list[RankedItemOut] = Field(description="with a user: ranked, with reasons; without: by match")
+    results: list[RankedItemOut] = Field(  # type: ignore[valid-type]
+        description="with a user: ranked, with reasons; without: by match"
+    )
 
 
 # -- events -----------------------------------------------------------------------------------------

@@ -23,16 +23,15 @@ from assistant.api.schemas import (
     SearchFiltersIn,
     SearchIn,
     SearchOut,
-    UserProfileOut,
 )
-from ranking.records import Event
+from ranking.records import Event, UserProfile
 
 router = APIRouter(prefix="/v1", tags=["shoppers"])
 UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
 
 
 def known_user(ctx: ApiContext, user_id: str) -> None:
-    if ctx.shop.events.get_user(user_id) is None:
+    if ctx.shop.user(user_id) is None:
         raise ApiError(404, f"no user {user_id!r} in this store")
 
 
@@ -98,13 +97,13 @@ def recommendations(
 
 @router.get(
     "/users/{user_id}/profile",
-    response_model=UserProfileOut,
+    response_model=UserProfile,
     summary="what the store has learnt of a user",
     dependencies=[Depends(require("read"))],
 )
-def profile(user_id: UserId, ctx: Ctx) -> UserProfileOut:
+def profile(user_id: UserId, ctx: Ctx) -> UserProfile:
     known_user(ctx, user_id)
-    return UserProfileOut(**ctx.shop.profile(user_id).to_dict())
+    return ctx.shop.profile(user_id)
 
 
 @router.post(
@@ -115,7 +114,7 @@ def profile(user_id: UserId, ctx: Ctx) -> UserProfileOut:
 )
 def record_events(body: EventsIn, ctx: Ctx) -> EventsOut:
     record = ctx.shop.record_events
-    found = ctx.shop.catalog.get_products([e.product_id for e in body.events])
+    found = ctx.shop.products([e.product_id for e in body.events])
     missing = [
         {"field": f"body.events.{i}.product_id", "message": f"no product {e.product_id!r} in the catalog"}
         for i, e in enumerate(body.events)

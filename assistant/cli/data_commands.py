@@ -85,11 +85,12 @@ def run_demo_data(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     shop = open_shop(args)
+    versions = shop.versions()
     info = {
         "home": str(shop.home),
         **shop.counts(),
-        "catalog_version": shop.catalog.version,
-        "events_version": shop.events.version,
+        "catalog_version": versions["catalog"],
+        "events_version": versions["events"],
     }
     if args.json:
         print_json(info)

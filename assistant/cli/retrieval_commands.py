@@ -27,8 +27,9 @@ def run_index(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     except httpx.TransportError as exc:
         raise _server_gone(shop, exc) from exc
+    manifest = shop.versions()["index"]  # loaded by the build
     if args.json:
-        print_json({**report.to_dict(), "manifest": shop.index.manifest()})
+        print_json({**report.to_dict(), "manifest": manifest})
     else:
         for label, counts in (("products", report.products), ("review passages", report.passages)):
             print(f"{label:<16} " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -43,7 +44,7 @@ def run_index(args: argparse.Namespace) -> int:
         print(
             f"done in {report.seconds:.1f} s"
             + (f" ({rate} items/s embedded)" if rate else "")
-            + f"; index at {shop.index.location}, catalog version {report.catalog_version}"
+            + f"; index at {manifest['location']}, catalog version {report.catalog_version}"
         )
     return EXIT_OK
 

@@ -52,7 +52,7 @@ def run_ui_link(args: argparse.Namespace) -> int:
     from ui.gate import signin_link
 
     shop = open_shop(args)
-    if shop.events.get_user(args.user) is None:
+    if shop.user(args.user) is None:
         raise CliError(
             f"no user {args.user!r} in the store at {shop.home}; 'shopmate status' counts them", EXIT_USAGE
         )

@@ -14,6 +14,8 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from assistant.llm.types import Generator
+
 log = logging.getLogger("shopmate.llm.batching")
 
 
@@ -85,21 +87,19 @@ class BatchingGenerator:
                 at += len(r.prompts)
 
 
-def install_batching(shop, max_batch: int = 8) -> BatchingGenerator | None:
-    """Load the shop's generator and put a batching wrapper in its place, for this process's lifetime.
+def batched(generator: Generator, max_batch: int = 8) -> BatchingGenerator | None:
+    """A batching wrapper around `generator` (itself if it already is one), for the facade to put in its
+    place.
 
-    Not for an OpenAI-compatible server: it batches concurrent requests by itself (vLLM, llama.cpp),
-    and gathering them here would only hold each one back for the window. Returns None then."""
+    None for an OpenAI-compatible server: it batches concurrent requests by itself (vLLM, llama.cpp),
+    and gathering them here would only hold each one back for the window."""
     from assistant.llm.remote import OpenAICompatibleGenerator
 
-    current = shop.generator
-    if isinstance(current, BatchingGenerator):
-        return current
-    if isinstance(current, OpenAICompatibleGenerator):
-        log.info("generation goes to %s, which batches by itself: no micro-batching here", current.base_url)
+    if isinstance(generator, BatchingGenerator):
+        return generator
+    if isinstance(generator, OpenAICompatibleGenerator):
+        log.info("generation goes to %s, which batches by itself: no micro-batching here", generator.base_url)
         return None
-    wrapped = BatchingGenerator(current, max_batch=max_batch)
-    # `generator` is a cached_property: replacing the cached value is how the facade's users see the wrapper.
-    shop.__dict__["generator"] = wrapped
+    wrapped = BatchingGenerator(generator, max_batch=max_batch)
     log.info("generation batches up to %d concurrent requests on %s", max_batch, wrapped.name)
     return wrapped

@@ -8,9 +8,8 @@ import time
 
 import httpx
 
-from assistant.api.app import HEAVY_PARTS
 from assistant.api.readiness import FAILED, READY, WarmUp, warm_up_of
-from assistant.shop import Shop
+from assistant.shop import HEAVY_PARTS, Shop
 from tests.api.conftest import serve_in_process
 from ui import handlers
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.llm.batching import BatchingGenerator, install_batching
+from assistant.llm.batching import BatchingGenerator, batched
 from assistant.llm.remote import OpenAICompatibleGenerator
 
 
@@ -62,18 +62,10 @@ def test_calls_with_different_settings_are_not_mixed_and_errors_reach_only_their
     assert list(gen.stream([], "greedy")) == ["a", "b"] and gen.name == "recording"
 
 
-class FakeShop:
-    def __init__(self, generator):
-        self.generator = generator
-
-
 def test_a_local_generator_is_wrapped_once_and_a_server_is_left_to_batch_by_itself():
-    shop = FakeShop(RecordingGenerator())
-    wrapped = install_batching(shop, max_batch=4)
-    assert isinstance(shop.generator, BatchingGenerator) and wrapped.max_batch == 4
-    assert install_batching(shop) is wrapped
+    wrapped = batched(RecordingGenerator(), max_batch=4)
+    assert isinstance(wrapped, BatchingGenerator) and wrapped.max_batch == 4
+    assert batched(wrapped) is wrapped
     server = OpenAICompatibleGenerator("http://127.0.0.1:9/")
-    remote_shop = FakeShop(server)
-    assert install_batching(remote_shop) is None
-    assert remote_shop.generator is server
+    assert batched(server) is None
     server.close()

@@ -9,10 +9,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("shopmate.api.erasure")
+from assistant.chat.sessions import SessionStore
+from assistant.push.ledger import PushLedger
+from ranking.event_store import EventStore
+from retrieval.catalog_store import CatalogStore
+from retrieval.db import Database
+
+log = logging.getLogger("shopmate.erasure")
 
 
 def _scrub_outboxes(outbox_dir: Path, user_id: str) -> int:
@@ -38,22 +45,32 @@ def _scrub_outboxes(outbox_dir: Path, user_id: str) -> int:
     return removed
 
 
-def erase_user(shop, user_id: str) -> dict[str, Any]:
-    conn = shop.db.conn
+@dataclass(frozen=True, slots=True)
+class UserData:
+    """Every place the store keeps a user's rows, as the facade hands them over."""
+
+    db: Database
+    events: EventStore
+    catalog: CatalogStore
+    push_ledger: PushLedger
+    sessions: SessionStore
+    outbox_dir: Path  # where the store's own campaign runs write their outboxes
+
+
+def erase_user(data: UserData, user_id: str) -> dict[str, Any]:
+    conn = data.db.conn
     # Deleted rows otherwise stay readable in free pages until SQLite reuses them.
     conn.execute("PRAGMA secure_delete = ON")
     erased: dict[str, Any] = {}
-    erased.update(shop.events.erase_user(user_id))
-    erased["review_authorship"] = shop.catalog.forget_review_author(user_id)
+    erased.update(data.events.erase_user(user_id))
+    erased["review_authorship"] = data.catalog.forget_review_author(user_id)
+    erased.update(data.push_ledger.erase_user(user_id))
+    erased["sessions"] = data.sessions.erase_user(user_id)
     # Chroma holds no user ids (review passages carry product, review id and rating only), so the
     # index has nothing to erase; tests/api/test_erase_user.py checks that.
-    for part in ("push_ledger", "sessions"):
-        if hasattr(type(shop), part):
-            result = getattr(shop, part).erase_user(user_id)
-            erased.update(result if isinstance(result, dict) else {part: result})
     # The saved ranker holds no per-user rows (users are rebuilt from the store per request), so
     # deleting the user's events above already removed them from ranking.
-    erased["outbox_lines"] = _scrub_outboxes(shop.home / "outbox", user_id)
+    erased["outbox_lines"] = _scrub_outboxes(data.outbox_dir, user_id)
     # Fold the log back into the file and empty it, so no old copy of the pages stays in the -wal file.
     busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     if busy:
