@@ -105,9 +105,8 @@ def bench_fit(before_root: Path, repeats: int, factors: int = 32, iterations: in
 
 # -- the ranker's retrain, run in a child process with one version of the code ---------------------------
 def _load_store(folder: Path):
+    from assistant.ingest.columns import event_from_row, product_from_row, review_from_row
     from ranking.feedback import Signals
-    from ranking.row_mapping import event_from_row
-    from retrieval.row_mapping import product_from_row, review_from_row
 
     def rows(name):
         with open(folder / name, encoding="utf-8") as fh:

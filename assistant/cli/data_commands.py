@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from assistant.cli.common import EXIT_OK, EXIT_REJECTED_ROWS, EXIT_USAGE, CliError, open_shop, print_json
-from retrieval.readers import FORMATS
+from assistant.ingest.readers import FORMATS
 
 
 def _column_pairs(pairs: list[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from assistant.cli.common import print_json
-from retrieval.readers import RawRow, RowIssue, read_rows
+from assistant.ingest.readers import RawRow, RowIssue, read_rows
 from retrieval.records import Candidate, Product
 
 # Text that survives every format: no NUL (CSV cannot hold it), no lone surrogates (not UTF-8).

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.cleaning import (
+from assistant.ingest.cleaning import (
     RowRejected,
     clean_text,
     clean_title,

@@ -17,12 +17,18 @@ from typing import Any
 
 from tqdm import tqdm
 
+from assistant.ingest.cleaning import RowRejected, clean_title, parse_price
+from assistant.ingest.columns import (
+    PRODUCT_COLUMNS,
+    event_from_row,
+    pick,
+    product_from_row,
+    review_from_row,
+    user_from_row,
+)
+from assistant.ingest.readers import RawRow, RowIssue, read_rows
 from ranking.event_store import EventStore
-from ranking.row_mapping import event_from_row, user_from_row
 from retrieval.catalog_store import CatalogStore, UpsertCounts
-from retrieval.cleaning import RowRejected, clean_title, parse_price
-from retrieval.readers import RawRow, RowIssue, read_rows
-from retrieval.row_mapping import PRODUCT_COLUMNS, pick, product_from_row, review_from_row
 
 BATCH = 2000
 _HTML_HINT = ("<", "&amp;", "&lt;", "&#", "&quot;", "&nbsp;")

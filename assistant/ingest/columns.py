@@ -1,8 +1,9 @@
-"""Map raw rows (any of the supported layouts) to catalog records, cleaning every value.
+"""Map raw rows (any of the supported layouts) to records, cleaning every value: products and reviews
+for the catalog, events and users for the behaviour store. The one column mapping of ingest.
 
-Column mapping: each record field accepts the column names listed in its alias tuple below, first
-match wins; `columns={"title": "product_name"}` overrides a field's source column. The Amazon Review
-Data layouts (2018 and 2023) are covered by the aliases, so `--format amazon` needs no extra mapping.
+Each record field accepts the column names listed in its alias tuple below, first match wins;
+`columns={"title": "product_name"}` overrides a field's source column. The Amazon Review Data layouts
+(2018 and 2023) are covered by the aliases, so `--format amazon` needs no extra mapping.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from retrieval.cleaning import (
+from assistant.ingest.cleaning import (
     Money,
     RowRejected,
     clean_text,
@@ -25,6 +27,7 @@ from retrieval.cleaning import (
     require_id,
     title_from_text,
 )
+from ranking.records import EVENT_KINDS, Event, User
 from retrieval.records import Product, Review
 
 PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,6 +56,25 @@ REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "text": ("text", "reviewText", "review", "body"),
     "time": ("time", "unixReviewTime", "timestamp", "date"),
     "verified": ("verified", "verified_purchase"),
+}
+
+
+EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "user_id": ("user_id", "user", "userId", "visitorid", "reviewerID"),
+    "product_id": ("product_id", "item_id", "itemid", "asin", "product"),
+    "kind": ("kind", "event", "event_type", "type"),
+    "value": ("value", "rating"),
+    "time": ("time", "timestamp", "ts"),
+    "session": ("session", "session_id"),
+}
+
+USER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "user_id"),
+    "name": ("name", "display_name", "username"),
+    "locale": ("locale", "language", "lang"),
+    "marketing_opt_in": ("marketing_opt_in", "opt_in", "opted_in"),
+    "timezone": ("timezone", "tz", "time_zone"),
+    "quiet_hours": ("quiet_hours",),
 }
 
 
@@ -193,3 +215,72 @@ def review_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None =
         verified=parse_bool(get("verified")),
     )
     return review, clean_text(get("user_name"))
+
+
+_KIND_ALIASES = {
+    "addtocart": "cart",
+    "add_to_cart": "cart",
+    "transaction": "purchase",
+    "buy": "purchase",
+    "order": "purchase",
+    "rating": "rate",
+    "not_interested": "dismiss",
+    "impression": "view",
+}
+
+
+def event_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> Event:
+    get = lambda field: pick(data, field, EVENT_COLUMNS, columns)  # noqa: E731
+    kind_text = clean_text(get("kind")).lower().replace("-", "_").replace(" ", "_")
+    kind = _KIND_ALIASES.get(kind_text, kind_text)
+    if kind not in EVENT_KINDS:
+        raise RowRejected(f"event kind {kind_text!r} is not one of {', '.join(EVENT_KINDS)}")
+    value = get("value")
+    try:
+        number = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        raise RowRejected(f"event value {value!r} is not a number") from None
+    if kind == "rate" and (number is None or not 1 <= number <= 5):
+        raise RowRejected(f"a rate event needs a value from 1 to 5, got {value!r}")
+    return Event(
+        user_id=require_id(get("user_id"), "user id"),
+        product_id=require_id(get("product_id"), "product id"),
+        kind=kind,
+        time=parse_time(get("time")),
+        value=number,
+        session=clean_text(get("session")) or None,
+    )
+
+
+def _quiet_hours(value: Any) -> tuple[int, int] | None:
+    if value in (None, "", []):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        parts = json.loads(text) if text.startswith("[") else text.replace(":00", "").split("-")
+    else:
+        parts = list(value)
+    try:
+        start, end = (int(p) for p in parts)
+    except (TypeError, ValueError):
+        raise RowRejected(f'quiet_hours {value!r} should be two hours such as "22-8" or [22, 8]') from None
+    if not (0 <= start <= 23 and 0 <= end <= 23):
+        raise RowRejected(f"quiet_hours {value!r} must be hours from 0 to 23")
+    return start, end
+
+
+def user_from_row(data: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> User:
+    get = lambda field: pick(data, field, USER_COLUMNS, columns)  # noqa: E731
+    timezone = clean_text(get("timezone")) or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RowRejected(f"unknown time zone {timezone!r}; use an IANA name such as Europe/Berlin") from None
+    return User(
+        id=require_id(get("id"), "user id"),
+        name=clean_text(get("name")),
+        locale=clean_text(get("locale")) or "en",
+        marketing_opt_in=parse_bool(get("marketing_opt_in")),
+        timezone=timezone,
+        quiet_hours=_quiet_hours(get("quiet_hours")),
+    )
