@@ -142,8 +142,18 @@ class Shop:
         from ranking.service import RankingService
 
         return RankingService(
-            self.catalog, self.events, lambda: self.encoder, self.home / "models" / "ranker"
+            self.catalog,
+            self.events,
+            lambda: self.encoder,
+            self.home / "models" / "ranker",
+            indexed_vectors=self._indexed_vectors,
         )
+
+    def _indexed_vectors(self) -> dict:
+        """The search index's product vectors, when an index was built (opening none costs nothing)."""
+        if not (self.settings.chroma_url or (self.home / "chroma").exists()):
+            return {}
+        return self.index.current_product_vectors()
 
     def train(self, show_progress: bool = False) -> dict:
         """Learn the ranker from the store's events and reviews; returns its manifest."""
@@ -172,7 +182,9 @@ class Shop:
     def evaluate(self, **options) -> dict:
         from ranking.evaluation import evaluate_store
 
-        return evaluate_store(self.catalog, self.events, self.encoder, self.home, **options)
+        return evaluate_store(
+            self.catalog, self.events, self.encoder, self.home, indexed=self._indexed_vectors(), **options
+        )
 
     # -- chat ---------------------------------------------------------------------------------------
     @cached_property

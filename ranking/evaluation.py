@@ -260,12 +260,15 @@ def evaluate_store(
     k: int = 10,
     test_share: float = 0.2,
     out_dir: str | Path | None = None,
+    indexed: dict[str, np.ndarray] | None = None,
 ) -> dict:
-    """Evaluate on everything the store holds; write eval.json and eval.png to out_dir (default <home>/eval)."""
+    """Evaluate on everything the store holds; write eval.json and eval.png to out_dir (default <home>/eval).
+    `indexed`: the search index's current product vectors by id (see `product_embeddings`)."""
     products = list(catalog.iter_products())
     if not products:
         raise ValueError("the store has no products; run shopmate ingest first")
-    embeddings = product_embeddings(products, encoder, home / "models" / "ranker" / "embeddings.npz")
+    cache = home / "models" / "ranker" / "embeddings.npz"
+    embeddings = product_embeddings(products, encoder, cache, indexed=indexed)
     signals = collect((e for _, e in events.iter_events()), catalog.iter_reviews())
     result = evaluate(products, embeddings, signals, k, test_share)
     out = Path(out_dir) if out_dir else home / "eval"

@@ -11,7 +11,7 @@ import json
 import logging
 import pickle
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +36,20 @@ MODEL_VERSION = 4
 
 
 class RankingService:
-    def __init__(self, catalog: CatalogStore, events: EventStore, encoder_factory, model_dir: Path):
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        events: EventStore,
+        encoder_factory,
+        model_dir: Path,
+        indexed_vectors: Callable[[], dict[str, np.ndarray]] | None = None,
+    ):
+        """`indexed_vectors`: the search index's product vectors by id when it is current (the
+        catalog is then not encoded a second time for training); empty when it is not."""
         self.catalog = catalog
         self.events = events
         self._encoder_factory = encoder_factory
+        self._indexed_vectors = indexed_vectors
         self.model_dir = Path(model_dir)
         self._ranker: Ranker | None = None
         self._products: dict | None = None
@@ -56,7 +66,11 @@ class RankingService:
         if not products:
             raise ValueError("the store has no products; run shopmate ingest first")
         embeddings = product_embeddings(
-            products, self.encoder, self.model_dir / "embeddings.npz", show_progress
+            products,
+            self.encoder,
+            self.model_dir / "embeddings.npz",
+            show_progress,
+            indexed=self._indexed_vectors() if self._indexed_vectors else None,
         )
         signals = collect((e for _, e in self.events.iter_events()), self.catalog.iter_reviews())
         ranker = Ranker(params).fit(products, embeddings, signals)

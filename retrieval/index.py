@@ -515,6 +515,21 @@ class CatalogIndex:
         dim = self._encoder_of(name).dim
         return ids, paths, np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
 
+    def current_product_vectors(self) -> dict[str, np.ndarray]:
+        """Each product's search vector by id, when the index holds the catalog as it is now and was built
+        by this encoder; empty otherwise. The ranker's content features start from these, so the
+        catalog is embedded once, for search, and not a second time for ranking."""
+        manifest = self.manifest()
+        if not (
+            manifest
+            and manifest["complete"]
+            and manifest["catalog_version"] == self.catalog.version
+            and manifest["encoder"] == self.encoder.name
+        ):
+            return {}
+        ids, _, vectors = self.product_vectors()
+        return dict(zip(ids, vectors, strict=True))
+
     def query_passages(
         self, vectors: np.ndarray, n: int, min_rating: int = 4
     ) -> list[list[tuple[str, float, str, str]]]:

@@ -39,6 +39,21 @@ def prepared_test_model(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` on a free loopback port; yields its URL."""
+    from tests.support.servers import CHROMA_BIN, chroma_binary, chroma_running
+
+    binary = chroma_binary()
+    if not binary:
+        pytest.skip(
+            f"the `chroma` binary is not installed (looked at {CHROMA_BIN} and on PATH); "
+            "pip install chromadb to run the server tests"
+        )
+    with chroma_running(binary, tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def gift_cards() -> Path:
     if not (GIFT_CARDS / "meta_Gift_Cards.json.gz").exists():
         pytest.skip(f"the shared Gift Cards data set is not at {GIFT_CARDS}")

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from retrieval.catalog_store import CatalogStore
 from retrieval.db import Database
 from retrieval.records import Product, Review
 from tests.support.fakes import HashingEncoder
-from tests.support.servers import free_port
-
-CHROMA_BIN = Path(sys.executable).parent / "chroma"
-
 
 SMALL_PRODUCTS = [
     Product(
@@ -148,47 +139,3 @@ def minilm():
     from retrieval.encoders import load_encoder
 
     return load_encoder("minilm")
-
-
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    """A real `chroma run` on a free loopback port; yields its URL."""
-    binary = CHROMA_BIN if CHROMA_BIN.exists() else shutil.which("chroma")
-    if not binary:
-        pytest.skip(
-            f"the `chroma` binary is not installed (looked at {CHROMA_BIN} and on PATH); "
-            "pip install chromadb to run the server tests"
-        )
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    with open(data / "server.log", "wb") as log:
-        yield from _serve(binary, data, port, log)
-
-
-def _serve(binary, data, port, log):
-    process = subprocess.Popen(
-        [str(binary), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"chroma run exited with {process.returncode}; see {data / 'server.log'}")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer on {url} within 60 s; see {data / 'server.log'}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
