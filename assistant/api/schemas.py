@@ -64,6 +64,18 @@ class ErrorOut(BaseModel):
     fields: list[FieldError] = []
 
 
+# What any /v1 endpoint may answer besides its own success (each router adds these to its routes).
+ERROR_RESPONSES = {
+    401: {"model": ErrorOut, "description": "no API key, or an unknown or revoked one"},
+    403: {"model": ErrorOut, "description": "the key lacks the scope this endpoint needs"},
+    404: {"model": ErrorOut, "description": "no such user, session, campaign or run"},
+    413: {"model": ErrorOut, "description": "the body is over the size limit"},
+    422: {"model": ErrorOut, "description": "the request is not valid; `fields` names each bad field"},
+    429: {"model": ErrorOut, "description": "over this key's rate limit; see Retry-After"},
+    503: {"model": ErrorOut, "description": "too many generations waiting; see Retry-After"},
+}
+
+
 # -- catalog and ranking records -------------------------------------------------------------------
 def _fields_of(record: type, names: tuple[str, ...]) -> dict[str, Any]:
     """pydantic field definitions for some fields of a record dataclass, with its types and defaults, so
