@@ -153,6 +153,32 @@ def _ours_lists(train: Signals, test: dict[str, set[str]], products, embeddings,
     return lists, truth
 
 
+def _tuned_baseline(name: str, grid: list, validation, validation_matrix, embeddings, k: int):
+    """The setting of a baseline's grid with the best NDCG on the validation split of the training part."""
+    if len(grid) == 1 or not validation.test:
+        return grid[0]
+    scores = [
+        (
+            _metrics(
+                *_baseline_lists(name, validation_matrix, validation.test, embeddings, k, c), embeddings, k
+            )["ndcg@10"],
+            i,
+        )
+        for i, c in enumerate(grid)
+    ]
+    return grid[max(scores)[1]]
+
+
+def _versus(per_user: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    """Ours minus each baseline, user by user (the same users, in the same order): is a gap more than noise?"""
+    keys = ("ndcg@10_difference", "ci95_low", "ci95_high")
+    return {
+        name: dict(zip(keys, (round(v, 4) for v in paired_bootstrap(per_user[OURS], scores)), strict=True))
+        for name, scores in per_user.items()
+        if name != OURS and len(scores) == len(per_user[OURS])
+    }
+
+
 def evaluate(
     products,
     embeddings: np.ndarray,
@@ -169,44 +195,34 @@ def evaluate(
     models: dict[str, dict] = {}
     tuning: dict[str, dict] = {}
     timings: dict[str, float] = {}
+    per_user: dict[str, list[float]] = {}
+
+    def measure(name: str, started: float, lists, truth) -> None:
+        models[name] = _metrics(lists, truth, embeddings, k)
+        per_user[name] = [ndcg_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)]
+        timings[name] = time.perf_counter() - started
+
     started = time.perf_counter()
-    lists, truth = _ours_lists(split.train, split.test, products, embeddings, k, params or RankerParams())
-    timings[OURS] = time.perf_counter() - started
-    models[OURS] = _metrics(lists, truth, embeddings, k)
-    per_user = {OURS: [ndcg_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)]}
+    measure(
+        OURS,
+        started,
+        *_ours_lists(split.train, split.test, products, embeddings, k, params or RankerParams()),
+    )
     # One matrix per split (ranking.feedback.build_interactions, the build our ranker fits on), shared by
     # every baseline and every setting tried.
     train_matrix = build_interactions(split.train, items)
     validation_matrix = build_interactions(validation.train, items)
     for name, (_, grid) in BASELINES.items():
         started = time.perf_counter()
-        best = grid[0]
-        if len(grid) > 1 and validation.test:
-            scores = [
-                (
-                    _metrics(
-                        *_baseline_lists(name, validation_matrix, validation.test, embeddings, k, c),
-                        embeddings,
-                        k,
-                    )["ndcg@10"],
-                    i,
-                )
-                for i, c in enumerate(grid)
-            ]
-            best = grid[max(scores)[1]]
-        lists, truth = _baseline_lists(name, train_matrix, split.test, embeddings, k, best)
-        models[name] = _metrics(lists, truth, embeddings, k)
-        per_user[name] = [ndcg_at_k(r, t, k) for r, t in zip(lists, truth, strict=True)]
-        tuning[name] = best
-        timings[name] = time.perf_counter() - started
-    n_test = sum(len(t) for t in split.test.values())
+        tuning[name] = _tuned_baseline(name, grid, validation, validation_matrix, embeddings, k)
+        measure(name, started, *_baseline_lists(name, train_matrix, split.test, embeddings, k, tuning[name]))
     return {
         "split": {
             "method": f"per-user time split: each user's latest {test_share:.0%} of positive interactions "
             f"(at least 1; users with >= 3) are the test set, the rest trains; baselines tuned on "
             f"the same split of the training part",
             "users_tested": len(split.test),
-            "test_interactions": n_test,
+            "test_interactions": sum(len(t) for t in split.test.values()),
             "train_pairs": len(split.train.by_kind),
             "items": len(items),
             "k": k,
@@ -214,18 +230,7 @@ def evaluate(
         "ours": OURS,
         "models": {name: {m: round(v, 4) for m, v in metrics.items()} for name, metrics in models.items()},
         "tuning": tuning,
-        # Ours minus each baseline, user by user (the same users, in the same order): is a gap more than noise?
-        "versus": {
-            name: dict(
-                zip(
-                    ("ndcg@10_difference", "ci95_low", "ci95_high"),
-                    (round(v, 4) for v in paired_bootstrap(per_user[OURS], scores)),
-                    strict=True,
-                )
-            )
-            for name, scores in per_user.items()
-            if name != OURS and len(scores) == len(per_user[OURS])
-        },
+        "versus": _versus(per_user),
         "seconds": {name: round(t, 2) for name, t in timings.items()},
     }
 
