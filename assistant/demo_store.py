@@ -9,7 +9,7 @@ Some users and products are new (no history) to exercise cold start. The same ge
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,99 +185,104 @@ def _review_text(rng: np.random.Generator, aspects: tuple[str, ...], rating: int
     return title, " ".join([opener[rating], *lines])
 
 
+def _session_kind_and_brand(rng: np.random.Generator, taste: dict[str, Any]) -> tuple[int, str]:
+    """What one session browses: mostly one of the user's categories and liked brands, sometimes noise."""
+    if rng.random() < NOISE:
+        c = int(rng.integers(len(CATEGORIES)))
+        return c, CATEGORIES[c].brands[int(rng.integers(len(CATEGORIES[c].brands)))][0]
+    c = int(rng.choice(taste["categories"]))
+    liked = taste["brands"][c]
+    brand = (
+        str(rng.choice(liked))
+        if rng.random() < 0.75
+        else CATEGORIES[c].brands[int(rng.integers(len(CATEGORIES[c].brands)))][0]
+    )
+    return c, brand
+
+
+def _rating_and_review(
+    rng: np.random.Generator,
+    catalog: _Catalog,
+    pid_index: int,
+    event: dict[str, Any],
+    fits: bool,
+    review_seq: list[int],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """After a purchase: a rating some days later (if before the data ends), most often with a review."""
+    pid, user, t = event["product_id"], event["user_id"], event["time"]
+    rating = int(
+        np.clip(round(3.9 + catalog.quality[pid_index] + (0.4 if fits else -0.5) + rng.normal(0, 0.7)), 1, 5)
+    )
+    later = t + int(rng.integers(3, 20)) * 86400
+    if later >= END_TIME or rng.random() >= 0.7:
+        return
+    yield (
+        "event",
+        {"user_id": user, "product_id": pid, "kind": "rate", "value": rating, "time": later, "session": None},
+    )
+    if rng.random() < 0.8:
+        title, text = _review_text(rng, catalog.aspects[pid_index], rating)
+        review_seq[0] += 1
+        review = {"id": f"R{review_seq[0]:07d}", "product_id": pid, "user_id": user, "rating": rating}
+        yield "review", {**review, "title": title, "text": text, "time": later, "verified": True}
+
+
+def _product_visit(
+    rng: np.random.Generator,
+    catalog: _Catalog,
+    taste: dict[str, Any],
+    c: int,
+    pid_index: int,
+    t: int,
+    session: str,
+    review_seq: list[int],
+) -> Generator[tuple[str, dict[str, Any]], None, int]:
+    """One product seen in a session: a view, and perhaps a dismissal, or a click, cart and purchase.
+    Returns the time the shopper moved on from it."""
+    row = catalog.rows[pid_index]
+    fits = row["brand"] in taste["brands"].get(c, []) and row["attributes"]["tier"] == taste["tier"]
+
+    def event(kind: str, at: int) -> tuple[str, dict[str, Any]]:
+        return "event", {
+            "user_id": taste["user"],
+            "product_id": row["id"],
+            "kind": kind,
+            "time": at,
+            "session": session,
+        }
+
+    yield event("view", t)
+    if rng.random() > (0.55 if fits else 0.25):
+        if rng.random() < 0.08 and not fits:
+            yield event("dismiss", t + 5)
+        return t
+    steps = (
+        ("click", (5, 60), 0.45 if fits else 0.15),
+        ("cart", (30, 300), 0.6),
+        ("purchase", (60, 900), None),
+    )
+    for kind, (low, high), goes_on in steps:
+        t += int(rng.integers(low, high))
+        yield event(kind, t)
+        if goes_on is not None and rng.random() > goes_on:
+            return t
+    yield from _rating_and_review(rng, catalog, pid_index, event("purchase", t)[1], fits, review_seq)
+    return t
+
+
 def _behaviour(
     rng: np.random.Generator, catalog: _Catalog, taste: dict[str, Any], review_seq: list[int]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Sessions of one user: views, clicks, carts, purchases, ratings, dismissals and reviews."""
     n_sessions = 1 + int(rng.poisson(3 * taste["activity"]))
-    user = taste["user"]
     for s in range(n_sessions):
-        start = END_TIME - int(rng.uniform(0, SPAN_DAYS * 86400))
-        if rng.random() < NOISE:
-            c = int(rng.integers(len(CATEGORIES)))
-            brand = CATEGORIES[c].brands[int(rng.integers(len(CATEGORIES[c].brands)))][0]
-        else:
-            c = int(rng.choice(taste["categories"]))
-            liked = taste["brands"][c]
-            brand = (
-                str(rng.choice(liked))
-                if rng.random() < 0.75
-                else CATEGORIES[c].brands[int(rng.integers(len(CATEGORIES[c].brands)))][0]
-            )
+        t = END_TIME - int(rng.uniform(0, SPAN_DAYS * 86400))
+        c, brand = _session_kind_and_brand(rng, taste)
         viewed = catalog.sample(rng, c, brand, int(rng.integers(2, 7)))
-        session = f"{user}-s{s}"
-        t = start
         for pid_index in dict.fromkeys(int(i) for i in viewed):
-            row = catalog.rows[pid_index]
-            pid = row["id"]
-            fits = row["brand"] in taste["brands"].get(c, []) and row["attributes"]["tier"] == taste["tier"]
             t += int(rng.integers(20, 400))
-            yield "event", {"user_id": user, "product_id": pid, "kind": "view", "time": t, "session": session}
-            if rng.random() > (0.55 if fits else 0.25):
-                if rng.random() < 0.08 and not fits:
-                    yield (
-                        "event",
-                        {
-                            "user_id": user,
-                            "product_id": pid,
-                            "kind": "dismiss",
-                            "time": t + 5,
-                            "session": session,
-                        },
-                    )
-                continue
-            t += int(rng.integers(5, 60))
-            yield (
-                "event",
-                {"user_id": user, "product_id": pid, "kind": "click", "time": t, "session": session},
-            )
-            if rng.random() > (0.45 if fits else 0.15):
-                continue
-            t += int(rng.integers(30, 300))
-            yield "event", {"user_id": user, "product_id": pid, "kind": "cart", "time": t, "session": session}
-            if rng.random() > 0.6:
-                continue
-            t += int(rng.integers(60, 900))
-            yield (
-                "event",
-                {"user_id": user, "product_id": pid, "kind": "purchase", "time": t, "session": session},
-            )
-            rating = int(
-                np.clip(
-                    round(3.9 + catalog.quality[pid_index] + (0.4 if fits else -0.5) + rng.normal(0, 0.7)),
-                    1,
-                    5,
-                )
-            )
-            later = t + int(rng.integers(3, 20)) * 86400
-            if later < END_TIME and rng.random() < 0.7:
-                yield (
-                    "event",
-                    {
-                        "user_id": user,
-                        "product_id": pid,
-                        "kind": "rate",
-                        "value": rating,
-                        "time": later,
-                        "session": None,
-                    },
-                )
-                if rng.random() < 0.8:
-                    title, text = _review_text(rng, catalog.aspects[pid_index], rating)
-                    review_seq[0] += 1
-                    yield (
-                        "review",
-                        {
-                            "id": f"R{review_seq[0]:07d}",
-                            "product_id": pid,
-                            "user_id": user,
-                            "rating": rating,
-                            "title": title,
-                            "text": text,
-                            "time": later,
-                            "verified": True,
-                        },
-                    )
+            session = f"{taste['user']}-s{s}"
+            t = yield from _product_visit(rng, catalog, taste, c, pid_index, t, session, review_seq)
 
 
 def generate_demo_store(
