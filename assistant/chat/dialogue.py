@@ -19,7 +19,7 @@ from assistant.language import ORDINALS
 from retrieval.categories import CategoryGuess
 from retrieval.language import detect_language
 from retrieval.lexical import tokenize
-from retrieval.query import SearchFilters, parse_query
+from retrieval.query import ParsedQuery, SearchFilters, parse_query
 
 COLORS = {
     "black": "black",
@@ -218,7 +218,107 @@ def understand(
     )
 
 
-def _understand(  # noqa: C901 (to split: CONTRIBUTING.md)
+def _shown_refinement(
+    message: str, state: DialogueState, filters: SearchFilters, targets: list[str], prices: dict[str, float]
+) -> tuple[SearchFilters, bool]:
+    """What the message says of the products on screen: "not that one", "cheaper", "pricier"."""
+    refined = False
+    if _REJECT.search(message) and state.shown:
+        rejected = targets[:1] or state.shown[:1]
+        filters = replace(filters, exclude_ids=tuple(dict.fromkeys((*filters.exclude_ids, *rejected))))
+        refined = True
+    if _CHEAPER.search(message) and prices:
+        # "Cheaper" than what was shown: below the middle of those prices, so there is room to find some.
+        filters = replace(
+            filters, max_price=round(float(np.median(list(prices.values()))) - 0.01, 2), min_price=None
+        )
+        refined = True
+    elif _PRICIER.search(message) and prices:
+        filters = replace(filters, min_price=round(max(prices.values()) + 0.01, 2), max_price=None)
+        refined = True
+    return filters, refined
+
+
+def _spoken_refinement(filters: SearchFilters, new: SearchFilters) -> tuple[SearchFilters, bool]:
+    """The limits the message itself names (brands, brands to leave out, price, rating) over the
+    conversation's: "only Adidas" narrows to that brand, "not Nike" drops it from the brands."""
+    refined = False
+    if new.brands:
+        filters = replace(
+            filters,
+            brands=new.brands,
+            exclude_brands=tuple(b for b in filters.exclude_brands if b not in new.brands),
+        )
+        refined = True
+    if new.exclude_brands:
+        filters = replace(
+            filters,
+            exclude_brands=tuple(dict.fromkeys((*filters.exclude_brands, *new.exclude_brands))),
+            brands=tuple(b for b in filters.brands if b not in new.exclude_brands),
+        )
+        refined = True
+    if new.min_price is not None or new.max_price is not None:
+        filters = replace(filters, min_price=new.min_price, max_price=new.max_price)
+        refined = True
+    if new.min_rating is not None:
+        filters = replace(filters, min_rating=new.min_rating)
+        refined = True
+    return filters, refined
+
+
+def _new_need(
+    message: str, parsed: ParsedQuery, state: DialogueState, filters: SearchFilters, colors: list[str]
+) -> Understanding:
+    return Understanding(
+        "need",
+        (),
+        DialogueState(
+            need=parsed.text or message,
+            filters=filters.to_dict(),
+            extra_terms=colors,
+            language=state.language,
+        ),
+    )
+
+
+def _need_or_refinement(
+    message: str,
+    parsed: ParsedQuery,
+    state: DialogueState,
+    filters: SearchFilters,
+    refined: bool,
+    colors: list[str],
+    has_need: bool,
+) -> Understanding:
+    """A need that starts over, the first need of the conversation, or the current one refined."""
+    new = parsed.filters
+    if (
+        has_need
+        and state.need
+        and not (_ONLY.search(message) or _CHEAPER.search(message))
+        and (new.categories or not refined)
+    ):
+        # A new need starts over: earlier constraints belonged to the old one.
+        fresh = SearchFilters(
+            categories=new.categories,
+            brands=new.brands,
+            exclude_brands=new.exclude_brands,
+            min_price=new.min_price,
+            max_price=new.max_price,
+            min_rating=new.min_rating,
+        )
+        return _new_need(message, parsed, state, fresh, colors)
+    if not state.need:
+        return _new_need(message, parsed, state, filters.merged(new), colors)
+    if new.categories:
+        filters = replace(filters, categories=new.categories)
+    extra = list(dict.fromkeys([*state.extra_terms, *colors]))
+    return Understanding(
+        "refine", (), DialogueState(state.need, filters.to_dict(), extra, state.shown, state.language)
+    )
+
+
+def _understand(
     message: str,
     state: DialogueState,
     brands: list[str],
@@ -248,44 +348,9 @@ def _understand(  # noqa: C901 (to split: CONTRIBUTING.md)
         return Understanding("compare", tuple(targets[:2]), state)
 
     filters = SearchFilters.from_dict(state.filters) if state.filters else SearchFilters()
-    refined = False
-    if _REJECT.search(message) and state.shown:
-        rejected = targets[:1] or state.shown[:1]
-        filters = replace(filters, exclude_ids=tuple(dict.fromkeys((*filters.exclude_ids, *rejected))))
-        refined = True
-    if _CHEAPER.search(message) and prices:
-        # "Cheaper" than what was shown: below the middle of those prices, so there is room to find some.
-        filters = replace(
-            filters, max_price=round(float(np.median(list(prices.values()))) - 0.01, 2), min_price=None
-        )
-        refined = True
-    elif _PRICIER.search(message) and prices:
-        filters = replace(filters, min_price=round(max(prices.values()) + 0.01, 2), max_price=None)
-        refined = True
-    new = parsed.filters
-    if new.brands:
-        # "only Adidas" narrows to that brand; a brand named in a new need also does.
-        filters = replace(
-            filters,
-            brands=new.brands,
-            exclude_brands=tuple(b for b in filters.exclude_brands if b not in new.brands),
-        )
-        refined = True
-    if new.exclude_brands:
-        filters = replace(
-            filters,
-            exclude_brands=tuple(dict.fromkeys((*filters.exclude_brands, *new.exclude_brands))),
-            brands=tuple(b for b in filters.brands if b not in new.exclude_brands),
-        )
-        refined = True
-    if new.min_price is not None or new.max_price is not None:
-        filters = replace(filters, min_price=new.min_price, max_price=new.max_price)
-        refined = True
-    if new.min_rating is not None:
-        filters = replace(filters, min_rating=new.min_rating)
-        refined = True
-    if colors:
-        refined = True
+    filters, about_shown_products = _shown_refinement(message, state, filters, targets, prices)
+    filters, spoken = _spoken_refinement(filters, parsed.filters)
+    refined = about_shown_products or spoken or bool(colors)
 
     about_shown = bool(_PRONOUN.search(message)) and not parsed.filters.categories
     if (
@@ -295,46 +360,4 @@ def _understand(  # noqa: C901 (to split: CONTRIBUTING.md)
         and not refined
     ):
         return Understanding("product_question", tuple(targets[:1] or state.shown[:1]), state)
-
-    if (
-        has_need
-        and state.need
-        and not (_ONLY.search(message) or _CHEAPER.search(message))
-        and (parsed.filters.categories or not refined)
-    ):
-        # A new need starts over: earlier constraints belonged to the old one.
-        fresh = SearchFilters(
-            categories=new.categories,
-            brands=new.brands,
-            exclude_brands=new.exclude_brands,
-            min_price=new.min_price,
-            max_price=new.max_price,
-            min_rating=new.min_rating,
-        )
-        return Understanding(
-            "need",
-            (),
-            DialogueState(
-                need=parsed.text or message,
-                filters=fresh.to_dict(),
-                extra_terms=colors,
-                language=state.language,
-            ),
-        )
-    if not state.need:
-        return Understanding(
-            "need",
-            (),
-            DialogueState(
-                need=parsed.text or message,
-                filters=filters.merged(new).to_dict(),
-                extra_terms=colors,
-                language=state.language,
-            ),
-        )
-    if parsed.filters.categories:
-        filters = replace(filters, categories=new.categories)
-    extra = list(dict.fromkeys([*state.extra_terms, *colors]))
-    return Understanding(
-        "refine", (), DialogueState(state.need, filters.to_dict(), extra, state.shown, state.language)
-    )
+    return _need_or_refinement(message, parsed, state, filters, refined, colors, has_need)
