@@ -29,7 +29,10 @@ class ScriptedModel:
     [
         ("noise cancelling headphones", "noise cancelling headphones"),
         ('Query: "noise cancelling headphones".', "noise cancelling headphones"),
-        ("\n  English search query: headphones for the subway\nExplanation: ...", "headphones for the subway"),
+        (
+            "\n  English search query: headphones for the subway\nExplanation: ...",
+            "headphones for the subway",
+        ),
         ("one two three four five six seven eight nine ten eleven twelve thirteen", None),
     ],
 )

@@ -33,7 +33,9 @@ class FakeTranslator:
 
 @pytest.fixture
 def searcher(small_catalog, hashing_encoder, tmp_path):
-    index = CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma", multilingual=OtherHashing())
+    index = CatalogIndex(
+        small_catalog, hashing_encoder, path=tmp_path / "chroma", multilingual=OtherHashing()
+    )
     index.sync(rebuild=True)
     return HybridSearcher(index, small_catalog)
 
