@@ -296,9 +296,8 @@ class HybridSearcher:
     def _plan(self, text: str, mode: str) -> _Plan:
         w = self.weights
         language = detect_language(text, self.catalog_language)
-        foreign = self.index.multilingual is not None and language != self.catalog_language
-        if foreign:
-            return self._foreign_plan(text, language, mode)
+        if language != self.catalog_language and (plan := self._foreign_plan(text, language, mode)):
+            return plan
         vectors: dict[str, np.ndarray] = {}
         if mode != "lexical" or w.category > 0 or w.gate > 0:
             vectors[PRODUCTS] = self._encode(PRODUCTS, text)
@@ -315,15 +314,20 @@ class HybridSearcher:
             {PRODUCTS: 1.0, MULTILINGUAL: w.category_multilingual},
         )
 
-    def _foreign_plan(self, text: str, language: str, mode: str) -> _Plan:
+    def _foreign_plan(self, text: str, language: str, mode: str) -> _Plan | None:
         """A query in another language than the catalog's: the multilingual view reads it; with a
         translation, the catalog-language channels read that too. Without one, the English encoder would
-        read Chinese as noise, and English reviews do not match it either."""
+        read Chinese as noise, and English reviews do not match it either. None when there is neither a
+        multilingual view nor a translation (the query is then read as any other)."""
         w = self.weights
         english = self.translation(text) if self.translate is not None and w.translated > 0 else None
+        multilingual = self.index.multilingual is not None
+        if english is None and not multilingual:
+            return None
         vectors: dict[str, np.ndarray] = {}
         if mode != "lexical" or w.category > 0 or w.gate > 0:
-            vectors[MULTILINGUAL] = self._encode(MULTILINGUAL, text)
+            if multilingual:
+                vectors[MULTILINGUAL] = self._encode(MULTILINGUAL, text)
             if english is not None:
                 vectors[PRODUCTS] = self._encode(PRODUCTS, english)
         if english is None:
@@ -334,10 +338,10 @@ class HybridSearcher:
             english,
             vectors,
             t * w.dense,
-            1.0,
+            1.0 if multilingual else 0.0,
             t * w.lexical,
             t * w.reviews,
-            {MULTILINGUAL: 1.0, PRODUCTS: w.category_translated},
+            {MULTILINGUAL: 1.0, PRODUCTS: w.category_translated} if multilingual else {PRODUCTS: 1.0},
         )
 
     def translation(self, text: str) -> str | None:

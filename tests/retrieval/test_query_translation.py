@@ -96,3 +96,20 @@ def test_a_translator_that_fails_leaves_the_query_to_the_multilingual_view(searc
     assert plan.text == NEED and plan.dense == 0.0 and set(plan.vectors) == {MULTILINGUAL}
     assert searcher.search(NEED, k=3) is not None  # search goes on
     assert translate.calls == [NEED]  # and the failure is remembered, not retried per search
+
+
+def test_without_a_multilingual_view_a_translation_is_read_by_the_english_channels(
+    small_catalog, hashing_encoder, tmp_path
+):
+    index = CatalogIndex(small_catalog, hashing_encoder, path=tmp_path / "chroma")  # SHOPMATE_MULTILINGUAL=0
+    index.sync(rebuild=True)
+    searcher = HybridSearcher(index, small_catalog)
+    plain = searcher._plan(NEED, "hybrid")
+    assert plain.text == NEED and set(plain.vectors) == {PRODUCTS}  # as before: read as any query
+    searcher.translate = FakeTranslator()
+    plan = searcher._plan(NEED, "hybrid")
+    assert plan.text == "waterproof hiking boots" and set(plan.vectors) == {PRODUCTS}
+    assert plan.multilingual == 0.0 and plan.category_channels == {PRODUCTS: 1.0}
+    assert searcher.search(NEED, k=1)[0].product.id == "B1"
+    searcher.translate = FakeTranslator(fail=True)
+    assert searcher._plan(NEED + "吗", "hybrid").dense == searcher.weights.dense
