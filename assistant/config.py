@@ -33,6 +33,9 @@ class Environment(BaseSettings):
     encoder: str = "minilm"
     # 0/off/no: no second, multilingual view of the products (docs/search.md).
     multilingual: bool = True
+    # 1/on/yes: search reads a query in another language also through its English translation by the LLM
+    # (docs/search.md).
+    translate_queries: bool = False
     llm: str = "default"
     llm_url: str | None = None
     llm_backend: str = "ctranslate2"
@@ -80,6 +83,8 @@ class Settings:
     chroma_url: str | None = None
     encoder: str = "minilm"
     multilingual: bool = True
+    # A query in another language than the catalog's is also searched as the language model translates it.
+    translate_queries: bool = False
     # "default" (Qwen2.5-Coder-1.5B), "fast" (0.5B), "test" (SmolLM2-135M), a Hugging Face id or a local path.
     llm: str = "default"
     llm_url: str | None = None

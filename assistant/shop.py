@@ -123,7 +123,19 @@ class Shop:
         from retrieval.search import HybridSearcher
 
         # The lexical index lives beside the Chroma one (<home>/lexical), built by `build_index`.
-        return HybridSearcher(self.index, self.catalog, lexical_dir=self.home / "lexical")
+        return HybridSearcher(
+            self.index, self.catalog, lexical_dir=self.home / "lexical", translate=self.query_translator
+        )
+
+    @cached_property
+    def query_translator(self):
+        """What writes a query in another language as an English one for search (the language model, on
+        first use), or None unless settings.translate_queries."""
+        if not self.settings.translate_queries:
+            return None
+        from assistant.query_translation import QueryTranslator
+
+        return QueryTranslator(lambda: self.generator)
 
     def build_index(self, show_progress: bool = False, rebuild: bool = False):
         """Embed what changed since the last run (all of it with rebuild=True) and rebuild the lexical

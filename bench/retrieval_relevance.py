@@ -11,6 +11,10 @@ reordered by the trained ranker for a shopper whose history is in *other* kinds:
 With `--gift-cards DIR` the same is measured on Amazon's Gift Cards catalog (bench/data/needs_gift_cards.jsonl,
 where "the right kind" is a title naming one of the listed words).
 
+A Chinese need is also searched through its English translation, written by the local language model
+(`--translate default`, the chat's model; `--translate none` leaves it out): the seconds each translation
+took and the translations themselves are reported.
+
     .venv/bin/python bench/retrieval_relevance.py --work /tmp/relevance \\
         --gift-cards /work/shared/datasets/amazon2018_gift_cards
 """
@@ -35,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assistant.chat.dialogue import CLARIFY_RATIO  # noqa: E402
 from assistant.demo_catalog import CATEGORIES  # noqa: E402
 from assistant.demo_store import generate_demo_store  # noqa: E402
+from assistant.query_translation import QueryTranslator  # noqa: E402
 from assistant.shop import Shop  # noqa: E402
 from retrieval.search import FusionWeights  # noqa: E402
 
@@ -115,6 +120,41 @@ class CachedQueryEncoder:
                 zip(missing, self.inner.encode(missing, batch_size, show_progress), strict=True)
             )
         return np.stack([self.cache[t] for t in texts])
+
+
+class TimedTranslator:
+    """The translator, remembering each text's translation and the seconds the model took for it."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.done: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, text: str) -> str:
+        if text not in self.done:
+            started = time.perf_counter()
+            answer = self.inner(text)
+            self.done[text] = (answer, time.perf_counter() - started)
+        return self.done[text][0]
+
+    def report(self) -> dict:
+        seconds = sorted(s for _, s in self.done.values())
+        if not seconds:
+            return {"translated": 0}
+        return {
+            "translated": len(seconds),
+            "seconds_median": round(float(np.median(seconds)), 2),
+            "seconds_mean": round(float(np.mean(seconds)), 2),
+            "seconds_p90": round(float(np.quantile(seconds, 0.9)), 2),
+            "translations": {text: answer for text, (answer, _) in self.done.items()},
+        }
+
+
+def translator(model: str) -> TimedTranslator | None:
+    if model == "none":
+        return None
+    from assistant.llm import open_generator
+
+    return TimedTranslator(QueryTranslator(open_generator(model)))
 
 
 def ndcg(gains: list[float], ideal: list[float], k: int = 10) -> float:
@@ -211,6 +251,8 @@ SEARCH_SPACE = {
     "gate": (0.0, 0.15, 0.3, 0.45),
     "multilingual": (0.0, 0.5, 1.0),
     "temperature": (0.02, 0.03, 0.045, 0.06),
+    "translated": (0.0, 0.5, 1.0, 2.0),
+    "category_translated": (0.0, 0.5, 1.0, 2.0),
 }
 GENERATED_SLACK = 0.0  # the generated queries' dev NDCG may not fall below the old search's
 
@@ -223,11 +265,8 @@ def tune(
     no `guard`, the best setting)."""
     searcher = shop.searcher
     current = {
-        "lexical": searcher.weights.lexical,
-        "category": searcher.weights.category,
-        "gate": searcher.weights.gate,
-        "multilingual": searcher.weights.multilingual,
-        "temperature": searcher.kinds.temperature,
+        name: searcher.kinds.temperature if name == "temperature" else getattr(searcher.weights, name)
+        for name in SEARCH_SPACE
     }
     seen: dict[tuple, float] = {}
 
@@ -275,7 +314,7 @@ def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def gift_cards(args, weights: FusionWeights, temperature: float) -> dict:
+def gift_cards(args, weights: FusionWeights, temperature: float, translate) -> dict:
     work = Path(args.work) / "gift-cards" if args.work else Path(tempfile.mkdtemp(prefix="shopmate-gift-"))
     shop = Shop.open(work / "home", llm="test")
     if shop.counts()["products"] == 0:
@@ -285,6 +324,7 @@ def gift_cards(args, weights: FusionWeights, temperature: float) -> dict:
     shop.index.encoder = CachedQueryEncoder(shop.encoder)
     if shop.index.multilingual is not None:
         shop.index.multilingual = CachedQueryEncoder(shop.index.multilingual)
+    shop.searcher.translate = translate
     products = {p.id: {"title": p.title, "category": list(p.category)} for p in shop.catalog.iter_products()}
     needs = load_jsonl(DATA / "needs_gift_cards.jsonl")
     report = [n for n in needs if n["split"] == "report"]
@@ -314,6 +354,12 @@ def main() -> None:
         help="working directory, kept so a second run reuses the index (default: a new temporary one)",
     )
     parser.add_argument(
+        "--translate",
+        default="default",
+        help="the language model that translates a Chinese need into an English query for search "
+        "(default: the chat's default model; none: no translation)",
+    )
+    parser.add_argument(
         "--needs-only",
         action="store_true",
         help="tune and report on the hand-written needs alone (no generated queries, so no guard on them; "
@@ -331,6 +377,8 @@ def main() -> None:
     shop.index.encoder = CachedQueryEncoder(shop.encoder)
     if shop.index.multilingual is not None:
         shop.index.multilingual = CachedQueryEncoder(shop.index.multilingual)
+    translate = translator(args.translate)
+    shop.searcher.translate = translate
     rows = [json.loads(line) for line in Path(src.products).read_text(encoding="utf-8").splitlines()]
     products = {r["id"]: r for r in rows}
     queries = make_queries(rows, args.seed, args.per_kind)
@@ -367,10 +415,19 @@ def main() -> None:
         for mode in ("dense", "lexical", "hybrid")
     }
     results["hybrid_tune_half"] = run_needs(shop, tune_set, products, demo_grade, "hybrid")
+    if translate is not None:
+        shop.searcher.weights = replace(weights, translated=0.0)
+        results["hybrid_without_translation"] = run_needs(shop, report_set, products, demo_grade, "hybrid")
+        shop.searcher.weights = weights
+    translation = {"model": args.translate, **(translate.report() if translate else {})}
     if args.needs_only:
         print(
             json.dumps(
-                {"tuned": {"temperature": temperature, **asdict(weights)}, "results": results},
+                {
+                    "tuned": {"temperature": temperature, **asdict(weights)},
+                    "results": results,
+                    "translation": {k: v for k, v in translation.items() if k != "translations"},
+                },
                 indent=1,
                 ensure_ascii=False,
             )
@@ -407,16 +464,8 @@ def main() -> None:
             "report": len(report_set),
             "by_language": {lang: sum(n["lang"] == lang for n in needs) for lang in ("en", "zh")},
         },
-        "tuned": {
-            "category": weights.category,
-            "gate": weights.gate,
-            "multilingual": weights.multilingual,
-            "temperature": temperature,
-            "dense": weights.dense,
-            "lexical": weights.lexical,
-            "reviews": weights.reviews,
-            "method": weights.method,
-        },
+        "tuned": {"temperature": temperature, **asdict(weights)},
+        "translation": translation,
         "report_half": results,
         "before_this_change": before,
         "generated_ndcg@10": generated,
@@ -429,7 +478,7 @@ def main() -> None:
         "grid": grid,
     }
     if args.gift_cards:
-        out["gift_cards"] = gift_cards(args, weights, temperature)
+        out["gift_cards"] = gift_cards(args, weights, temperature, translate)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False))
     print(

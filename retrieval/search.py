@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
 RRF_K = 60
-QUERY_CACHE = 256  # query vectors remembered per searcher
+QUERY_CACHE = 256  # query vectors (and translations) remembered per searcher
+# A query in another language than the catalog's, written as a search query in the catalog's language
+# (`HybridSearcher(translate=...)`: the facade passes the local language model's).
+Translate = Callable[[str], str]
 # Dense hits asked of HNSW per hit wanted within the filters, beyond their share of the catalog, and the
 # most asked for before an exact scan of the allowed products instead (bench/retrieval_scale.py).
 OVERFETCH_MARGIN = 1.5
@@ -58,6 +61,12 @@ class FusionWeights:
     category_multilingual: float = (
         1.0  # the multilingual channel's say in the category step (same-language query)
     )
+    # A query in another language, translated (`HybridSearcher(translate=...)`): the catalog-language
+    # channels (dense, BM25, reviews) read the translation with these shares of their weights, beside the
+    # multilingual view of the original (weight 1); `category_translated` is the catalog-language
+    # channel's say in the category step next to the multilingual one's 1.
+    translated: float = 1.0
+    category_translated: float = 1.0
 
 
 @dataclass(slots=True)
@@ -135,9 +144,11 @@ def _fuse(scored: dict[str, float], weight: float, method: str, into: dict[str, 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """How one query is searched: its language, its vectors per channel and each channel's weight."""
+    """How one query is searched: its language, the text BM25 and the reviews read (the query's, or its
+    translation), its vectors per channel and each channel's weight."""
 
     language: str
+    text: str
     vectors: dict[str, np.ndarray]
     dense: float
     multilingual: float
@@ -151,7 +162,11 @@ class HybridSearcher:
 
     With a multilingual view in the index (`index.multilingual`), the query's language decides the
     channels: a query in English (the catalog's language) weighs the English encoder, BM25 and the
-    multilingual view; any other language is read by the multilingual view alone, with BM25.
+    multilingual view; any other language is read by the multilingual view alone, with BM25, or, given
+    `translate` (a query in another language -> one in the catalog's), by the multilingual view of the
+    original beside every catalog-language channel reading the translation (weighed by
+    `FusionWeights.translated`). Translations are remembered per query like the vectors; a translator
+    that fails or answers in another language leaves the query to the multilingual view.
     """
 
     def __init__(
@@ -163,8 +178,10 @@ class HybridSearcher:
         auto_refresh: bool = True,
         catalog_language: str = "en",
         lexical_dir: str | Path | None = None,
+        translate: Translate | None = None,
     ):
         self.index = index
+        self.translate = translate
         self.catalog = catalog
         self.weights = weights or FusionWeights()
         self.depth = depth
@@ -176,6 +193,7 @@ class HybridSearcher:
         self._kinds: tuple[int, CategoryModel] | None = None
         self._stored: _StoredVectors | None = None
         self._vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
+        self._translations: OrderedDict[str, str | None] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -278,20 +296,16 @@ class HybridSearcher:
     def _plan(self, text: str, mode: str) -> _Plan:
         w = self.weights
         language = detect_language(text, self.catalog_language)
-        foreign = self.index.multilingual is not None and language != self.catalog_language
+        if language != self.catalog_language and (plan := self._foreign_plan(text, language, mode)):
+            return plan
         vectors: dict[str, np.ndarray] = {}
         if mode != "lexical" or w.category > 0 or w.gate > 0:
-            if not foreign:
-                vectors[PRODUCTS] = self._encode(PRODUCTS, text)
-            if self.index.multilingual is not None and (
-                foreign or w.multilingual > 0 or w.category_multilingual > 0
-            ):
+            vectors[PRODUCTS] = self._encode(PRODUCTS, text)
+            if self.index.multilingual is not None and (w.multilingual > 0 or w.category_multilingual > 0):
                 vectors[MULTILINGUAL] = self._encode(MULTILINGUAL, text)
-        if foreign:
-            # The English encoder reads Chinese as noise, and English reviews do not match it either.
-            return _Plan(language, vectors, 0.0, 1.0, w.lexical, 0.0, {MULTILINGUAL: 1.0})
         return _Plan(
             language,
+            text,
             vectors,
             w.dense,
             w.multilingual if MULTILINGUAL in vectors else 0.0,
@@ -299,6 +313,60 @@ class HybridSearcher:
             w.reviews,
             {PRODUCTS: 1.0, MULTILINGUAL: w.category_multilingual},
         )
+
+    def _foreign_plan(self, text: str, language: str, mode: str) -> _Plan | None:
+        """A query in another language than the catalog's: the multilingual view reads it; with a
+        translation, the catalog-language channels read that too. Without one, the English encoder would
+        read Chinese as noise, and English reviews do not match it either. None when there is neither a
+        multilingual view nor a translation (the query is then read as any other)."""
+        w = self.weights
+        english = self.translation(text) if self.translate is not None and w.translated > 0 else None
+        multilingual = self.index.multilingual is not None
+        if english is None and not multilingual:
+            return None
+        vectors: dict[str, np.ndarray] = {}
+        if mode != "lexical" or w.category > 0 or w.gate > 0:
+            if multilingual:
+                vectors[MULTILINGUAL] = self._encode(MULTILINGUAL, text)
+            if english is not None:
+                vectors[PRODUCTS] = self._encode(PRODUCTS, english)
+        if english is None:
+            return _Plan(language, text, vectors, 0.0, 1.0, w.lexical, 0.0, {MULTILINGUAL: 1.0})
+        t = w.translated
+        return _Plan(
+            language,
+            english,
+            vectors,
+            t * w.dense,
+            1.0 if multilingual else 0.0,
+            t * w.lexical,
+            t * w.reviews,
+            {MULTILINGUAL: 1.0, PRODUCTS: w.category_translated} if multilingual else {PRODUCTS: 1.0},
+        )
+
+    def translation(self, text: str) -> str | None:
+        """`text` as the translator writes it in the catalog's language (remembered per text), or None
+        without a translator, when it fails, or when its answer is not in the catalog's language."""
+        if self.translate is None:
+            return None
+        with self._lock:
+            if text in self._translations:
+                self._translations.move_to_end(text)
+                return self._translations[text]
+        try:
+            answer = self.translate(text)
+        except Exception:  # a translator is a model or a server: search goes on without it
+            log.warning("query translation failed; searching with the multilingual view alone", exc_info=True)
+            answer = None
+        answer = " ".join(answer.split()) if isinstance(answer, str) else ""
+        english = (
+            clean_query(answer) if answer and detect_language(answer, "") == self.catalog_language else None
+        )
+        with self._lock:
+            self._translations[text] = english
+            while len(self._translations) > QUERY_CACHE:
+                self._translations.popitem(last=False)
+        return english
 
     def _encode(self, channel: str, text: str) -> np.ndarray:
         """A query's vector, remembered for a while: the chat asks the category step, then searches."""
@@ -372,7 +440,7 @@ class HybridSearcher:
                 for pid, value in cross.items():
                     dense[pid] = max(dense.get(pid, value), value)
         if mode in ("hybrid", "lexical"):
-            rows, values = view.text.top_products(free_text, depth, mask)
+            rows, values = view.text.top_products(plan.text, depth, mask)
             lexical = {columns.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
             # BM25 is scaled by its best hit alone: a weak best match should not count as a full one.
             scaled = {pid: v / max(values[0], 1e-9) for pid, v in lexical.items()} if lexical else {}
@@ -384,7 +452,7 @@ class HybridSearcher:
                 _rrf(list(lexical), weight, scores)
         if mode == "hybrid" and plan.reviews > 0 and PRODUCTS in plan.vectors:
             self._review_channel(
-                free_text, plan.vectors[PRODUCTS], view, mask, depth, scores, evidence, plan.reviews
+                plan.text, plan.vectors[PRODUCTS], view, mask, depth, scores, evidence, plan.reviews
             )
         if guess is not None and self.weights.category > 0:
             for pid in scores:

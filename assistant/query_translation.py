@@ -1,0 +1,58 @@
+"""A shopper's need in another language than the catalog's, written by the local language model as a short
+search query in the catalog's language ("地铁上太吵了" -> "noise cancelling headphones for the subway").
+
+Search reads the translation with its English channels (dense, BM25, reviews, the category step) beside
+the multilingual view of the original (`retrieval.search.HybridSearcher(translate=...)`); retrieval gets
+this as a plain callable, so it never imports the assistant. The worked examples are needs for products
+the demo store does not sell, so the prompt teaches the form of the answer, not the store's kinds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.llm.types import ChatMessage, GenerationParams, Generator
+
+INSTRUCTIONS = (
+    "A shopper tells an online store what they need, in any language. Reply with the English search query "
+    "for the product that solves it: the product first, then what it must do. At most 8 words, English only."
+)
+EXAMPLES = (
+    ("家里的猫到处掉毛", "pet grooming brush for shedding hair"),
+    ("晚上看书眼睛累", "reading lamp with warm dim light"),
+    ("宝宝晚上总是踢被子", "baby sleeping bag"),
+)
+MAX_WORDS = 12
+_QUOTES = re.compile(r"^[\"'`“”‘’]+|[\"'`“”‘’.。]+$")
+
+
+class QueryTranslator:
+    """`translator(text) -> str`: the query in English, written by `generator` (a Generator, or a function
+    that returns one, so the model loads on the first translation). Greedy and short: about 10 new tokens,
+    the instructions and examples cached by the backend as a static prompt."""
+
+    def __init__(self, generator: Generator | Callable[[], Generator], max_new_tokens: int = 16):
+        self._generator = generator
+        self.params = GenerationParams(max_new_tokens=max_new_tokens, stop=("\n",))
+
+    @property
+    def generator(self) -> Generator:
+        return self._generator if hasattr(self._generator, "generate") else self._generator()
+
+    def messages(self, text: str) -> list[ChatMessage]:
+        messages = [ChatMessage("system", INSTRUCTIONS)]
+        for need, query in EXAMPLES:
+            messages += [ChatMessage("user", need), ChatMessage("assistant", query)]
+        return [*messages, ChatMessage("user", text)]
+
+    def __call__(self, text: str) -> str:
+        answer = self.generator.generate([self.messages(text)], self.params)[0]
+        return clean_answer(answer)
+
+
+def clean_answer(answer: str) -> str:
+    """The first line of the model's answer, without a "Query:" label or quotes, at most MAX_WORDS words."""
+    line = next((part for part in answer.splitlines() if part.strip()), "")
+    line = re.sub(r"^\s*(?:english\s+)?(?:search\s+)?query\s*:\s*", "", line, flags=re.I)
+    return " ".join(_QUOTES.sub("", line.strip()).split()[:MAX_WORDS])
