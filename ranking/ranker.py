@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from ranking.metrics import ndcg_at_k
 from ranking.neighbours import item_neighbours
 from ranking.reasons import Explanations
 from ranking.relatedness import CategoryCombinations, similarity_floor
+from ranking.state import UserState
 from ranking.tuning import recency_matrices, tune_als, tune_recency, tune_shrink
 from retrieval.records import Product
 
@@ -83,28 +84,6 @@ class RankerParams:
     max_brand_share: float = 0.5  # diversity: base share of a page one brand may take (1 lifts the cap)
     near_duplicate: float = 0.97  # diversity: skip items this similar (cosine) to one already shown
     seed: int = 0
-
-
-@dataclass(slots=True)
-class UserState:
-    """What the ranker knows of one user right now (computed from the store at request time)."""
-
-    user_id: str
-    weights: dict[int, float] = field(default_factory=dict)  # item index -> positive weight
-    recent: dict[int, float] = field(default_factory=dict)  # item index -> how recently touched (1 = latest)
-    negatives: set[int] = field(default_factory=set)
-    purchased: set[int] = field(default_factory=set)
-    touch: dict[int, str] = field(default_factory=dict)  # item index -> "bought", "liked" or "viewed"
-    vector: np.ndarray | None = None
-    content: np.ndarray | None = None
-    categories: dict[str, float] = field(default_factory=dict)
-    brands: dict[str, float] = field(default_factory=dict)
-    category_brands: dict[tuple[str, str], float] = field(default_factory=dict)
-    price_center: float | None = None
-
-    @property
-    def is_cold(self) -> bool:
-        return not self.weights
 
 
 def _standardize(x: np.ndarray) -> np.ndarray:

@@ -4,12 +4,9 @@ reasons (popular, trending, new)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from ranking.ranker import UserState
+from ranking.state import UserState
 
 # Reasons that speak of the store, not of the user: the same for everyone.
 _STORE_REASONS = {

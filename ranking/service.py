@@ -21,8 +21,9 @@ from ranking.event_store import EventStore
 from ranking.feedback import Signals, collect
 from ranking.files import write_atomically
 from ranking.profiles import build_profile
-from ranking.ranker import Ranker, RankerParams, UserState
+from ranking.ranker import Ranker, RankerParams
 from ranking.records import Event, RankedItem, UserProfile
+from ranking.state import UserState
 from retrieval.catalog_store import CatalogStore
 from retrieval.encoders import Encoder
 from retrieval.filters import CatalogColumns, SearchFilters
