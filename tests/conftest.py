@@ -15,6 +15,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("SHOPMATE_LLM", "test")
+# The test model cannot translate a query; the translation's wiring has tests of its own with fakes.
+os.environ.setdefault("SHOPMATE_TRANSLATE_QUERIES", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"

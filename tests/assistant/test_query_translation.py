@@ -59,7 +59,7 @@ def test_the_prompt_ends_with_the_need_and_the_model_loads_on_first_use():
 
 
 def test_the_shop_passes_a_translator_only_when_asked(tmp_path):
-    off = Shop(Settings(home=tmp_path / "off", llm="test"))
+    off = Shop(Settings(home=tmp_path / "off", llm="test", translate_queries=False))
     on = Shop(Settings(home=tmp_path / "on", llm="test", translate_queries=True))
     try:
         assert off.query_translator is None
@@ -70,6 +70,7 @@ def test_the_shop_passes_a_translator_only_when_asked(tmp_path):
 
 
 def test_the_setting_is_read_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("SHOPMATE_TRANSLATE_QUERIES")
+    assert Settings.from_env(tmp_path).translate_queries is True  # on unless told otherwise
+    monkeypatch.setenv("SHOPMATE_TRANSLATE_QUERIES", "0")
     assert Settings.from_env(tmp_path).translate_queries is False
-    monkeypatch.setenv("SHOPMATE_TRANSLATE_QUERIES", "yes")
-    assert Settings.from_env(tmp_path).translate_queries is True
