@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +155,16 @@ class _Plan:
     lexical: float
     reviews: float
     category_channels: dict[str, float]
+
+
+@dataclass(slots=True)
+class _Found:
+    """What the channels found for one query: fused scores, and each channel's own for the candidates."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    dense: dict[str, float] = field(default_factory=dict)
+    lexical: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, list[str]] = field(default_factory=dict)
 
 
 class HybridSearcher:
@@ -390,7 +400,7 @@ class HybridSearcher:
         plan = self._plan(text, "hybrid")
         return self.kinds.predict(plan.vectors, plan.category_channels)[0]
 
-    def search(  # noqa: C901 (to split: CONTRIBUTING.md)
+    def search(
         self,
         query: str,
         filters: SearchFilters | None = None,
@@ -406,72 +416,93 @@ class HybridSearcher:
         text = clean_query(query)
         self._ready()
         view = self.view
-        columns = view.columns
         parsed = parse_query(text, view.brands, view.categories)
-        wanted = parsed.filters.merged(filters)
-        free_text = parsed.text or text
-        depth = max(self.depth, 3 * k)
-        plan = self._plan(free_text, mode)
-        guess = None
-        gated = False
-        if use_category and not wanted.categories and (self.weights.category > 0 or self.weights.gate > 0):
-            guess = self.kinds.predict(plan.vectors, plan.category_channels)[0]
-            likely = tuple(n for n in guess.names if guess.weight(n) >= self.weights.gate)
-            if 0 < len(likely) < len(guess.names):
-                # The gate is a filter on the kind: every channel searches within the likely kinds, so
-                # a shared word cannot pull in another kind, and a ranker downstream cannot either.
-                wanted = replace(wanted, categories=likely)
-                gated = True
-        scores: dict[str, float] = {}
-        dense: dict[str, float] = {}
-        lexical: dict[str, float] = {}
-        evidence: dict[str, list[str]] = {}
-        single = mode != "hybrid"
-
-        # Every channel searches within the same mask; Chroma gets it as a `where` built by the same rules.
-        mask = columns.mask(wanted)
-        if mode in ("hybrid", "dense"):
-            if PRODUCTS in plan.vectors and (plan.dense > 0 or single):
-                dense = self._dense(plan.vectors[PRODUCTS], depth, wanted, columns, mask, PRODUCTS)
-                _fuse(dense, 1.0 if single else plan.dense, self.weights.method, scores)
-            if MULTILINGUAL in plan.vectors and plan.multilingual > 0:
-                cross = self._dense(plan.vectors[MULTILINGUAL], depth, wanted, columns, mask, MULTILINGUAL)
-                _fuse(cross, 1.0 if single and not dense else plan.multilingual, self.weights.method, scores)
-                for pid, value in cross.items():
-                    dense[pid] = max(dense.get(pid, value), value)
-        if mode in ("hybrid", "lexical"):
-            rows, values = view.text.top_products(plan.text, depth, mask)
-            lexical = {columns.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
-            # BM25 is scaled by its best hit alone: a weak best match should not count as a full one.
-            scaled = {pid: v / max(values[0], 1e-9) for pid, v in lexical.items()} if lexical else {}
-            weight = 1.0 if single else plan.lexical
-            if self.weights.method == "blend":
-                for pid, v in scaled.items():
-                    scores[pid] = scores.get(pid, 0.0) + weight * v
-            else:
-                _rrf(list(lexical), weight, scores)
-        if mode == "hybrid" and plan.reviews > 0 and PRODUCTS in plan.vectors:
-            self._review_channel(
-                plan.text, plan.vectors[PRODUCTS], view, mask, depth, scores, evidence, plan.reviews
-            )
+        plan = self._plan(parsed.text or text, mode)
+        guess, wanted, gated = self._gate(plan, parsed.filters.merged(filters), use_category)
+        found = self._channels(plan, mode, wanted, max(self.depth, 3 * k))
         if guess is not None and self.weights.category > 0:
-            for pid in scores:
-                scores[pid] += self.weights.category * guess.weight(view.kind[columns.row[pid]])
-
-        if gated and not scores and wanted.brands:
+            for pid in found.scores:
+                found.scores[pid] += self.weights.category * guess.weight(view.kind[view.columns.row[pid]])
+        if gated and not found.scores and wanted.brands:
             # The brand the shopper named makes nothing of the likely kinds ("anything by Beatnik"): their
             # words win over the guess. A price, rating or exclusion that leaves nothing does not make
             # another kind right: the caller loosens those and keeps the kind.
             return self.search(query, filters, k, mode, use_category=False)
-        best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
+        return self._page(found, k)
+
+    def _gate(
+        self, plan: _Plan, wanted: SearchFilters, use_category: bool
+    ) -> tuple[CategoryGuess | None, SearchFilters, bool]:
+        """The category step's guess at the kind, and the filters gated to the likely kinds when the
+        guess is clear (no gate when the shopper named a category, or the step is off)."""
+        if not use_category or wanted.categories or (self.weights.category <= 0 and self.weights.gate <= 0):
+            return None, wanted, False
+        guess = self.kinds.predict(plan.vectors, plan.category_channels)[0]
+        likely = tuple(n for n in guess.names if guess.weight(n) >= self.weights.gate)
+        if 0 < len(likely) < len(guess.names):
+            # The gate is a filter on the kind: every channel searches within the likely kinds, so
+            # a shared word cannot pull in another kind, and a ranker downstream cannot either.
+            return guess, replace(wanted, categories=likely), True
+        return guess, wanted, False
+
+    def _channels(self, plan: _Plan, mode: str, wanted: SearchFilters, depth: int) -> _Found:
+        """Every channel of the mode, fused; each searches within the same mask (Chroma gets it as a
+        `where` built by the same rules)."""
+        view = self.view
+        found = _Found()
+        mask = view.columns.mask(wanted)
+        if mode in ("hybrid", "dense"):
+            self._dense_channels(plan, mode, wanted, mask, depth, found)
+        if mode in ("hybrid", "lexical"):
+            self._lexical_channel(plan, mode, mask, depth, found)
+        if mode == "hybrid" and plan.reviews > 0 and PRODUCTS in plan.vectors:
+            self._review_channel(
+                plan.text,
+                plan.vectors[PRODUCTS],
+                view,
+                mask,
+                depth,
+                found.scores,
+                found.evidence,
+                plan.reviews,
+            )
+        return found
+
+    def _dense_channels(
+        self, plan: _Plan, mode: str, wanted: SearchFilters, mask: np.ndarray, depth: int, found: _Found
+    ) -> None:
+        single, columns = mode != "hybrid", self.view.columns
+        if PRODUCTS in plan.vectors and (plan.dense > 0 or single):
+            found.dense = self._dense(plan.vectors[PRODUCTS], depth, wanted, columns, mask, PRODUCTS)
+            _fuse(found.dense, 1.0 if single else plan.dense, self.weights.method, found.scores)
+        if MULTILINGUAL in plan.vectors and plan.multilingual > 0:
+            cross = self._dense(plan.vectors[MULTILINGUAL], depth, wanted, columns, mask, MULTILINGUAL)
+            weight = 1.0 if single and not found.dense else plan.multilingual
+            _fuse(cross, weight, self.weights.method, found.scores)
+            for pid, value in cross.items():
+                found.dense[pid] = max(found.dense.get(pid, value), value)
+
+    def _lexical_channel(self, plan: _Plan, mode: str, mask: np.ndarray, depth: int, found: _Found) -> None:
+        rows, values = self.view.text.top_products(plan.text, depth, mask)
+        found.lexical = {self.view.columns.ids[r]: float(v) for r, v in zip(rows, values, strict=True)}
+        weight = 1.0 if mode != "hybrid" else plan.lexical
+        if self.weights.method != "blend":
+            _rrf(list(found.lexical), weight, found.scores)
+            return
+        # BM25 is scaled by its best hit alone: a weak best match should not count as a full one.
+        for pid, v in found.lexical.items():
+            found.scores[pid] = found.scores.get(pid, 0.0) + weight * v / max(values[0], 1e-9)
+
+    def _page(self, found: _Found, k: int) -> list[Candidate]:
+        best = sorted(found.scores, key=lambda pid: (-found.scores[pid], pid))[:k]
         products = self.catalog.get_products(best)  # one query for the whole page
         return [
             Candidate(
                 product=products[pid],
-                score=scores[pid],
-                evidence=tuple(evidence.get(pid, ())[:2]),
-                dense_score=dense.get(pid),
-                lexical_score=lexical.get(pid),
+                score=found.scores[pid],
+                evidence=tuple(found.evidence.get(pid, ())[:2]),
+                dense_score=found.dense.get(pid),
+                lexical_score=found.lexical.get(pid),
             )
             for pid in best
             if pid in products
