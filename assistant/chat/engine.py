@@ -24,6 +24,7 @@ from assistant.chat import prompts
 from assistant.chat.dialogue import understand
 from assistant.chat.faq import load_faq
 from assistant.chat.sessions import DialogueState, SessionStore, Turn
+from assistant.demo_catalog import CATEGORIES as DEMO_CATEGORIES
 from assistant.fact_check import FactCheckResult, ProductFacts, check_text, repair
 from assistant.language import detect_language
 from assistant.llm.types import ChatMessage, GenerationParams
@@ -367,7 +368,10 @@ class ChatEngine:
         catalog's categories change (a policy for "coffee makers" covers a kind only once it is sold)."""
         categories = tuple(self.sources.catalog.categories())
         if self._policies is None or self._policies[0] != categories:
-            self._policies = (categories, policy_clauses((d.text for d in self.faq.values()), categories))
+            # The packaged policies speak of the demo store's kinds ("electronics and coffee makers carry a
+            # 2-year warranty"): in a store that sells none of them that clause still covers those alone.
+            kinds = [*categories, *(spec.path for spec in DEMO_CATEGORIES)]
+            self._policies = (categories, policy_clauses((d.text for d in self.faq.values()), kinds))
         return self._policies[1]
 
     def _grounding(

@@ -452,3 +452,21 @@ def test_reviews_differing_by_case_punctuation_or_a_word_are_quoted_once():
         encoder=lambda: SimpleNamespace(encode=lambda batch: np.ones((len(batch), 4))),
     )
     assert sorted(engine._passages("P1", "are they comfortable?")) == sorted([texts[0], texts[3]])
+
+
+def test_the_packaged_warranty_covers_its_own_kinds_in_a_store_that_sells_none_of_them():
+    """The Gift Cards store uses the packaged policies, written for the demo store's kinds: a warranty for
+    "electronics and coffee makers" is still no warranty on a gift card."""
+    from types import SimpleNamespace
+
+    from assistant.chat.engine import ChatEngine
+    from assistant.chat.faq import load_faq
+    from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
+
+    engine = ChatEngine.__new__(ChatEngine)  # only the policies are under test: no store, no model
+    engine.sources = SimpleNamespace(catalog=SimpleNamespace(categories=lambda: [("Gift Cards",)]))
+    engine.faq, engine._policies = load_faq(), None
+    card = ShownProduct("G1", "Banana Republic Gift Card", "Banana Republic", 50.0, None, "", ("Gift Cards",))
+    context = ReplyContext(policies=engine.policies(), said_now="is there a warranty?", earlier=(card,))
+    assert [b.rule for b in check_sentence("Yes, there is a warranty.", context)] == ["policy"]
+    assert check_sentence("Electronics carry a 2-year warranty against defects.", context) == []
