@@ -765,7 +765,8 @@ _POLICY_TOPICS = {
         r"(?=.*\bfree\b)(?=.*\bship)|包邮|免运费",
     ),
     "delivery time": (
-        r"\b(?:ships?|shipped|shipping|deliver(?:y|ed|s)?|arrives?)\b[^.!?]{0,30}?\b(?:within|in) (?:\d|one|two|three)|"
+        r"\b(?:ships?|shipped|shipping|deliver(?:y|ed|s)?|arrives?)\b[^.!?]{0,30}?"
+        r"\b(?:within|in|takes?)(?: about| around| up to)? (?:\d|one|two|three)|"
         r"\b(?:next|same|one|two|\d)[- ](?:business[- ])?day (?:delivery|shipping)\b|\bexpress (?:shipping|delivery)\b|"
         r"发货|送达|到货",
         r"\bship|\bdeliver|发货",
@@ -830,9 +831,13 @@ def _policy_problem(sentence: str, at: int, topic: str, ctx: ReplyContext) -> st
 def _terms_problem(sentence: str, topic: str, texts: list[str], subjects: list[ShownProduct]) -> str:
     """Terms the texts do not give (a number of days or years), or a condition the product does not meet
     ("free on orders over $50" said of a $30 product, where the sentence does not give the condition)."""
-    terms = {n for t in texts for n in re.findall(r"\d+", t)}
     stated = [n for m in _DURATION.finditer(sentence) for n in re.findall(r"\d+", m.group(0))]
-    wrong = [n for n in stated if n not in terms]
+    # The terms must come from the clause the sentence restates: "shipping takes 2 business days" takes its
+    # 2 from "orders ship within 2 business days", while standard shipping takes 3 to 5.
+    # (Chinese has no English words to match a clause by: its terms may come from any of them.)
+    words = _content_words(sentence)
+    source = max(texts, key=lambda t: len(_content_words(t) & words)) if words and texts else " ".join(texts)
+    wrong = [n for n in stated if n not in re.findall(r"\d+", source)]
     if wrong:
         return f"gives {wrong[0]} as the {topic} terms; the store's text does not"
     floors = [float(x) for t in texts for x in re.findall(r"\bover \$(\d+(?:\.\d+)?)", t)]

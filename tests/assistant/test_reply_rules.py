@@ -355,6 +355,8 @@ def policy(*shown, words="is there a warranty?", language="en", earlier=()):
         ("Yes, there is a warranty.", policy(earlier=(RUNNING,))),  # asked after a list of shoes
         ("The Auralis Core 8 Max has a 5-year warranty.", policy(AUDIO)),
         ("You can return it within 60 days.", policy(RUNNING, words="can I return it?")),
+        # Orders ship within 2 business days; standard shipping takes 3 to 5 (from a reply that was shown).
+        ("Shipping takes 2 business days.", policy(words="how long does shipping take?")),
         ("The Fleetfoot Vista 2 Pro ships free.", policy(BUDGET_SHOES, words="shipping?")),  # under $50
         ("这双鞋有保修。", policy(RUNNING, words="有保修吗？", language="zh")),
         (
@@ -378,6 +380,8 @@ def test_a_store_policy_the_policy_texts_do_not_state_for_that_product_is_caught
         ("You can return any unused item within 30 days for a full refund.", policy(words="returns?")),
         ("Standard shipping is free on orders over $50.", policy(BUDGET_SHOES, words="shipping?")),
         ("Orders ship within 2 business days.", policy(words="how long does shipping take?")),
+        ("Standard shipping takes 3 to 5 business days.", policy(words="how long does shipping take?")),
+        ("Express shipping takes 1 to 2 business days.", policy(words="how long does shipping take?")),
         ("下单后2个工作日内发货。", policy(words="发货要多久？", language="zh")),
         ("The listing doesn't say whether the Stridewell Luma 8 Plus has a warranty.", policy(RUNNING)),
         ("Is a warranty important to you?", policy(RUNNING)),
