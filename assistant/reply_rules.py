@@ -3,15 +3,18 @@
 The fact check (assistant/fact_check.py) holds numbers and names to the facts. These rules hold what a
 small model gets wrong in meaning: who is spoken to, which products are named, comparisons, features
 claimed for a product, whose voice a review is in, the shopper's own limits, claims about the shopper's
-past and relations between products. Pure functions over one sentence and the turn's `ReplyContext`,
-shared by chat replies and push copy; a sentence that breaks a rule is dropped or repaired by the caller,
-which records the rule.
+past and relations between products, and what a careful reader still finds wrong: the shopper's words
+said back as the reply's own, store policies the policy texts do not state for that kind of product,
+slogans that say nothing, and "not mentioned" answers that name neither the product nor the thing. Pure
+functions over one sentence and the turn's `ReplyContext`, shared by chat replies and push copy; a
+sentence that breaks a rule is dropped or repaired by the caller (`repair_sentence` where the fix is
+certain), which records the rule.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.language import ORDINALS, detect_language
@@ -28,6 +31,10 @@ RULES = (
     "relation",
     "language",
     "garbled",
+    "echo",
+    "policy",
+    "filler",
+    "vague_negative",
 )
 
 
@@ -51,14 +58,47 @@ class ShownProduct:
     price: float | None = None
     rating: float | None = None
     support: str = ""  # title, description, attributes and the review passages cited for it
+    category: tuple[str, ...] = ()  # its category path: which of the store's policies cover it
 
     @classmethod
     def of(cls, product, evidence: Iterable[str] = ()) -> ShownProduct:
         attributes = " ".join(f"{k} {v}" for k, v in (product.attributes or {}).items())
         support = " ".join([product.title, product.description or "", attributes, *evidence])
         return cls(
-            product.id, product.title, product.brand or "", product.price, product.rating, support.lower()
+            product.id,
+            product.title,
+            product.brand or "",
+            product.price,
+            product.rating,
+            support.lower(),
+            tuple(product.category or ()),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """One clause of the store's policy texts, and the categories it names (none: it holds for every kind)."""
+
+    text: str  # lowercased
+    scope: frozenset[str] = frozenset()  # category names, lowercased
+
+
+def _stem(name: str) -> str:
+    """A category name as a sentence may say it: "Coffee Makers" -> "coffee maker" (found in both numbers)."""
+    lowered = name.lower().strip()
+    return lowered[:-1] if lowered.endswith("s") and not lowered.endswith("ss") else lowered
+
+
+def _says_category(text: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(_stem(name))}", text.lower()) is not None
+
+
+def policy_clauses(texts: Iterable[str], categories: Iterable[Sequence[str]]) -> tuple[Policy, ...]:
+    """The store's policy texts cut into clauses, each with the categories it names: "Electronics and
+    coffee makers carry a 2-year warranty; kitchen knives a lifetime warranty" covers three kinds, not all."""
+    names = {c.lower().strip() for path in categories for c in path if c.strip()}
+    clauses = (c.strip().lower() for t in texts for c in re.split(r"(?<=[.;!?])\s+|[。；！？]", t))
+    return tuple(Policy(c, frozenset(n for n in names if _says_category(c, n))) for c in clauses if c)
 
 
 def _name_key(words: list[str]) -> str:
@@ -100,6 +140,9 @@ class ReplyContext:
     catalog: CatalogNames | None = None
     prompt_names: tuple[str, ...] = ()  # names that only the prompt's worked examples use
     prompt_examples: tuple[str, ...] = ()  # the worked examples' answers: a reply must not copy them
+    policies: tuple[Policy, ...] = ()  # the store's policy clauses (policy_clauses)
+    said_now: str = ""  # this turn's message alone: the words a reply must not say back as its own
+    earlier: tuple[ShownProduct, ...] = ()  # shown before a policy question, which it is read as about
 
 
 # -- who is spoken to, and words from the prompt ------------------------------------------------------
@@ -315,32 +358,60 @@ def _content_words(text: str) -> set[str]:
     return {w for w in _words(text) if len(w) > 2 and w not in _STOP}
 
 
-def mentioned(sentence: str, shown: tuple[ShownProduct, ...]) -> list[tuple[int, ShownProduct]]:
-    """The shown products a sentence names, with where: by title (brand and model words), by ordinal
-    ("the first one"), or by a brand that only one of them has."""
-    lowered = sentence.lower()
+def _by_title(lowered: str, shown: tuple[ShownProduct, ...]) -> dict[str, tuple[int, ShownProduct]]:
+    """The shown products a lowercased sentence names by title: brand and model words."""
     found: dict[str, tuple[int, ShownProduct]] = {}
     for p in shown:
         words = _words(p.title)
         for size in (3, 2):
-            if len(words) >= size:
-                at = lowered.find(" ".join(words[:size]))
-                if at < 0 and size == 2 and p.brand:
-                    continue
-                if at >= 0:
-                    found.setdefault(p.id, (at, p))
-                    break
-    for word, position in _ORDINALS.items():
-        for m in re.finditer(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered):
-            if position < len(shown):
-                found.setdefault(shown[position].id, (m.start(), shown[position]))
+            at = lowered.find(" ".join(words[:size])) if len(words) >= size else -1
+            if at >= 0:
+                found.setdefault(p.id, (at, p))
+                break
+    return found
+
+
+def _by_brand(lowered: str, shown: tuple[ShownProduct, ...]) -> dict[str, tuple[int, ShownProduct]]:
+    """The shown products a lowercased sentence names by a brand that only one of them has."""
     brands = [p.brand.lower() for p in shown if p.brand]
+    found: dict[str, tuple[int, ShownProduct]] = {}
     for p in shown:
         if p.brand and brands.count(p.brand.lower()) == 1:
             m = re.search(rf"(?<!\w){re.escape(p.brand.lower())}(?!\w)", lowered)
             if m:
-                found.setdefault(p.id, (m.start(), p))
+                found[p.id] = (m.start(), p)
+    return found
+
+
+def _ordinals(lowered: str) -> list[tuple[int, int]]:
+    """(where, position) of each ordinal word in a lowercased sentence: "the first one", "第二个"."""
+    return [
+        (m.start(), position)
+        for word, position in _ORDINALS.items()
+        for m in re.finditer(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered)
+    ]
+
+
+def mentioned(sentence: str, shown: tuple[ShownProduct, ...]) -> list[tuple[int, ShownProduct]]:
+    """The shown products a sentence names, with where: by title (brand and model words), by ordinal
+    ("the first one"), or by a brand that only one of them has."""
+    lowered = sentence.lower()
+    found = _by_title(lowered, shown)
+    for at, position in _ordinals(lowered):
+        if position < len(shown):
+            found.setdefault(shown[position].id, (at, shown[position]))
+    for pid, hit in _by_brand(lowered, shown).items():
+        found.setdefault(pid, hit)
     return sorted(found.values(), key=lambda pair: pair[0])
+
+
+def _named(sentence: str, shown: tuple[ShownProduct, ...]) -> list[ShownProduct]:
+    """The shown products a sentence names by title or brand (not by ordinal: "the first one" names none)."""
+    lowered = sentence.lower()
+    found = _by_title(lowered, shown)
+    for pid, hit in _by_brand(lowered, shown).items():
+        found.setdefault(pid, hit)
+    return [p for _, p in sorted(found.values(), key=lambda pair: pair[0])]
 
 
 def _address(sentence: str, _ctx: ReplyContext) -> list[RuleBreak]:
@@ -611,6 +682,345 @@ def _garbled(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+# -- the shopper's words, said back as the reply's own -------------------------------------------------
+# Words that point at a product or turn one down: the shopper's "not that one" steers the search, and the
+# same words in the reply make nonsense ("a good option for something around $61, but not that one").
+_TURNING_DOWN = {"not", "no", "don't", "dont", "didn't", "else", "another", "instead", "different", "other"}
+# Words that carry no thing of their own: a shared run made only of these is the shopper's request, not a
+# restatement of what they want (a product, a kind, a limit, a feature always brings a word outside it).
+_REQUEST_WORDS = (
+    _STOP
+    | _TURNING_DOWN
+    | {"one", "ones", "something", "anything", "thing", "things", "show", "give", "please", "want", "like"}
+    | {"need", "looking", "look", "can", "could", "would", "will", "there", "here", "how", "about", "more"}
+    | {"but", "than", "that", "these", "those", "do", "does", "isn't", "all", "only", "too", "still"}
+    | {"again", "see", "let's", "got", "maybe", "ok", "okay", "yes"}
+)
+_ZH_TURNING_DOWN = set("不别换另")
+_ZH_REQUEST = set("不要这那个换一别的没有吗还其他另些款看给我想呢吧啊再种样")
+_CLAUSE_END = re.compile(r"[,;:—–，；：]")
+
+
+def _runs(mine: list[str], theirs: list[str], n: int) -> list[list[str]]:
+    """The longest runs of at least `n` items (words, or characters) that `mine` shares with `theirs`."""
+    runs, i = [], 0
+    while i < len(mine):
+        longest = 0
+        for j in range(len(theirs)):
+            k = 0
+            while i + k < len(mine) and j + k < len(theirs) and mine[i + k] == theirs[j + k]:
+                k += 1
+            longest = max(longest, k)
+        if longest >= n:
+            runs.append(mine[i : i + longest])
+        i += longest if longest >= n else 1
+    return runs
+
+
+def _echo(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    said = ctx.said_now or ctx.shopper_words
+    if not said:
+        return []
+    for run in _runs(_words(sentence), _words(said), 3):
+        if set(run) <= _REQUEST_WORDS and set(run) & _TURNING_DOWN:
+            return [RuleBreak("echo", " ".join(run), "says the shopper's own request back as its words")]
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for run in _runs(cjk.findall(sentence), cjk.findall(said), 3):
+        if set(run) <= _ZH_REQUEST and set(run) & _ZH_TURNING_DOWN:
+            return [RuleBreak("echo", "".join(run), "says the shopper's own request back as its words")]
+    return []
+
+
+def _cut_echo(sentence: str, _ctx: ReplyContext, found: RuleBreak) -> str | None:
+    """The sentence without the clause that says the shopper's words back, when a clause before it stands:
+    "..., but not that one." loses ", but not that one"; an echo in the first clause leaves nothing."""
+    # The span is the echoed words joined by spaces (Chinese: characters, unspaced); any marks between.
+    m = re.search(r"\W+".join(re.escape(w) for w in found.span.split()), sentence, re.I)
+    if m is None:
+        return None
+    starts = [c.start() for c in _CLAUSE_END.finditer(sentence, 0, m.start())]
+    if not starts or not sentence[: starts[-1]].strip():
+        return None
+    after = _CLAUSE_END.search(sentence, m.end())
+    rest = sentence[after.start() :] if after else ""
+    end = re.search(r"[.!?。！？]\s*$", sentence)
+    kept = sentence[: starts[-1]].rstrip() + rest
+    return kept if after else kept + (end.group(0).strip() if end else "")
+
+
+# -- store policies: stated by the policy texts for the product's kind, or by the product's own texts ----
+_POLICY_TOPICS = {
+    # topic: (a sentence claims it, a policy clause or product text states it)
+    "warranty": (
+        r"\bwarrant(?:y|ies)\b|\b(?:money[- ]back|satisfaction|lifetime) guarantee\b|\bguaranteed\b|保修|质保|保固",
+        r"warrant|guarantee|保修|质保",
+    ),
+    "returns": (
+        r"\breturns?\b(?! to\b)|\breturnable\b|\brefund(?:s|ed|able)?\b|\bexchanges?\b|退货|退款|退换|换货",
+        r"\breturn|\brefund|\bexchange|退",
+    ),
+    "free shipping": (
+        r"\bfree (?:standard |express )?(?:shipping|delivery)\b|\bships? (?:for )?free\b|\bshipping is free\b|"
+        r"包邮|免运费|免费(?:配送|送货|发货)",
+        r"(?=.*\bfree\b)(?=.*\bship)|包邮|免运费",
+    ),
+    "delivery time": (
+        r"\b(?:ships?|shipped|shipping|deliver(?:y|ed|s)?|arrives?)\b[^.!?]{0,30}?"
+        r"\b(?:within|in|takes?)(?: about| around| up to)? (?:\d|one|two|three)|"
+        r"\b(?:next|same|one|two|\d)[- ](?:business[- ])?day (?:delivery|shipping)\b|\bexpress (?:shipping|delivery)\b|"
+        r"发货|送达|到货",
+        r"\bship|\bdeliver|发货",
+    ),
+}
+_POLICY_RE = {topic: (re.compile(c, re.I), re.compile(s, re.I)) for topic, (c, s) in _POLICY_TOPICS.items()}
+# A number of days, weeks, months or years: a policy's terms, which only its text may give.
+_DURATION = re.compile(
+    r"\d+(?:\s*(?:-|–|to|or|至|到)\s*\d+)?[\s-]*(?:business |working )?(?:days?|weeks?|months?|years?)\b|"
+    r"\d+(?:\s*(?:-|–|至|到)\s*\d+)?\s*个?(?:工作日|天|周|星期|月|年)",
+    re.I,
+)
+# Not _HEDGE: "free shipping if your order is over $50" is a claim with its condition, not a hedge.
+_POLICY_HEDGE = re.compile(
+    r"\bwhether\b|\bnot sure\b|\bcan(?:'t|not) tell\b|\bno (?:information|mention|word)\b|"
+    r"\b(?:does|do|did)(?:n't| not) (?:say|mention|state|tell)\b|\bnot (?:mentioned|stated|listed)\b|"
+    r"\bnothing (?:about|on)\b|是否|没有提到|未提及|没提到|不清楚|无法确定|没有说明",
+    re.I,
+)
+_QUESTION = re.compile(r"[?？]\s*$|吗[。？！]?\s*$")
+
+
+def _policy_subjects(sentence: str, ctx: ReplyContext) -> list[ShownProduct]:
+    """What a policy claim is about: the products it names, else all shown, else those shown before."""
+    return [p for _, p in mentioned(sentence, ctx.shown)] or list(ctx.shown) or list(ctx.earlier)
+
+
+def _covered(sentence: str, subjects: list[ShownProduct], scope: frozenset[str]) -> bool:
+    """Whether a policy stated for some categories only covers what the sentence is about: it names one of
+    them ("Coffee makers carry ..."), or every product it is about is of one."""
+    if any(_says_category(sentence, name) for name in scope):
+        return True
+    return bool(subjects) and all(
+        any(level.lower().strip() in scope for level in p.category) for p in subjects
+    )
+
+
+def _policy_problem(sentence: str, at: int, topic: str, ctx: ReplyContext) -> str:
+    """Why a claim of `topic` at `at` may not be shown, or "" when the texts state it."""
+    states = _POLICY_RE[topic][1]
+    subjects = _policy_subjects(sentence, ctx)
+    own = [p.support for p in subjects if states.search(p.support)]
+    clauses = [c for c in ctx.policies if states.search(c.text)]
+    if not own and not clauses:
+        return f"no store policy or product text states {topic}"
+    scope = frozenset().union(*(c.scope for c in clauses))
+    negated = _negated(sentence, at)
+    if not own and scope and not _covered(sentence, subjects, scope):
+        # "There is no warranty on these shoes" reads the policy right; "Yes, there is a warranty" does not.
+        return "" if negated else f"the store states {topic} only for {', '.join(sorted(scope))}"
+    if negated and not _DURATION.search(sentence):
+        # "No returns on this one" where the store states them; "not after 30 days" gives the terms instead.
+        return f"denies {topic}, which the store's text states for it"
+    named = {n for n in scope if _says_category(sentence, n)} or {
+        level.lower().strip() for p in subjects for level in p.category
+    }
+    return _terms_problem(
+        sentence, topic, own + [c.text for c in clauses if not c.scope or c.scope & named], subjects
+    )
+
+
+def _terms_problem(sentence: str, topic: str, texts: list[str], subjects: list[ShownProduct]) -> str:
+    """Terms the texts do not give (a number of days or years), or a condition the product does not meet
+    ("free on orders over $50" said of a $30 product, where the sentence does not give the condition)."""
+    stated = [n for m in _DURATION.finditer(sentence) for n in re.findall(r"\d+", m.group(0))]
+    # The terms must come from the clause the sentence restates: "shipping takes 2 business days" takes its
+    # 2 from "orders ship within 2 business days", while standard shipping takes 3 to 5.
+    # (Chinese has no English words to match a clause by: its terms may come from any of them.)
+    words = _content_words(sentence)
+    source = max(texts, key=lambda t: len(_content_words(t) & words)) if words and texts else " ".join(texts)
+    wrong = [n for n in stated if n not in re.findall(r"\d+", source)]
+    if wrong:
+        return f"gives {wrong[0]} as the {topic} terms; the store's text does not"
+    floors = [float(x) for t in texts for x in re.findall(r"\bover \$(\d+(?:\.\d+)?)", t)]
+    below = [p for p in subjects if p.price is not None and any(p.price < f for f in floors)]
+    if below and not re.search(r"\bover\b|以上|满", sentence):
+        return f"{below[0].title} costs less than the store's {topic} threshold"
+    return ""
+
+
+def _policy(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    if _QUESTION.search(sentence):
+        return []
+    for topic, (claims, _) in _POLICY_RE.items():
+        m = claims.search(sentence)
+        if not m or _POLICY_HEDGE.search(sentence[max(0, m.start() - 60) : m.end() + 40]):
+            continue  # "The listing doesn't say whether it has a warranty" tells what the texts hold
+        problem = _policy_problem(sentence, m.start(), topic, ctx)
+        if problem:
+            return [RuleBreak("policy", m.group(0), problem)]
+    return []
+
+
+# -- slogans and filler: no product, no fact, no answer ------------------------------------------------
+_FILLER = re.compile(
+    r"\bhappy (?:shopping|running|hiking|brewing|listening|travels?)\b|\byou won'?t regret\b|"
+    r"\bdon'?t (?:forget|miss|wait|hesitate)\b|\bwhat are you waiting for\b|\b(?:treat|spoil) yourself\b|"
+    r"\b(?:grab|get) (?:yours|one|it) (?:now|today)\b|\bhurry\b|\bsave room\b|\bhope (?:this|that|it) helps\b|"
+    r"\blet me know if\b|\bfeel free to\b|\byou can'?t go wrong\b|^\W*enjoy\b|\bgo for it\b|\bact (?:now|fast)\b|"
+    r"别错过|不要错过|赶快|赶紧|快来|抢购|购物愉快|希望(?:对你|能)?有(?:所)?帮助|有任何问题|欢迎(?:随时)?(?:咨询|询问|提问)|"
+    r"心动不如行动|还等什么",
+    re.I,
+)
+_ANSWER = re.compile(r"^\W*(?:yes|no|yep|nope)\b|^\W*(?:是的|不是|对的|没有|有的)", re.I)
+# "It", "these", "这款": a cheer about the products shown ("These will go far!") is weak, not empty.
+_POINTS_AT = re.compile(r"\b(?:it|its|they|them|these|those|this one|each)\b|它|这款|这些|这双|这个", re.I)
+
+
+def _says_something(sentence: str, ctx: ReplyContext) -> bool:
+    """A number, a product named, a feature, what reviewers say or a policy: something to read."""
+    return bool(
+        re.search(r"\d", sentence)
+        or mentioned(sentence, ctx.shown)
+        or (ctx.catalog is not None and ctx.catalog.named(sentence))
+        or any(p.search(sentence) for p in _ATTRIBUTE_RE.values())
+        or _ATTRIBUTION.search(sentence)
+        or any(claims.search(sentence) for claims, _ in _POLICY_RE.values())
+    )
+
+
+def _filler(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    if _QUESTION.search(sentence) or _ANSWER.search(sentence) or _says_something(sentence, ctx):
+        return []  # a question back to the shopper, an answer or a claim is never filler
+    m = _FILLER.search(sentence)
+    if m:
+        return [RuleBreak("filler", m.group(0), "a slogan with no product, fact or answer in it")]
+    if re.search(r"[!！]\s*$", sentence) and not _POINTS_AT.search(sentence):
+        return [RuleBreak("filler", sentence.strip()[:40], "an exclamation with no product, fact or answer")]
+    return []
+
+
+# -- "not mentioned", said so the shopper knows what of which product ------------------------------------
+_NOT_SAID = re.compile(
+    r"\b(?:not|never) (?:mentioned|stated|listed|said|specified)\b|"
+    r"\b(?:does|do|did)(?:n't| not) (?:say|mention|state|tell|specify)\b|\bno mention\b|\bsays? nothing\b|"
+    r"没有?提到|未提及|没有说明|未说明|没有写",
+    re.I,
+)
+_TEXT_WORDS = {
+    *("review", "reviews", "reviewer", "reviewers", "description", "listing", "product", "text", "texts"),
+    *("details", "page", "mention", "mentioned", "mentions", "say", "says", "said", "state", "stated"),
+    *("tell", "tells", "specify", "specified", "listed", "one", "item", "either", "anything", "nothing"),
+    *("there", "neither", "nor", "not", "does", "doesn't", "don't", "didn't", "never", "whether", "about"),
+    *("these", "those", "unfortunately", "sorry", "information", "info", "here", "states", "specifically"),
+    *_ORDINALS,
+}
+_ZH_TEXT_WORDS = re.compile(
+    r"商品|说明|描述|评价|评论|买家|页面|信息|没有?|提到|未提及|第[一二三四]个?|它|这款|这个|任何|相关|关于|目前|暂时|"
+    r"[里中都也和与的了在对并还其是否]"
+)
+# The thing a shopper asked about, as a reply names it: "whether it is waterproof", "its battery life".
+_THING = {
+    "runs small": "whether it runs small",
+    "battery": "its battery life",
+    "gps": "GPS",
+    "laptop sleeve": "a laptop sleeve",
+    "reputation": "its reputation",
+    "wide fit": "whether it suits wide feet",
+    "popular": "how popular it is",
+    "good quality": "its quality",
+    "merino": "merino wool",
+    "damascus": "Damascus steel",
+    **{m: m for m in ("leather", "stainless steel", "mesh")},
+    **{c: f"whether it comes in {c}" for c in COLOURS},
+}
+
+
+def _names_a_thing(sentence: str, ctx: ReplyContext) -> bool:
+    if ctx.language == "zh" or re.search(r"[\u4e00-\u9fff]", sentence):
+        rest = _ZH_TEXT_WORDS.sub("", re.sub(r"[^\u4e00-\u9fff]", "", sentence))
+        return len(rest) >= 2
+    titles = {w for p in ctx.shown for w in _words(f"{p.title} {p.brand}")}
+    return bool(_content_words(sentence) - _TEXT_WORDS - titles)
+
+
+def _vague_negative(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    m = _NOT_SAID.search(sentence)
+    if not m or not ctx.shown:
+        return []
+    if _ordinals(sentence.lower()) and not _named(sentence, ctx.shown):
+        return [
+            RuleBreak("vague_negative", m.group(0), "says 'not mentioned' of 'the first one', not by name")
+        ]
+    if not _names_a_thing(sentence, ctx):
+        return [RuleBreak("vague_negative", m.group(0), "says 'not mentioned' without saying what is not")]
+    return []
+
+
+def _pointed_at(sentence: str, ctx: ReplyContext) -> ShownProduct | None:
+    """The one product a sentence is about: by ordinal, by name, or the only one shown (a question turn
+    shows the product asked about alone, so "the second one" there is that product)."""
+    positions = [position for _, position in _ordinals(sentence.lower())]
+    named = _named(sentence, ctx.shown)
+    if positions and positions[0] < len(ctx.shown):
+        return ctx.shown[positions[0]]
+    if named:
+        return named[0]
+    return ctx.shown[0] if len(ctx.shown) == 1 else None
+
+
+def _asked_thing(ctx: ReplyContext) -> tuple[str, str] | None:
+    """The one feature the shopper asked about (its name, and their words for it), or None."""
+    said = ctx.said_now or ctx.shopper_words
+    found = {name: m.group(0) for name, pattern in _ATTRIBUTE_RE.items() if (m := pattern.search(said))}
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
+def _name_the_unsaid(sentence: str, ctx: ReplyContext, _found: RuleBreak) -> str | None:
+    """ "The first one is not mentioned in the reviews." -> "The reviews of the Stridewell Luma 8 Plus
+    Running Shoes don't mention whether it is waterproof." Only when the product and the thing asked are
+    certain, and the product's texts truly do not say it (else the sentence was false, and is dropped)."""
+    product, thing = _pointed_at(sentence, ctx), _asked_thing(ctx)
+    if product is None or thing is None:
+        return None
+    name, words = thing
+    if _ATTRIBUTE_RE[name].search(product.support) or any(_ATTRIBUTE_RE[name].search(r) for r in ctx.reviews):
+        return None
+    title = re.split(r"\s*[,(|]|\s+-\s+", product.title)[0].strip()
+    if ctx.language == "zh":
+        return f"{title} 的商品说明和评价都没有提到它是否{words}。"
+    reviews, described = re.search(r"review", sentence, re.I), re.search(r"descri|listing", sentence, re.I)
+    source = "reviews" if reviews and not described else "description" if described and not reviews else ""
+    what = _THING.get(name, f"whether it is {name}")
+    if source == "description":
+        return f"The description of the {title} doesn't mention {what}."
+    return f"The {source or 'description and reviews'} of the {title} don't mention {what}."
+
+
+_REPAIRS = {"echo": _cut_echo, "vague_negative": _name_the_unsaid}
+
+
+def repair_sentence(sentence: str, breaks: list[RuleBreak], ctx: ReplyContext) -> str | None:
+    """The sentence mended where the fix is certain (the echoed clause cut, the product and the thing named
+    in a "not mentioned"), else None: any other rule broken means the sentence is dropped. The caller checks
+    the mended sentence again before it is shown."""
+    mended: str | None = sentence
+    for found in breaks:
+        fix = _REPAIRS.get(found.rule)
+        mended = fix(mended, ctx, found) if fix and mended else None
+    return mended
+
+
+def distinct_texts(texts: Iterable[str], threshold: float = 0.75) -> list[str]:
+    """The texts, each kept only when no earlier one shares `threshold` of their words (Jaccard on word
+    sets): two reviews that differ by case, punctuation or a word are one quote to a shopper. 0.75 lets one
+    word changed in a seven-word review count as the same (6 of 8 words); 0.8 would need nine words."""
+    kept: list[tuple[str, set[str]]] = []
+    for text in texts:
+        words = set(re.findall(r"\w+", text.lower()))
+        if words and all(len(words & seen) < threshold * len(words | seen) for _, seen in kept):
+            kept.append((text, words))
+    return [text for text, _ in kept]
+
+
 _CHECKS = (
     _address,
     _prompt_words,
@@ -623,6 +1033,10 @@ _CHECKS = (
     _relation,
     _language,
     _garbled,
+    _echo,
+    _policy,
+    _filler,
+    _vague_negative,
 )
 
 

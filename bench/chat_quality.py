@@ -9,8 +9,11 @@ question. Conversations run side by side with their `generate` calls batched, as
 
 Each reply is judged as the shopper sees it. The model-written part is read sentence by sentence for
 prompt words, third person, an unshown product, a false comparison, an unsupported attribute, a
-reviewer's voice, a restated limit, an invented past or relation, a wrong price or brand, a cut-off
-sentence and the wrong language; the composed list is read for reasons that make no sense to a person
+reviewer's voice, a restated limit, an invented past or relation, the shopper's words said back as the
+reply's own, a store policy the policy texts do not state for that kind of product, a slogan that says
+nothing, a "not mentioned" that names neither product nor thing, a wrong price or brand, a cut-off
+sentence and the wrong language; the whole reply for a review quoted twice in near the same words
+(`repeated_quote`); the composed list is read for reasons that make no sense to a person
 (judged against a hand-written list of categories people combine, independent of the ranker's own
 rule). The share of turns with no defect at all is the headline; the defects the engine caught and
 dropped before the shopper saw them are reported beside it, as is a seeded sample of 20 turns.
@@ -40,7 +43,7 @@ from assistant.chat.engine import ChatReply
 from assistant.demo_store import generate_demo_store
 from assistant.fact_check import ProductFacts, check_text
 from assistant.language import detect_language
-from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
+from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence, distinct_texts
 from assistant.shop import Shop
 
 SCRIPTS = {
@@ -124,9 +127,17 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[。！？])|(?<=[.!?])\s+", text) if s and s.strip()]
 
 
-def judge(shop: Shop, message: str, reply: ChatReply, names, said_before: str = "") -> list[str]:
+def judge(
+    shop: Shop,
+    message: str,
+    reply: ChatReply,
+    names,
+    said_before: str = "",
+    earlier: tuple[ShownProduct, ...] = (),
+) -> list[str]:
     """Every defect a shopper would find in the reply as shown. `said_before`: the shopper's earlier
-    messages in this conversation, whose limits ("around $61") a reply may restate as they gave them."""
+    messages in this conversation, whose limits ("around $61") a reply may restate as they gave them;
+    `earlier`: the products the last list showed, which a policy question after it is about."""
     defects = []
     written = reply.checks.get("written", "")
     limits = tuple(float(x) for x in re.findall(r"\d+(?:\.\d+)?", f"{said_before} {message}"))
@@ -143,6 +154,9 @@ def judge(shop: Shop, message: str, reply: ChatReply, names, said_before: str = 
         limits,
         tuple(e for p in reply.products for e in p.get("evidence", [])),
         names,
+        policies=shop.chat.policies(),
+        said_now=message,
+        earlier=earlier,
     )
     facts = [ProductFacts(p.id, p.title, p.brand, p.price, rating=p.rating) for p in products.values()]
     for sentence in _sentences(written):
@@ -153,6 +167,9 @@ def judge(shop: Shop, message: str, reply: ChatReply, names, said_before: str = 
         defects.append("cut_off")
     if detect_language(reply.reply, reply.language) != reply.language:
         defects.append("language")
+    quoted = re.findall(r"“([^”]+)”", reply.reply)
+    if len(distinct_texts(quoted)) < len(quoted):
+        defects.append("repeated_quote")
     for p in reply.products:
         product = products.get(p["id"])
         for reason in p.get("reasons", []):
@@ -169,6 +186,15 @@ def judge(shop: Shop, message: str, reply: ChatReply, names, said_before: str = 
             ):
                 defects.append("nonsense_reason")
     return sorted(set(defects))
+
+
+def _last_list(shop: Shop, replies: list[ChatReply]) -> tuple[ShownProduct, ...]:
+    """The products of the last need or refinement before a turn: what the engine keeps as shown."""
+    for r in reversed(replies):
+        if r.intent in ("need", "refine"):
+            found = shop.catalog.get_products([p["id"] for p in r.products])
+            return tuple(ShownProduct.of(found[p["id"]]) for p in r.products if p["id"] in found)
+    return ()
 
 
 _TITLES: dict[str, object] = {}
@@ -227,6 +253,7 @@ def run_store(
     for (language, _), conversation in zip(scripts, done, strict=True):
         for turn, (message, reply) in enumerate(conversation):
             said_before = " ".join(m for m, _ in conversation[:turn])
+            earlier = _last_list(shop, [r for _, r in conversation[:turn]])
             rows.append(
                 {
                     "language": language,
@@ -235,7 +262,7 @@ def run_store(
                     "reply": reply.reply,
                     "outcome": reply.checks.get("outcome"),
                     "caught": reply.checks.get("rules_broken", []),
-                    "defects": judge(shop, message, reply, names, said_before),
+                    "defects": judge(shop, message, reply, names, said_before, earlier),
                 }
             )
     summary: dict = {

@@ -24,10 +24,20 @@ from assistant.chat import prompts
 from assistant.chat.dialogue import understand
 from assistant.chat.faq import load_faq
 from assistant.chat.sessions import DialogueState, SessionStore, Turn
+from assistant.demo_catalog import CATEGORIES as DEMO_CATEGORIES
 from assistant.fact_check import FactCheckResult, ProductFacts, check_text, repair
 from assistant.language import detect_language
 from assistant.llm.types import ChatMessage, GenerationParams
-from assistant.reply_rules import CatalogNames, ReplyContext, ShownProduct, check_sentence
+from assistant.reply_rules import (
+    CatalogNames,
+    Policy,
+    ReplyContext,
+    ShownProduct,
+    check_sentence,
+    distinct_texts,
+    policy_clauses,
+    repair_sentence,
+)
 from ranking.event_store import EventStore
 from ranking.records import RankedItem
 from retrieval.catalog_store import CatalogStore
@@ -137,6 +147,7 @@ class ChatEngine:
         self.params = params or GenerationParams(max_new_tokens=80)
         self.faq = load_faq(sources.home)
         self._names: tuple[int, CatalogNames] | None = None
+        self._policies: tuple[tuple, tuple[Policy, ...]] | None = None
 
     # -- the turn -----------------------------------------------------------------------------------
     def ask(self, user_id: str | None, message: str, session_id: str | None = None) -> ChatReply:
@@ -239,7 +250,18 @@ class ChatEngine:
         if turn.intent == "faq":
             doc = self.faq.get(turn.topic)
             fallback = ("相关政策：" if language == "zh" else "") + doc.text
-            grounding = self._grounding(message, catalog_brands, language, amounts=tuple(doc.amounts))
+            # "Is there a warranty?" after a list of shoes asks about the shoes: the policy is read for them.
+            earlier = tuple(
+                ShownProduct.of(p) for p in self.sources.catalog.get_products(state.shown).values()
+            )
+            grounding = self._grounding(
+                message,
+                catalog_brands,
+                language,
+                amounts=tuple(doc.amounts),
+                said_now=message,
+                earlier=earlier,
+            )
             return _Plan(
                 [], "", prompts.faq_prompt(message, doc.title, doc.text, language), grounding, fallback, ""
             )
@@ -247,7 +269,9 @@ class ChatEngine:
             product = self.sources.catalog.get_product(turn.targets[0])
             passages = self._passages(product.id, message)
             items = [RankedItem(product, 1.0, ("the product you asked about",), tuple(passages))]
-            grounding = self._grounding(message, catalog_brands, language, items, reviews=tuple(passages))
+            grounding = self._grounding(
+                message, catalog_brands, language, items, reviews=tuple(passages), said_now=message
+            )
             # A review quoted to the shopper states no price, discount or brand the facts do not hold.
             quotable = [p for p in passages if self._check(p, grounding).ok]
             return _Plan(
@@ -279,6 +303,7 @@ class ChatEngine:
             filters,
             reasons="\n".join(i.reason for i in items),
             reviews=tuple(i.evidence[0] for i in items[: prompts.PRODUCTS_IN_PROMPT] if i.evidence),
+            said_now=message,
         )
         return _Plan(
             items,
@@ -320,9 +345,9 @@ class ChatEngine:
         return items
 
     def _passages(self, product_id: str, question: str, n: int = 3) -> list[str]:
-        # Two shoppers may write the same words; one quote of them is enough (search's evidence does the same).
-        reviews = list(
-            dict.fromkeys(r.text for r in self.sources.catalog.reviews_for(product_id, limit=50) if r.text)
+        # Two shoppers may write the same words, or nearly (case, punctuation, a word): one quote is enough.
+        reviews = distinct_texts(
+            r.text for r in self.sources.catalog.reviews_for(product_id, limit=50) if r.text
         )
         if not reviews:
             return []
@@ -338,6 +363,17 @@ class ChatEngine:
             self._names = (count, CatalogNames((p.id, p.title) for p in self.sources.catalog.iter_products()))
         return self._names[1]
 
+    def policies(self) -> tuple[Policy, ...]:
+        """The store's policy texts in clauses, each with the categories it names; rebuilt when the
+        catalog's categories change (a policy for "coffee makers" covers a kind only once it is sold)."""
+        categories = tuple(self.sources.catalog.categories())
+        if self._policies is None or self._policies[0] != categories:
+            # The packaged policies speak of the demo store's kinds ("electronics and coffee makers carry a
+            # 2-year warranty"): in a store that sells none of them that clause still covers those alone.
+            kinds = [*categories, *(spec.path for spec in DEMO_CATEGORIES)]
+            self._policies = (categories, policy_clauses((d.text for d in self.faq.values()), kinds))
+        return self._policies[1]
+
     def _grounding(
         self,
         message: str,
@@ -348,6 +384,8 @@ class ChatEngine:
         amounts: tuple[float, ...] = (),
         reasons: str = "",
         reviews: tuple[str, ...] = (),
+        said_now: str = "",
+        earlier: tuple[ShownProduct, ...] = (),
     ) -> Grounding:
         """The facts, plus what the shopper said: restating their own budget ("under $150") or a brand they
         named or the ranker's reasons name is no invented claim."""
@@ -368,6 +406,9 @@ class ChatEngine:
             self.catalog_names(),
             prompts.EXAMPLE_NAMES,
             prompts.EXAMPLE_ANSWERS,
+            self.policies(),
+            said_now,
+            earlier,
         )
         return Grounding(_facts(list(items)), amounts, tuple(limits), brands, catalog_brands, rules)
 
@@ -427,7 +468,17 @@ class ChatEngine:
         if breaks:
             found["violations"] += [str(b) for b in breaks]
             found["rules"] += sorted({b.rule for b in breaks})
-            return None, found
+            # An echoed clause is cut, a vague "not mentioned" names its product and thing; the mended
+            # sentence must pass every check again, or nothing of it is shown.
+            mended = repair_sentence(sentence, breaks, grounding.rules)
+            if (
+                mended is None
+                or check_sentence(mended, grounding.rules)
+                or not self._check(mended, grounding).ok
+            ):
+                return None, found
+            lead = sentence[: len(sentence) - len(sentence.lstrip())]  # the space that joins it to the last
+            sentence, found["repaired"] = lead + mended.lstrip(), True
         return sentence, found
 
     def _checked(

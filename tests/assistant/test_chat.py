@@ -2,6 +2,7 @@
 real catalog ids, the shopper's language, and facts that a hostile review cannot change."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -156,30 +157,33 @@ def test_a_sentence_that_breaks_a_rule_is_dropped_and_the_rest_is_kept(shop):
         for c in [
             "Based on the FACTS provided, the shopper would like it. ",
             "It is fully waterproof. ",
-            "Enjoy it!",
+            "Happy shopping! ",
+            "Here it is.",
             " And it also comes with a",
         ]
     )
     *text, outcome = shop.chat._checked(chunks, grounding, "fallback", {})
-    assert "".join(text) == "Enjoy it!"
+    assert "".join(text) == "Here it is."
     assert (
         outcome["outcome"] == "trimmed"
         and outcome["sentences_kept"] == 1
-        and outcome["sentences_dropped"] == 3
+        and outcome["sentences_dropped"] == 4
     )
-    assert set(outcome["rules_broken"]) >= {"address", "prompt_words", "attribute", "cut_off"}
+    assert set(outcome["rules_broken"]) >= {"address", "prompt_words", "attribute", "filler", "cut_off"}
     *text, outcome = shop.chat._checked((c for c in ["The shopper likes it."]), grounding, "fallback", {})
     assert text == ["fallback"] and outcome["outcome"] == "replaced"
     # A short reply the model ended without a full stop is whole (and shown with one); only one that ran
     # into the limit is cut.
-    *text, outcome = shop.chat._checked((c for c in ["Enjoy it"]), grounding, "fallback", {})
-    assert text == ["Enjoy it."] and outcome["outcome"] == "passed"
+    *text, outcome = shop.chat._checked((c for c in ["Here it is"]), grounding, "fallback", {})
+    assert text == ["Here it is."] and outcome["outcome"] == "passed"
     zh = shop.chat._grounding("第一个质量好吗？", tuple(shop.catalog.brands()), "zh", item)
-    *text, outcome = shop.chat._checked((c for c in ["没有提到"]), zh, "fallback", {})
-    assert text == ["没有提到。"] and outcome["outcome"] == "passed"
+    *text, outcome = shop.chat._checked(
+        (c for c in ["商品说明和评价里都没有提到它的做工"]), zh, "fallback", {}
+    )
+    assert text == ["商品说明和评价里都没有提到它的做工。"] and outcome["outcome"] == "passed"
 
 
-@pytest.mark.parametrize(("budget", "shown"), [(2, "Enjoy it! Happy shopping!"), (1, "Enjoy it!")])
+@pytest.mark.parametrize(("budget", "shown"), [(2, "Here it is. It is listed above."), (1, "Here it is.")])
 def test_the_model_is_stopped_once_its_sentences_are_kept(shop, budget, shown):
     p = next(p for p in shop.catalog.iter_products() if p.price)
     item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
@@ -188,7 +192,12 @@ def test_the_model_is_stopped_once_its_sentences_are_kept(shop, budget, shown):
 
     def model():
         try:
-            for sentence in ["Enjoy it! ", "Happy shopping! ", "Thanks for asking. ", "Come back soon."]:
+            for sentence in [
+                "Here it is. ",
+                "It is listed above. ",
+                "Thanks for asking. ",
+                "Come back soon.",
+            ]:
                 written.append(sentence)
                 yield sentence
         finally:
@@ -363,3 +372,101 @@ def test_a_question_quotes_words_two_reviewers_share_once(shop):
     )
     passages = shop.chat._passages(repeated, "is it worth it?")
     assert passages and len(passages) == len(set(passages))
+
+
+def test_the_shoppers_refusal_said_back_is_cut_and_the_rest_of_the_sentence_shown(shop):
+    items = shop.search_for_user(None, "hiking boots", k=2)
+    asked = "hiking boots; then: not that one"
+    grounding = shop.chat._grounding(
+        asked, tuple(shop.catalog.brands()), "en", items, said_now="not that one"
+    )
+    title = items[0].product.title
+    chunks = (c for c in [f"The {title} is a good option, but not that one."])
+    *text, outcome = shop.chat._checked(chunks, grounding, "fallback", {}, 1)
+    assert "".join(text) == f"The {title} is a good option."
+    assert outcome["outcome"] == "repaired" and outcome["rules_broken"] == ["echo"]
+
+
+def test_a_vague_not_mentioned_answer_names_the_product_and_what_was_asked(shop):
+    from assistant.reply_rules import ATTRIBUTES, ShownProduct
+    from ranking.records import RankedItem
+
+    question = "is the first one waterproof?"
+    for product in shop.catalog.iter_products():  # one whose texts say nothing of water
+        passages = shop.chat._passages(product.id, question)
+        texts = [ShownProduct.of(product).support, *passages]
+        if not any(re.search(ATTRIBUTES["waterproof"], t, re.I) for t in texts):
+            break
+    items = [RankedItem(product, 1.0, (), tuple(passages))]
+    brands = tuple(shop.catalog.brands())
+    grounding = shop.chat._grounding(
+        question, brands, "en", items, reviews=tuple(passages), said_now=question
+    )
+    chunks = (c for c in ["It is a good question. The first one is not mentioned in the reviews."])
+    *text, outcome = shop.chat._checked(chunks, grounding, "fallback", {})
+    name = product.title.split(",")[0].split(" (")[0].strip()
+    assert "".join(text) == (
+        f"It is a good question. The reviews of the {name} don't mention whether it is waterproof."
+    )
+    assert outcome["outcome"] == "repaired" and outcome["rules_broken"] == ["vague_negative"]
+
+
+def test_a_warranty_claim_is_shown_only_for_the_kinds_the_store_policy_covers(shop):
+    """Asked after a list of running shoes, "Yes, there is a warranty." is false (the store's warranty is
+    for electronics, coffee makers and knives): the shopper reads the policy itself instead."""
+    model = shop.generator
+    shop.__dict__["generator"] = _Says("Yes, there is a warranty.")
+    try:
+        shoes = shop.ask(None, "running shoes")
+        about_shoes = shop.ask(None, "is there a warranty?", shoes.session)
+        headphones = shop.ask(None, "wireless headphones")
+        about_headphones = shop.ask(None, "is there a warranty?", headphones.session)
+    finally:
+        shop.__dict__["generator"] = model
+    assert about_shoes.intent == "faq" and "policy" in about_shoes.checks["rules_broken"]
+    assert about_shoes.checks["outcome"] == "replaced" and "2-year warranty" in about_shoes.reply
+    assert all("Headphones" in p["category"] for p in headphones.products)
+    assert (
+        about_headphones.checks["outcome"] == "passed"
+        and about_headphones.reply == "Yes, there is a warranty."
+    )
+
+
+def test_reviews_differing_by_case_punctuation_or_a_word_are_quoted_once():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from assistant.chat.engine import ChatEngine
+
+    texts = [
+        "Great shoes, very comfortable for long runs.",
+        "great shoes very comfortable for long runs!",
+        "Great shoes, really comfortable for long runs.",
+        "The laces came undone on every run.",
+    ]
+    reviews = [SimpleNamespace(text=t) for t in texts]
+    engine = ChatEngine.__new__(ChatEngine)  # only the passage picking is under test: no store, no model
+    engine.sources = SimpleNamespace(
+        catalog=SimpleNamespace(reviews_for=lambda product_id, limit: reviews),
+        encoder=lambda: SimpleNamespace(encode=lambda batch: np.ones((len(batch), 4))),
+    )
+    assert sorted(engine._passages("P1", "are they comfortable?")) == sorted([texts[0], texts[3]])
+
+
+def test_the_packaged_warranty_covers_its_own_kinds_in_a_store_that_sells_none_of_them():
+    """The Gift Cards store uses the packaged policies, written for the demo store's kinds: a warranty for
+    "electronics and coffee makers" is still no warranty on a gift card."""
+    from types import SimpleNamespace
+
+    from assistant.chat.engine import ChatEngine
+    from assistant.chat.faq import load_faq
+    from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
+
+    engine = ChatEngine.__new__(ChatEngine)  # only the policies are under test: no store, no model
+    engine.sources = SimpleNamespace(catalog=SimpleNamespace(categories=lambda: [("Gift Cards",)]))
+    engine.faq, engine._policies = load_faq(), None
+    card = ShownProduct("G1", "Banana Republic Gift Card", "Banana Republic", 50.0, None, "", ("Gift Cards",))
+    context = ReplyContext(policies=engine.policies(), said_now="is there a warranty?", earlier=(card,))
+    assert [b.rule for b in check_sentence("Yes, there is a warranty.", context)] == ["policy"]
+    assert check_sentence("Electronics carry a 2-year warranty against defects.", context) == []
