@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from assistant.push.guardrails import language_problems
 from assistant.push.ledger import CampaignChanged
 from assistant.push.records import PushMessage
 from tests.assistant.push_fakes import ScriptedGenerator
@@ -159,7 +160,8 @@ def test_chinese_readers_get_chinese_and_english_copy_for_them_is_caught(shop, t
     gen = ScriptedGenerator({"Mei": ["generic"]})
     shop.push(write_campaign(tmp_path, "boots2"), out=tmp_path / "o2.jsonl", now=NOW, generator=gen)
     mei = by_user(outbox(tmp_path / "o2.jsonl"))[user_id("Mei")]
-    assert mei["checks"]["fallback"] == "language" and "现价" in mei["body"]
+    # The template is in Chinese (its wording varies per person, so no one word is looked for).
+    assert mei["checks"]["fallback"] == "language" and not language_problems(mei["body"], "zh")
 
 
 def test_personalized_campaigns_never_repeat_a_body_within_a_segment(shop, tmp_path):
