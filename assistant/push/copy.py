@@ -193,8 +193,8 @@ WORKED_EXAMPLES = (
         "Product: Quillmark Scribe 3 Fountain Pen (brand Quillmark). Sale price $38.40, "
         "regular $48.00, 20% off, until Mar 3.\nIts features: fine nib, refillable.",
         "fine nib",
-        "TITLE: Ines, new ink for your letters\nBODY: Ines, the Quillmark Scribe 3 Fountain Pen is $38.40 "
-        "(was $48.00). Its fine nib suits the letters you write.",
+        "TITLE: Ines, new ink for your letters\nBODY: Ines, the Quillmark Scribe 3 Fountain Pen is now $38.40. "
+        "Its fine nib suits the letters you write.",
         "TITLE: Ines，写信的好笔\nBODY: Quillmark Scribe 3 钢笔现价$38.40（原价$48.00），3月3日截止。细笔尖，正适合您写长信。",
     ),
     _Example(
@@ -203,8 +203,8 @@ WORKED_EXAMPLES = (
         "Product: Wrenfield Perch 2 Bird Feeder (brand Wrenfield). Sale price $27.30, "
         "regular $39.00, 30% off, until Feb 14.\nIts features: squirrel-proof, large seed tray.",
         "squirrel-proof",
-        "TITLE: Tomas, more finches this winter\nBODY: 30% off the Wrenfield Perch 2 Bird Feeder: $27.30 "
-        "until Feb 14. Squirrel-proof, so the seed stays with your birds.",
+        "TITLE: Tomas, more finches this winter\nBODY: 30% off the Wrenfield Perch 2 Bird Feeder: $27.30. "
+        "Squirrel-proof, so the seed stays with your birds.",
         "TITLE: Tomas，喂鸟器七折\nBODY: Wrenfield Perch 2 喂鸟器七折，现价$27.30，2月14日截止。防松鼠设计，鸟食都留给花园里的小鸟。",
     ),
     _Example(
@@ -213,8 +213,8 @@ WORKED_EXAMPLES = (
         "Product: Lumora Sky 80 Telescope (brand Lumora). Sale price $239.20, "
         "regular $299.00, 20% off, until Jan 20.\nIts features: wide field, tripod included.",
         "wide field",
-        "TITLE: Aiko, the night sky up close\nBODY: Aiko, the Lumora Sky 80 Telescope is $239.20 instead of "
-        "$299.00. Its wide field fits the star clusters you chase.",
+        "TITLE: Aiko, the night sky up close\nBODY: Aiko, the Lumora Sky 80 Telescope drops to $239.20 until "
+        "Jan 20. Its wide field fits the star clusters you chase.",
         "TITLE: Aiko，把星空拉近\nBODY: Aiko，Lumora Sky 80 天文望远镜现价$239.20，原价$299.00，优惠至1月20日。视野宽广，观星更尽兴。",
     ),
     _Example(
@@ -223,8 +223,8 @@ WORKED_EXAMPLES = (
         "Product: Stitchwell Q7 Quilter (brand Stitchwell). Sale price $199.20, "
         "regular $249.00, 20% off, until Mar 1.\nIts features: quiet motor, easy threading.",
         "quiet motor",
-        "TITLE: Rafael, quilt in peace\nBODY: The Stitchwell Q7 Quilter, now $199.20 (regular "
-        "$249.00). A quiet motor for your late-night quilting.",
+        "TITLE: Rafael, quilt in peace\nBODY: The Stitchwell Q7 Quilter, now $199.20 (regular $249.00). "
+        "A quiet motor for your late-night quilting.",
         "TITLE: Rafael，安静地缝纫\nBODY: Stitchwell Q7 缝纫机现价$199.20（原价$249.00），3月1日截止。电机安静，深夜缝被子也不吵。",
     ),
     _Example(
@@ -233,8 +233,8 @@ WORKED_EXAMPLES = (
         "Product: Rookhaven Pocket Chess Set (brand Rookhaven). Sale price $25.50, "
         "regular $30.00, 15% off, until Feb 28.\nIts features: magnetic pieces, folding board.",
         "magnetic pieces",
-        "TITLE: Greta, chess on the go\nBODY: Greta, save 15% on the Rookhaven Pocket Chess Set: $25.50 "
-        "until Feb 28. Magnetic pieces hold on a bumpy train.",
+        "TITLE: Greta, chess on the go\nBODY: Greta, save 15% on the Rookhaven Pocket Chess Set: $25.50. "
+        "Magnetic pieces hold on a bumpy train.",
         "TITLE: Greta，随身象棋八五折\nBODY: Greta，Rookhaven 便携象棋八五折，现价$25.50，2月28日截止。磁性棋子，火车颠簸也不乱。",
     ),
     _Example(
@@ -243,7 +243,7 @@ WORKED_EXAMPLES = (
         "Product: Reefline Clear 4 Aquarium Filter (brand Reefline). Sale price $44.00, "
         "regular $55.00, 20% off, until Jan 31.\nIts features: silent, easy to clean.",
         "silent",
-        "TITLE: Kofi, a calmer tank\nBODY: Now $44.00, was $55.00: the Reefline Clear 4 Aquarium Filter. "
+        "TITLE: Kofi, a calmer tank\nBODY: Now $44.00: the Reefline Clear 4 Aquarium Filter. "
         "Silent, so the bubbling never wakes you.",
         "TITLE: Kofi，鱼缸更安静\nBODY: Reefline Clear 4 鱼缸过滤器现价$44.00（原价$55.00），1月31日截止。运行无声，放在卧室也安心。",
     ),
@@ -446,6 +446,11 @@ def fallback_message(
     """The first template message whose body is not in `taken` (bodies other users got) and passes
     `fits` (e.g. uses no sentence the campaign already used up), or None. Among those, the first that is
     `fresh` (worded unlike the campaign's other bodies once names and prices are masked) comes first."""
-    used = set(taken)
-    options = [(t, b) for t, b in template_options(brief) if b not in used and (fits is None or fits(b))]
-    return next((o for o in options if fresh is None or fresh(o[1])), options[0] if options else None)
+    used, first = set(taken), None
+    for title, body in template_options(brief):
+        if body in used or (fits is not None and not fits(body)):
+            continue
+        if fresh is None or fresh(body):
+            return title, body
+        first = first or (title, body)
+    return first
