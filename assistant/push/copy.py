@@ -238,14 +238,14 @@ WORKED_EXAMPLES = (
         "TITLE: Greta，随身象棋八五折\nBODY: Greta，Rookhaven 便携象棋八五折，现价$25.50，2月28日截止。磁性棋子，火车颠簸也不乱。",
     ),
     _Example(
-        "Kofi",
-        "aquariums",
-        "Product: Reefline Clear 4 Aquarium Filter (brand Reefline). Sale price $44.00, "
-        "regular $55.00, 20% off, until Jan 31.\nIts features: silent, easy to clean.",
-        "silent",
-        "TITLE: Kofi, a calmer tank\nBODY: Now $44.00: the Reefline Clear 4 Aquarium Filter. "
-        "Silent, so the bubbling never wakes you.",
-        "TITLE: Kofi，鱼缸更安静\nBODY: Reefline Clear 4 鱼缸过滤器现价$44.00（原价$55.00），1月31日截止。运行无声，放在卧室也安心。",
+        "Noor",
+        "pianos",
+        "Product: Tunewell Grand 2 Piano Bench (brand Tunewell). Sale price $96.00, "
+        "regular $120.00, 20% off, until Jan 31.\nIts features: adjustable height, storage lid.",
+        "storage lid",
+        "TITLE: Noor, room for your sheet music\nBODY: Now $96.00: the Tunewell Grand 2 Piano Bench. "
+        "Its storage lid keeps your sheet music close.",
+        "TITLE: Noor，琴凳八折\nBODY: Tunewell Grand 2 钢琴凳现价$96.00（原价$120.00），1月31日截止。凳面下可收纳琴谱，练琴更方便。",
     ),
 )
 
