@@ -20,12 +20,13 @@ from assistant.push.copy import (
     fallback_message,
     fit_to_limits,
     parse_reply,
+    sentence_budget,
     worked_example,
 )
 from assistant.push.guardrails import TextVerdict, check_text
 from assistant.push.ledger import Skip
 from assistant.push.records import Offer, PushMessage
-from assistant.push.variety import CampaignSentences, offer_names, sentences
+from assistant.push.variety import CampaignSentences, offer_names, sentences, shape
 
 MAX_NEW_TOKENS = 80
 
@@ -87,18 +88,25 @@ class Composer:
             categories=self.categories,
         )
 
-    def repeated(self, brief: Brief, body: str, batch: Counter | None = None) -> list[str]:
+    def repeated(self, brief: Brief, body: str, batch: CampaignSentences | None = None) -> list[str]:
         """Free sentences of `body` that the campaign (plus `batch`, drafts accepted earlier in this batch)
         already used as often as allowed."""
         if self.sentences is None:
             return []
         found = sentences(body, self.names, brief.user_name)
-        batch = batch or Counter()
+        extra = batch.uses if batch else Counter()
         return [
             s.text
             for s in found
-            if s.free and self.sentences.uses[s.key] + batch[s.key] >= self.sentences.max_uses
+            if s.free and self.sentences.uses[s.key] + extra[s.key] >= self.sentences.max_uses
         ]
+
+    def fresh(self, brief: Brief, body: str, batch: CampaignSentences | None = None) -> bool:
+        """Whether no admitted body of the campaign (nor of `batch`) has `body`'s masked wording."""
+        if self.sentences is None:
+            return True
+        key = shape(sentences(body, self.names, brief.user_name))
+        return not self.sentences.shapes[key] and not (batch and batch.shapes[key])
 
     def _generate(self, conversations: list[list[dict[str, str]]]) -> list[str]:
         from assistant.llm import ChatMessage, GenerationParams
@@ -108,100 +116,110 @@ class Composer:
         ]
         return list(self.generator.generate(prompts, GenerationParams(max_new_tokens=self.max_new_tokens)))
 
-    def compose(self, items: Sequence[ComposeTask | Skip]) -> list[Composed | Skip]:  # noqa: C901 (to split: CONTRIBUTING.md)
+    def compose(self, items: Sequence[ComposeTask | Skip]) -> list[Composed | Skip]:
         """Messages (or the reason there is none) for a batch, in the order given; a Skip (decided by the
         briefing) passes through unchanged."""
-        work = [(i, t) for i, t in enumerate(items) if isinstance(t, ComposeTask)]
-        batch_uses: Counter[str] = Counter()  # free sentences of the drafts this batch accepted so far
-
-        def judge(task: ComposeTask, title: str, body: str, attempt: int = 0) -> TextVerdict:
-            verdict = self._check(task.brief, title, body, task.bought, attempt)
-            verdict.record(
-                "varied",
-                [
-                    f"repeats {t!r}, which other messages already say"
-                    for t in self.repeated(task.brief, body, batch_uses)
-                ],
-            )
-            if verdict.ok:
-                batch_uses.update(
-                    {s.key for s in sentences(body, self.names, task.brief.user_name) if s.free}
-                )
-            return verdict
-
-        first = self._generate([build_prompt(t.brief) for _, t in work]) if work else []
-        drafts: dict[int, tuple[str, str, TextVerdict]] = {}
-        retry: list[int] = []
-        for (i, task), reply in zip(work, first, strict=True):
-            title, body = self._parse(task.brief, reply)
-            verdict = judge(task, title, body)
-            drafts[i] = (title, body, verdict)
-            if not verdict.ok:
-                retry.append(i)
-        first_ok = {i for i in drafts if i not in retry}
-        first_problems = {i: list(drafts[i][2].details) or ["unparseable reply"] for i in retry}
+        work = {i: t for i, t in enumerate(items) if isinstance(t, ComposeTask)}
+        batch = CampaignSentences()  # the drafts this batch accepted so far
+        first = self._generate([build_prompt(t.brief) for t in work.values()]) if work else []
+        drafts = {i: self._draft(work[i], reply, batch) for i, reply in zip(work, first, strict=True)}
+        first_ok = {i for i, (_, _, verdict) in drafts.items() if verdict.ok}
+        asks = {i: self._asks(task.brief, drafts[i][1], drafts[i][2]) for i, task in work.items()}
+        retry = [i for i in work if asks[i]]
         if retry:
-            retry_convs = []
-            for (i, task), reply in zip(work, first, strict=True):
-                if i in retry:
-                    problems = "; ".join(first_problems[i][:4])
-                    # The next hook: a regeneration writes its personal sentence about something else.
-                    retry_convs.append(
-                        build_prompt(task.brief, attempt=1)
-                        + [
-                            {"role": "assistant", "content": reply.strip()[:400]},
-                            {
-                                "role": "user",
-                                "content": f"That answer broke these rules: {problems}. Write the two "
-                                "lines again, following every rule, copying prices exactly, "
-                                f"with a new second sentence built on: {task.brief.hook(1)}.",
-                            },
-                        ]
-                    )
-            for i, reply in zip(retry, self._generate(retry_convs), strict=True):
-                task = items[i]
-                title, body = self._parse(task.brief, reply)
-                drafts[i] = (title, body, judge(task, title, body, attempt=1))
-        out: list[Composed | Skip] = []
-        for i, task in enumerate(items):
-            if isinstance(task, Skip):
-                out.append(task)
-                continue
-            title, body, verdict = drafts[i]
-            fallback = None
-            if not verdict.ok:
-                fallback = "+".join(verdict.failed) if verdict.failed else "unparseable"
-                made = self._fallback(task.brief, (), task.bought, batch_uses)
-                if made is None:
-                    out.append(Skip(self.campaign.id, task.user, "template_failed"))
-                    continue
-                title, body, verdict = made
-                batch_uses.update(
-                    {s.key for s in sentences(body, self.names, task.brief.user_name) if s.free}
-                )
-            out.append(
-                Composed(
-                    self._message(
-                        task,
-                        title,
-                        body,
-                        verdict,
-                        first_try=i in first_ok,
-                        attempts=1 if i in first_ok else 2,
-                        fallback=fallback,
-                        problems=first_problems.get(i, []),
-                    ),
-                    task.brief,
-                    task.bought,
-                )
-            )
-        return out
+            # A fresh prompt with the next hook and example, told what the first draft got wrong.
+            convs = [build_prompt(work[i].brief, attempt=1, fix=asks[i][:4]) for i in retry]
+            for i, reply in zip(retry, self._generate(convs), strict=True):
+                again = self._draft(work[i], reply, batch, attempt=1)
+                # A first draft that passed every check (it only lacked a sentence of its own) is kept
+                # when the regeneration fails.
+                if again[2].ok or not drafts[i][2].ok:
+                    drafts[i] = again
+        return [
+            self._finish(work[i], drafts[i], batch, first_try=i in first_ok, retried=i in retry, asks=asks[i])
+            if i in work
+            else task
+            for i, task in enumerate(items)
+        ]
+
+    def _draft(
+        self, task: ComposeTask, reply: str, batch: CampaignSentences, attempt: int = 0
+    ) -> tuple[str, str, TextVerdict]:
+        """The model's reply parsed, fitted to the channel and checked; a passing draft's sentences count
+        as used in `batch` at once, so the next drafts of the batch cannot repeat them."""
+        title, body = self._parse(task.brief, reply)
+        verdict = self._check(task.brief, title, body, task.bought, attempt)
+        verdict.record(
+            "varied",
+            [
+                f"repeats {t!r}, which other messages already say"
+                for t in self.repeated(task.brief, body, batch)
+            ],
+        )
+        if verdict.ok:
+            batch.add(sentences(body, self.names, task.brief.user_name))
+        return title, body, verdict
+
+    def _asks(self, brief: Brief, body: str, verdict: TextVerdict) -> list[str]:
+        """What a regeneration is told to fix: the failed checks, or, for a personalized campaign, a body
+        with nothing of its own besides the name and price (often cut to fit the channel): that body
+        reads like everyone else's, so the model gets a second chance at a shorter personal sentence."""
+        if not verdict.ok:
+            return list(verdict.details) or ["unparseable reply"]
+        if self.sentences is None or any(s.free for s in sentences(body, self.names, brief.user_name)):
+            return []
+        return [
+            f"personal: the body has no sentence of its own after the price, or it was too long and cut; "
+            f"add one of at most {sentence_budget(brief)} characters"
+        ]
+
+    def _finish(
+        self,
+        task: ComposeTask,
+        draft: tuple[str, str, TextVerdict],
+        batch: CampaignSentences,
+        *,
+        first_try: bool,
+        retried: bool,
+        asks: list[str],
+    ) -> Composed | Skip:
+        """The message from the kept draft, or from a template where no draft passed."""
+        title, body, verdict = draft
+        fallback = None
+        if not verdict.ok:
+            fallback = "+".join(verdict.failed) if verdict.failed else "unparseable"
+            made = self._fallback(task.brief, (), task.bought, batch)
+            if made is None:
+                return Skip(self.campaign.id, task.user, "template_failed")
+            title, body, verdict = made
+            batch.add(sentences(body, self.names, task.brief.user_name))
+        message = self._message(
+            task,
+            title,
+            body,
+            verdict,
+            first_try=first_try,
+            attempts=2 if retried else 1,
+            fallback=fallback,
+            problems=asks,
+        )
+        return Composed(message, task.brief, task.bought)
 
     def _fallback(
-        self, brief: Brief, taken: Sequence[str], bought: frozenset[str], batch_uses: Counter | None = None
+        self,
+        brief: Brief,
+        taken: Sequence[str],
+        bought: frozenset[str],
+        batch: CampaignSentences | None = None,
     ) -> tuple[str, str, TextVerdict] | None:
-        """The first template message not in `taken` whose free sentences the campaign has not used up."""
-        made = fallback_message(brief, taken, lambda body: not self.repeated(brief, body, batch_uses))
+        """The first template message not in `taken` whose free sentences the campaign has not used up,
+        worded unlike the campaign's other bodies where one is."""
+        made = fallback_message(
+            brief,
+            taken,
+            lambda body: not self.repeated(brief, body, batch),
+            lambda body: self.fresh(brief, body, batch),
+        )
         if made is None:
             return None
         verdict = self._check(brief, made[0], made[1], bought)

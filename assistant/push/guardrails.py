@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.fact_check import ProductFacts, money
 from assistant.fact_check import check_text as fact_check_text
-from assistant.push.copy import short_name
+from assistant.push.copy import product_stems, short_name, stem
 from assistant.push.records import Offer
 from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence
 from ranking.records import User
@@ -183,38 +183,20 @@ def rule_problems(title: str, body: str, offers: Sequence[Offer], language: str)
     return found
 
 
-def _stem(word: str) -> str:
-    """Singular enough to match: boots -> boot, watches -> watch, fitness stays."""
-    if word.endswith(("ches", "shes", "xes")):
-        return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us")) else word
-
-
 def other_category_problems(
     text: str, offers: Sequence[Offer], categories: Iterable[Sequence[str]]
 ) -> list[str]:
     """The kind of product another category sells, named in copy for this one ("your hiking boots" in a
     rain jacket's message, "keep your kitchen cool"): words of the catalog's leaf category names that
     nothing about the promoted products (title, description, attributes, category) contains."""
-    own = " ".join(
-        " ".join(
-            [
-                o.product.title,
-                o.product.description or "",
-                o.product.category_path,
-                " ".join(f"{k} {v}" for k, v in (o.product.attributes or {}).items()),
-            ]
-        )
-        for o in offers
-    ).lower()
-    own_stems = {_stem(w) for w in _WORDS.findall(own)}
+    own_stems = product_stems(offers)
     lowered = text.lower()
     problems = []
     for word in sorted(
         {w for path in categories if path for w in _WORDS.findall(path[-1].lower()) if len(w) >= 4}
     ):
-        stem = _stem(word)
-        if stem not in own_stems and re.search(rf"(?<!\w){re.escape(stem)}", lowered):
+        root = stem(word)
+        if root not in own_stems and re.search(rf"(?<!\w){re.escape(root)}", lowered):
             problems.append(f"speaks of {word!r}, which the promoted product is not")
     return problems
 

@@ -63,6 +63,12 @@ def sentences(body: str, names: Iterable[str], person: str = "") -> list[Sentenc
     return out
 
 
+def shape(found: Sequence[Sentence]) -> str:
+    """A whole body's wording with names, prices and dates masked: equal for two bodies that are the
+    same template for different people."""
+    return " | ".join(s.key for s in found)
+
+
 def offer_names(offers) -> list[str]:
     """What counts as naming a product: its full title, its name before the comma, its brand."""
     names = []
@@ -73,11 +79,13 @@ def offer_names(offers) -> list[str]:
 
 
 class CampaignSentences:
-    """How many admitted bodies of a campaign used each free sentence."""
+    """How many admitted bodies of a campaign used each free sentence, and each masked wording (`shape`):
+    the first is capped, the second steers the template fallback to wordings not used yet."""
 
     def __init__(self, max_uses: int = MAX_SENTENCE_USES):
         self.max_uses = max_uses
         self.uses: Counter[str] = Counter()
+        self.shapes: Counter[str] = Counter()
 
     def overused(self, found: Sequence[Sentence]) -> list[str]:
         """The free sentences of a body that already appear in `max_uses` earlier bodies."""
@@ -85,6 +93,7 @@ class CampaignSentences:
 
     def add(self, found: Sequence[Sentence]) -> None:
         self.uses.update({s.key for s in found if s.free})
+        self.shapes[shape(found)] += 1
 
 
 def variety_report(bodies: Sequence[tuple[str, Sequence[str], str]]) -> dict:
@@ -95,9 +104,9 @@ def variety_report(bodies: Sequence[tuple[str, Sequence[str], str]]) -> dict:
     free_uses: Counter[str] = Counter()
     for found in parsed:
         free_uses.update({s.key for s in found if s.free})
-    whole = Counter(" | ".join(s.key for s in found) for found in parsed)
+    whole = Counter(shape(found) for found in parsed)
     sharing = sum(any(s.free and free_uses[s.key] > 1 for s in found) for found in parsed)
-    same_skeleton = sum(whole[" | ".join(s.key for s in found)] > 1 for found in parsed)
+    same_skeleton = sum(whole[shape(found)] > 1 for found in parsed)
     examples = {}
     for found in parsed:
         for s in found:

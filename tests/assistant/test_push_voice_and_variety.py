@@ -202,10 +202,10 @@ def _brief(name="Omar", seed=0, interests=("rain jackets", "hiking boots")):
 def test_the_prompt_carries_the_persons_facts_and_never_the_rankers_reasons():
     prompt = build_prompt(_brief())
     asked = prompt[-1]["content"]
-    assert (
-        "Omar shops for: rain jackets, hiking boots." in asked
-        and "Its features: waterproof, packable." in asked
-    )
+    # Only the interest that names what is promoted: "hiking boots" in a jacket's prompt is what a small
+    # model then writes about ("your hiking boots are breathable"), which the on-topic check rejects.
+    assert "Omar shops for: rain jackets." in asked and "Its features: waterproof, packable." in asked
+    assert "hiking boots" not in asked.lower()
     assert not any(r.lower() in m["content"].lower() for r in REASONS for m in prompt)
     assert "shopper" not in " ".join(m["content"] for m in prompt).lower()
     # Another person gets another hook and another worked example; a regeneration moves to the next hook.
@@ -250,7 +250,7 @@ def test_words_lifted_from_the_worked_example_are_caught_and_own_words_pass():
     brief = _brief(seed=2)
     _, example = worked_example(brief)
     assert example in [m["content"] for m in build_prompt(brief)]
-    title = example.splitlines()[0].split(":", 1)[1].replace("Lee", "Zoe")  # "Zoe, a mat that holds on"
+    title = example.splitlines()[0].split(":", 1)[1].replace("Aiko", "Zoe")  # "Zoe, the night sky up close"
     assert copied_example_problems(f"{title}\nZoe, the Stormcrest jacket is $150.00.", example, NAMES)
     assert (
         copied_example_problems(
@@ -266,7 +266,7 @@ def test_words_lifted_from_the_worked_example_are_caught_and_own_words_pass():
         "Zoe, the Stormcrest Apex 5 Lite Rain Jacket is now $150.00.",
         [OFFER],
         **common,
-        examples=[(example, "Lee")],
+        examples=[(example, "Aiko")],
     )
     assert verdict.failed == ["no_copied_example"]
 
@@ -276,7 +276,7 @@ def test_a_regenerated_draft_is_checked_against_every_example_it_was_shown():
 
     brief = _brief(seed=0)
     (first, first_text), (second, second_text) = worked_example(brief), worked_example(brief, attempt=1)
-    body = "Omar, the Stormcrest Apex 5 Lite Rain Jacket is now $150.00. Your first rain, ready in no time."
+    body = "Omar, the Stormcrest Apex 5 Lite Rain Jacket is now $150.00. It suits the letters you write."
     common = dict(title_max=40, body_max=120, banned_words=(), recently_bought=set(), language="en")
     assert check_text("Omar, rain-ready", body, [OFFER], **common, examples=[(second_text, second.name)]).ok
     both = [(first_text, first.name), (second_text, second.name)]
@@ -355,10 +355,69 @@ def test_an_example_title_with_another_name_is_still_a_copy():
     from assistant.push.copy import worked_example
     from assistant.push.guardrails import copied_example_problems
 
-    example, text = worked_example(_brief(seed=1))  # Sam's travel pack: "Sam, pack smarter"
+    example, text = worked_example(_brief(seed=1))  # Tomas's bird feeder: "Tomas, more finches this winter"
     assert copied_example_problems(
-        "Theo, pack smarter\nThe Stormcrest jacket is $150.00.", text, NAMES, example.name
+        "Theo, more finches this winter\nThe Stormcrest jacket is $150.00.", text, NAMES, example.name
     )
     assert not copied_example_problems(
         "Theo, rain-ready\nThe Stormcrest jacket is $150.00.", text, NAMES, example.name
     )
+
+
+def test_interests_in_other_kinds_stay_out_of_the_prompt():
+    elsewhere = build_prompt(_brief(interests=("kitchen knives", "yoga & fitness")))[-1]["content"]
+    assert "kitchen" not in elsewhere and "yoga" not in elsewhere
+    assert "new to the store" not in elsewhere  # they shop here, just not for jackets
+    assert "Omar is new to the store." in build_prompt(_brief(interests=()))[-1]["content"]
+
+
+def test_a_regeneration_is_told_what_was_wrong_but_not_shown_its_draft():
+    problem = "on_topic: speaks of 'kitchen', which the promoted product is not"
+    prompt = build_prompt(_brief(), attempt=1, fix=[problem])
+    assert problem in prompt[-1]["content"] and len(prompt) == len(build_prompt(_brief()))
+    assert "turned down" not in build_prompt(_brief(), attempt=1)[-1]["content"]
+
+
+def test_worked_examples_sell_nothing_the_store_sells_and_keep_the_channel_limits():
+    """A phrase lifted from an example about a store product could read true; from a bird feeder, never."""
+    from assistant.demo_catalog import CATEGORIES as STORE
+    from assistant.push.copy import WORKED_EXAMPLES
+
+    store_words = {
+        w.lower()
+        for spec in STORE
+        for w in [*spec.path[-1].split(), *" ".join(spec.nouns).split(), *(b for b, _ in spec.brands)]
+        if len(w) >= 4
+    }
+    for ex in WORKED_EXAMPLES:
+        for text in (ex.en, ex.zh, ex.facts):
+            assert not store_words & {w.lower().strip(".,:()") for w in text.split()}, (ex.name, text)
+        title, body = (line.split(": ", 1)[1] for line in ex.en.splitlines())
+        assert len(title) <= 40 and len(body) <= 120
+
+
+def test_templates_for_thirty_people_rarely_share_a_masked_wording():
+    """Every draft fails, so all 30 get templates: each takes a wording no earlier body has, where one
+    is left (frames x listed features x closers), so names swapped do not make the campaign."""
+    from assistant.push.briefing import ComposeTask
+    from assistant.push.campaign import load_campaign
+    from assistant.push.compose import ComposeContext, Composer
+    from assistant.push.records import Pick
+    from tests.assistant.push_fakes import ScriptedGenerator
+
+    campaign = load_campaign("examples/campaigns/winter-outdoor.toml")
+    composer = Composer(ComposeContext(campaign, (OFFER,)), ScriptedGenerator(default="junk"))
+    names = ["Omar", "Lin", "Zoe", "Wei", "Maya", "Ben", "Priya", "Leo", "Nora", "Hao"] * 3
+    tasks = [
+        ComposeTask(f"U{i}", "A", OFFER.ends, (Pick(OFFER, 1.0),), _brief(n, seed=i * 7919), frozenset())
+        for i, n in enumerate(names)
+    ]
+    bodies = []
+    for start in range(0, len(tasks), 8):  # batches as the run writes them, admitted in between
+        for made in composer.compose(tasks[start : start + 8]):
+            m = made.message
+            assert m.model == "template" and m.checks["fallback"]
+            composer.sentences.add(sentences(m.body, NAMES, made.brief.user_name))
+            bodies.append((m.body, NAMES, made.brief.user_name))
+    report = variety_report(bodies)
+    assert report["same_masked_body_pct"] <= 10.0 and report["sharing_a_free_sentence_pct"] == 0.0
