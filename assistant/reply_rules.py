@@ -426,12 +426,25 @@ def _prompt_words(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     copied = [n for n in ctx.prompt_names if n.lower() in sentence.lower()]
     # Long runs only: the examples' turns of phrase may be reused, their facts may not.
     copied += sorted(_shared_grams(sentence, ctx.prompt_examples, 7))
+    copied += _example_situation(sentence, ctx)
     if copied:
         return [RuleBreak("prompt_words", copied[0], "copies the prompt's worked example")]
     echoed = re.sub(r"[\W_]+", "", sentence.lower())
     if len(echoed) >= 8 and echoed in re.sub(r"[\W_]+", "", ctx.shopper_words.lower()):
         return [RuleBreak("prompt_words", sentence.strip()[:40], "repeats the shopper's words back")]
     return []
+
+
+def _example_situation(sentence: str, ctx: ReplyContext) -> list[str]:
+    """Two words in a row from a worked example that nothing of this turn says ("your rocky trails" when
+    the shopper asked for rain jackets): the example's situation, not the shopper's. Words the shopper,
+    the shown products or the cited reviews use are theirs to repeat. English words only: a Chinese reply
+    restates the English notes in its own words, so no word of theirs can be looked up."""
+    own = set(_words(" ".join([ctx.shopper_words, *(p.support for p in ctx.shown), *ctx.reviews])))
+    foreign = lambda w: w.isascii() and w not in own and w not in _STOP and len(w) > 3  # noqa: E731
+    return sorted(
+        pair for pair in _shared_grams(sentence, ctx.prompt_examples, 2) if all(map(foreign, pair.split()))
+    )
 
 
 def _shared_grams(sentence: str, texts: Iterable[str], n: int) -> set[str]:
@@ -576,6 +589,8 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
             RuleBreak("reviewer_voice", m.group(0), "speaks in a seller's voice from a product's description")
         ]
     said = _ATTRIBUTION.search(unquoted)
+    if said and re.search(r"\b(?:no|none of the|not one|not a single)\s*$", unquoted[: said.start()], re.I):
+        return []  # "no review mentions it": what the reviews do not say, for the negative rules to read
     if said:
         # "Reviewers say ..." must report what a review shown says: most of its words are in one.
         claim = _content_words(unquoted[said.end() :])
@@ -596,6 +611,29 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
                     "reviewer_voice", next(iter(copied)), "copies a review without saying a reviewer said it"
                 )
             ]
+    return []
+
+
+# "There are no reviews", not "no review mentions it" (which says what the reviews say, and may be true).
+_NO_REVIEWS = re.compile(
+    r"(?:\b(?:no|zero) (?:customer |buyer )?reviews?\b|\b(?:has|have)n'?t (?:been )?reviewed\b|"
+    r"\bnot (?:yet )?been reviewed\b|\bnobody has reviewed\b|没有(?:买家)?(?:评价|评论)|暂无(?:评价|评论)|"
+    r"还没有人评价)(?!\s*(?:mentions?|says?|talks?|speaks?|comments?|notes?|describes?|of (?:it|them|this)|"
+    r"提到|提及|说|谈到|里))",
+    re.I,
+)
+
+
+def _no_reviews(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    """ "There are no reviews" of a product that has a rating or a review on screen: a false fact."""
+    m = _NO_REVIEWS.search(sentence)
+    if not m or _negated(sentence, m.start()):
+        return []
+    about = [p for _, p in mentioned(sentence, ctx.shown)] or list(ctx.shown)
+    if any(p.rating is not None for p in about) or (ctx.reviews and len(about) == 1):
+        return [
+            RuleBreak("reviewer_voice", m.group(0), "says there are no reviews of a product that has some")
+        ]
     return []
 
 
@@ -1028,6 +1066,7 @@ _CHECKS = (
     _comparison,
     _attribute,
     _reviewer_voice,
+    _no_reviews,
     _limit,
     _history,
     _relation,

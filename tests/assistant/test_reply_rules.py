@@ -507,3 +507,70 @@ def test_reviews_differing_by_case_punctuation_or_a_word_are_one_quote():
         "Love the colour.",
     ]
     assert distinct_texts(reviews) == [reviews[0], reviews[3], reviews[4], reviews[5]]
+
+
+@pytest.mark.parametrize(
+    "sentence, words",
+    [
+        # Asked for shoes for the road, the reply borrowed the worked example's hikers.
+        (
+            "The Stridewell Luma 8 Plus suits your rocky trails: breathable and cut for wide feet.",
+            "running shoes",
+        ),
+        ("These are breathable, so you stay steady on loose rock.", "running shoes under $120"),
+    ],
+)
+def test_the_worked_examples_situation_said_of_this_shopper_is_caught(sentence, words):
+    assert "prompt_words" in rules(sentence, ctx(SHOES, words=words))
+
+
+@pytest.mark.parametrize(
+    "sentence, words",
+    [
+        # The shopper's own rocky trails, and the example's everyday words, are fine to say.
+        (
+            "The Stridewell Luma 8 Plus suits your rocky trails: breathable and cut for wide feet.",
+            "shoes for rocky trails",
+        ),
+        ("Reviewers say the Stridewell Luma 8 Plus is comfortable from the first minute.", "running shoes"),
+        ("Stridewell Luma 8 Plus Running Shoes 透气，适合走碎石山路的你。", "跑鞋"),
+    ],
+)
+def test_words_the_shopper_or_the_products_use_are_no_copied_example(sentence, words):
+    language = "zh" if "跑鞋" in words else "en"
+    assert "prompt_words" not in rules(sentence, ctx(SHOES, language=language, words=words))
+
+
+@pytest.mark.parametrize(
+    "sentence, language",
+    [
+        ("There are no reviews of the Stridewell Luma 8 Plus yet.", "en"),
+        ("The Stridewell Luma 8 Plus hasn't been reviewed.", "en"),
+        ("买家没有评价。", "zh"),
+        ("这款鞋暂无评价。", "zh"),
+    ],
+)
+def test_no_reviews_said_of_a_product_that_has_some_is_caught(sentence, language):
+    assert "reviewer_voice" in rules(
+        sentence, ctx(SHOES, language=language, words="跑鞋" if language == "zh" else "shoes")
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence, language",
+    [
+        ("No reviews mention whether the Stridewell Luma 8 Plus is waterproof.", "en"),
+        ("No review says how the Stridewell Luma 8 Plus fits narrow feet.", "en"),
+        ("没有评价提到防水。", "zh"),
+    ],
+)
+def test_what_no_review_mentions_is_no_claim_that_there_are_none(sentence, language):
+    assert "reviewer_voice" not in rules(
+        sentence, ctx(SHOES, language=language, words="跑鞋" if language == "zh" else "shoes")
+    )
+
+
+def test_no_reviews_of_a_product_without_a_rating_or_a_review_shown_passes():
+    unrated = replace(SHOES, rating=None)
+    context = replace(ctx(unrated, words="shoes"), reviews=())
+    assert "reviewer_voice" not in rules("There are no reviews of the Stridewell Luma 8 Plus yet.", context)
