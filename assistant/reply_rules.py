@@ -662,6 +662,18 @@ def _limit(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+def _owned_kind(sentence: str, ctx: ReplyContext) -> re.Match | None:
+    """ "Suit your kitchen knives", said of a knife set: the kind the shopper asked for, read as one they
+    own ("your new kitchen knives" is fine)."""
+    for p in ctx.shown:
+        if p.category:
+            leaf = re.escape(p.category[-1].lower()).replace(r"\ ", r"\s+")
+            m = re.search(rf"\byour\s+{leaf}\b", sentence, re.I)
+            if m:
+                return m
+    return None
+
+
 def _history(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     m = _YOUR_PAST.search(sentence)
     if m:
@@ -670,6 +682,9 @@ def _history(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
                 "history", m.group(0), "claims something of the shopper's past that the reply was not given"
             )
         ]
+    m = _owned_kind(sentence, ctx)
+    if m:
+        return [RuleBreak("history", m.group(0), "speaks of the kind asked for as one the shopper owns")]
     m = _YOU_SAID.search(sentence)
     if m:
         said = _content_words(sentence[m.end() :])

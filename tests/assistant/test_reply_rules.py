@@ -574,3 +574,20 @@ def test_no_reviews_of_a_product_without_a_rating_or_a_review_shown_passes():
     unrated = replace(SHOES, rating=None)
     context = replace(ctx(unrated, words="shoes"), reviews=())
     assert "reviewer_voice" not in rules("There are no reviews of the Stridewell Luma 8 Plus yet.", context)
+
+
+KNIVES = replace(
+    SHOES,
+    id="P7",
+    title="Slicewell Echo 1 Sport Knife Set",
+    brand="Slicewell",
+    support="slicewell echo 1 sport knife set. sharp stainless blades.",
+    category=("Home & Kitchen", "Kitchen Knives"),
+)
+
+
+def test_the_kind_asked_for_spoken_of_as_one_the_shopper_owns_is_caught():
+    context = ctx(KNIVES, words="kitchen knives under $174", limits=(174.0,))
+    assert "history" in rules("The Slicewell Echo 1 Sport Knife Set suits your kitchen knives.", context)
+    assert "history" not in rules("The Slicewell Echo 1 Sport Knife Set has sharp stainless blades.", context)
+    assert "history" not in rules("Your new kitchen knives have sharp stainless blades.", context)
