@@ -28,17 +28,17 @@ _QUOTES = re.compile(r"^[\"'`“”‘’]+|[\"'`“”‘’.。]+$")
 
 
 class QueryTranslator:
-    """`translator(text) -> str`: the query in English, written by `generator` (a Generator, or a function
-    that returns one, so the model loads on the first translation). Greedy and short: about 10 new tokens,
+    """`translator(text) -> str`: the query in English, written by the Generator that `generator` returns
+    (a function, so the model loads on the first translation). Greedy and short: about 10 new tokens,
     the instructions and examples cached by the backend as a static prompt."""
 
-    def __init__(self, generator: Generator | Callable[[], Generator], max_new_tokens: int = 16):
+    def __init__(self, generator: Callable[[], Generator], max_new_tokens: int = 16):
         self._generator = generator
         self.params = GenerationParams(max_new_tokens=max_new_tokens, stop=("\n",))
 
     @property
     def generator(self) -> Generator:
-        return self._generator if hasattr(self._generator, "generate") else self._generator()
+        return self._generator()
 
     def messages(self, text: str) -> list[ChatMessage]:
         messages = [ChatMessage("system", INSTRUCTIONS)]

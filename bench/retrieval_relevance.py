@@ -154,7 +154,8 @@ def translator(model: str) -> TimedTranslator | None:
         return None
     from assistant.llm import open_generator
 
-    return TimedTranslator(QueryTranslator(open_generator(model)))
+    generator = open_generator(model)
+    return TimedTranslator(QueryTranslator(lambda: generator))
 
 
 def ndcg(gains: list[float], ideal: list[float], k: int = 10) -> float:

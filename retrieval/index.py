@@ -284,21 +284,16 @@ class CatalogIndex:
                 f"{encoder.name!r} (dim {encoder.dim}, format {INDEX_FORMAT}); {REBUILD_HINT}"
             )
 
-    def multilingual_current(self) -> bool:
-        """True when no multilingual view is wanted, or it holds the catalog's current version."""
-        if self.multilingual is None:
-            return True
-        manifest = self.manifest(MULTILINGUAL)
+    def _holds_catalog(self, manifest: dict[str, Any] | None) -> bool:
+        """A collection whose last sync finished at the catalog's current version."""
         return bool(manifest and manifest["complete"] and manifest["catalog_version"] == self.catalog.version)
 
+    def multilingual_current(self) -> bool:
+        """True when no multilingual view is wanted, or it holds the catalog's current version."""
+        return self.multilingual is None or self._holds_catalog(self.manifest(MULTILINGUAL))
+
     def is_current(self) -> bool:
-        manifest = self.manifest()
-        return bool(
-            manifest
-            and manifest["complete"]
-            and manifest["catalog_version"] == self.catalog.version
-            and self.multilingual_current()
-        )
+        return self._holds_catalog(self.manifest()) and self.multilingual_current()
 
     # -- sync ---------------------------------------------------------------------------------------
     def _wanted_products(self) -> Iterator[_Item]:
@@ -520,12 +515,7 @@ class CatalogIndex:
         by this encoder; empty otherwise. The ranker's content features start from these, so the
         catalog is embedded once, for search, and not a second time for ranking."""
         manifest = self.manifest()
-        if not (
-            manifest
-            and manifest["complete"]
-            and manifest["catalog_version"] == self.catalog.version
-            and manifest["encoder"] == self.encoder.name
-        ):
+        if not (self._holds_catalog(manifest) and manifest["encoder"] == self.encoder.name):
             return {}
         ids, _, vectors = self.product_vectors()
         return dict(zip(ids, vectors, strict=True))
