@@ -666,9 +666,13 @@ def _owned_kind(sentence: str, ctx: ReplyContext) -> re.Match | None:
     """ "Suit your kitchen knives", said of a knife set: the kind the shopper asked for, read as one they
     own ("your new kitchen knives" is fine)."""
     for p in ctx.shown:
-        if p.category:
-            leaf = re.escape(p.category[-1].lower()).replace(r"\ ", r"\s+")
-            m = re.search(rf"\byour\s+{leaf}\b", sentence, re.I)
+        # The kind by its category ("kitchen knives") and by the title's last two words ("knife set"),
+        # with up to two words before it ("your kitchen knife set").
+        kinds = [p.category[-1]] if p.category else []
+        kinds += [" ".join(p.title.split(",")[0].split()[-2:])]
+        for kind in kinds:
+            name = re.escape(kind.lower()).replace(r"\ ", r"\s+")
+            m = re.search(rf"\byour\s+(?!new\b)(?:\w+\s+){{0,2}}?{name}\b", sentence, re.I)
             if m:
                 return m
     return None

@@ -589,5 +589,10 @@ KNIVES = replace(
 def test_the_kind_asked_for_spoken_of_as_one_the_shopper_owns_is_caught():
     context = ctx(KNIVES, words="kitchen knives under $174", limits=(174.0,))
     assert "history" in rules("The Slicewell Echo 1 Sport Knife Set suits your kitchen knives.", context)
+    # Read aloud from a reply to "a kitchen knife set": the title's kind, with the shopper's words before it.
+    assert "history" in rules("The Slicewell Echo 1 Sport Knife Set suits your kitchen knife set.", context)
     assert "history" not in rules("The Slicewell Echo 1 Sport Knife Set has sharp stainless blades.", context)
     assert "history" not in rules("Your new kitchen knives have sharp stainless blades.", context)
+    assert "history" not in rules(
+        "The Slicewell Echo 1 Sport Knife Set suits your everyday cooking.", context
+    )
