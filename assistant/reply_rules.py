@@ -191,7 +191,11 @@ _COMPARATIVES = {
 
 # -- features a product may be said to have only where its own texts say so -----------------------------
 ATTRIBUTES: dict[str, str] = {
-    "waterproof": r"water[- ]?proof|water[- ]resistant|stay(?:s|ed)? dry|keeps? (?:you|your feet) dry|防水",
+    # Staying dry is claimed in many words: "keeps your rain gear dry", "dry through any downpour".
+    "waterproof": r"water[- ]?proof|water[- ]?(?:resistant|repellent)|repels? (?:water|rain)|"
+    r"(?:rain|storm|shower)[- ]?proof|stay(?:s|ed|ing)? dry|"
+    r"keep(?:s|ing)? (?:you|them|it|everything|(?:your|their) (?:\w+ ){0,2}\w+)(?: nice and| bone)? dry|"
+    r"\bdry (?:in|through) (?:any |the |a |heavy )?(?:rain|downpours?|showers?|storms?|wet)|防水|不怕(?:雨|水)",
     "lightweight": r"light[- ]?weight|feather[- ]?light|so light|轻便|轻巧|很轻",
     "quiet": r"\bquiet|silent|whisper|安静|静音",
     "wide fit": r"wide (?:fit|feet|foot|toe)|宽脚|宽楦",

@@ -66,6 +66,14 @@ _RATING_PATTERNS = tuple(
         r"([1-5](?:\.\d)?)\s*(?:星|颗星)\s*(?:以上|及以上)?",
     )
 )
+# "Better rated", "highly rated", 评分高: the shopper asks for well-rated products without a number; 4 stars is
+# what stores and shoppers call well rated (the reply restates only a number the shopper gave).
+WELL_RATED = 4.0
+_WELL_RATED = re.compile(
+    r"\b(?:better|higher|highly|well|top|best)[- ]?(?:rated|reviewed)\b|"
+    r"\b(?:good|great|better|best|high)\s+(?:ratings?|reviews)\b|评分(?:更|比较|很)?高|好评|口碑(?:更|很)?好",
+    re.I,
+)
 _NEGATIONS = r"(?:not|no|except|without|excluding|but\s+not|anything\s+but|non-?|不要|除了|别|非)"
 
 
@@ -105,10 +113,15 @@ def parse_query(
     rest = clean_query(text)
     min_rating, rest = _take_rating(rest)
     (min_price, max_price), rest = _take_prices(rest)
-    (keep_brands, exclude_brands), rest = _take_brands(rest, brands)
     category_names: set[str] = set()
     for c in categories:
         category_names.update([c] if isinstance(c, str) else c)
+    # A brand spelled like a category ("Gift Card" in a Gift Cards catalog) is read as the category: the
+    # shopper who writes "gift cards" names the kind, not that brand.
+    kinds = {name.lower().rstrip("s") for name in category_names}
+    (keep_brands, exclude_brands), rest = _take_brands(
+        rest, [b for b in brands if b and b.lower().rstrip("s") not in kinds]
+    )
     found_categories: list[str] = []
     for name, _ in _names_in(rest, category_names):
         # A name inside a longer one already found ("Shoes" in "Running Shoes") adds nothing.
@@ -133,11 +146,14 @@ def _cut(text: str, match: re.Match) -> str:
 
 
 def _take_rating(text: str) -> tuple[float | None, str]:
-    """The first minimum rating the text states ("4 stars and up"), and the text without it."""
+    """The first minimum rating the text states ("4 stars and up", "better rated"), and the text without it."""
     for pattern in _RATING_PATTERNS:
         match = pattern.search(text)
         if match:
             return float(match.group(1)), _cut(text, match)
+    match = _WELL_RATED.search(text)
+    if match:
+        return WELL_RATED, _cut(text, match)
     return None, text
 
 

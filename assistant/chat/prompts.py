@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.chat.dialogue import kind_name
 from assistant.fact_check import money
 from assistant.llm.types import ChatMessage
 from ranking.records import RankedItem
@@ -203,27 +204,42 @@ def intro_template(
 ) -> str:
     """The reply's first line, from the facts: how many, of what kind, within the shopper's own limits."""
     n = len(items)
-    kind = (
-        filters.categories[0]
-        if filters.categories
-        else (items[0].product.category[-1] if items and items[0].product.category else "")
-    )
+    # The kind is named only when every product shown is of it: "Here are 4 kitchen knives" over a list
+    # that a shopper's history mixed with running shoes would be false.
+    kinds = {item.product.category[-1] if item.product.category else "" for item in items}
+    kind = filters.categories[0] if filters.categories else (kinds.pop() if len(kinds) == 1 else "")
     limits = _limits(filters, language, said)
     if language == "zh":
         if not items:
             return "抱歉，没有找到符合要求的商品。换个说法或放宽条件试试？"
         if nothing_fit:
             return f"没有完全符合{limits or '所有要求'}的商品，以下是最接近的{n}个选择："
-        return f"为你找到{n}个{limits + '的' if limits else ''}{kind or '商品'}："
+        return f"为你找到{n}款{limits + '的' if limits else ''}{kind_name(kind, 'zh') if kind else '商品'}："
     if not items:
         return "Sorry, I couldn't find anything for that. Could you say it another way, or loosen a limit?"
     if nothing_fit:
         return (
             f"Nothing fits all of that{f' ({limits})' if limits else ''}; here are the {n} nearest options:"
         )
+    limits = " " + limits if limits else ""
+    if not kind:
+        return f"Here is one option{limits}:" if n == 1 else f"Here are {n} options{limits}:"
     if n == 1:
-        return f"Here is one option{f' in {kind.lower()}' if kind else ''}{' ' + limits if limits else ''}:"
-    return f"Here are {n} {kind.lower() if kind else 'options'}{' ' + limits if limits else ''}:"
+        return f"Here is one option in {_kind_words(kind)}{limits}:"
+    if _counted(kind):
+        return f"Here are {n} {kind_name(kind, 'en')}{limits}:"
+    return f"Here are {n} picks in {kind}{limits}:"
+
+
+def _counted(kind: str) -> bool:
+    """Whether a category names things one counts ("Running Shoes", "Gift Cards"), so "4 running shoes"
+    reads right; "4 skincare" or "4 yoga & fitness" does not."""
+    last = kind.split()[-1] if kind.split() else ""
+    return last.isascii() and last.lower().endswith("s") and not last.lower().endswith("ss")
+
+
+def _kind_words(kind: str) -> str:
+    return kind_name(kind, "en") if _counted(kind) else kind
 
 
 def question_header(product: Product, language: str) -> str:

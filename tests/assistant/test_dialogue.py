@@ -145,3 +145,18 @@ def test_only_categories_that_read_as_kinds_are_offered_when_asking_back():
 
     assert _names_a_kind("Rain Jackets") and _names_a_kind("Gift Cards") and _names_a_kind("跑鞋")
     assert not _names_a_kind("No expiration, no fees.") and not _names_a_kind("")
+
+
+@pytest.mark.parametrize("message", ["something better rated", "any higher rated ones?", "有没有评分高的"])
+def test_asking_for_better_rated_refines_the_need_shown(message):
+    """"Something better rated" keeps the kind of product being shown (it once started a new need of
+    its own words, and the shopper's history filled the list with another kind)."""
+    turn = ask(message, SHOWN)
+    assert turn.intent == "refine"
+    assert turn.state.need == SHOWN.need and turn.state.filters["min_rating"] == 4.0
+
+
+def test_a_new_kind_asked_for_well_rated_is_a_new_need_with_that_limit():
+    turn = ask("highly rated rain jackets", SHOWN)
+    assert turn.intent == "need" and turn.state.filters["min_rating"] == 4.0
+    assert turn.state.filters["categories"] == ["Rain Jackets"]

@@ -169,6 +169,12 @@ def test_judgements_the_texts_give_pass(sentence):
             "comparison",
         ),
         ("Yes, they are waterproof.", ctx(HEADPHONES, words="are they waterproof?"), "attribute"),
+        # Staying dry, said in other words, of products listed only as light and comfortable (push copy).
+        ("The Fleetfoot Vista 2 Pro will keep your rain gear dry.", ctx(CHEAP), "attribute"),
+        ("It keeps you nice and dry on wet commutes.", ctx(CHEAP), "attribute"),
+        ("The Fleetfoot Vista 2 Pro stays dry through any downpour.", ctx(CHEAP), "attribute"),
+        ("The Fleetfoot Vista 2 Pro is dry in heavy rain.", ctx(CHEAP), "attribute"),
+        ("这双鞋不怕雨。", ctx(CHEAP, language="zh", words="跑鞋"), "attribute"),
         ("是的，它们是防水的。", ctx(HEADPHONES, language="zh", words="防水吗"), "attribute"),
         ("The Fleetfoot Vista 2 Pro is cut for wide feet.", ctx(SHOES, CHEAP), "attribute"),
         ("The Stridewell Luma 8 Plus comes in red.", ctx(SHOES, CHEAP), "attribute"),
@@ -265,6 +271,29 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
 )
 def test_true_sentences_spoken_to_the_shopper_pass(sentence, context):
     assert check_sentence(sentence, context) == []
+
+
+JACKET = ShownProduct(
+    "P6",
+    "Driftline Echo 4 Rain Jacket, Green",
+    "Driftline",
+    137.99,
+    None,
+    "driftline echo 4 rain jacket, green. fully waterproof and built to last.",
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Driftline Echo 4 will keep your rain gear dry.",
+        "It keeps you nice and dry on wet commutes.",
+        "The Driftline Echo 4 stays dry through any downpour.",
+        "The description says it is fully waterproof.",
+    ],
+)
+def test_staying_dry_passes_for_a_product_described_as_waterproof(sentence):
+    assert check_sentence(sentence, ctx(JACKET, words="rain jacket", limits=())) == []
 
 
 @given(st.text(max_size=300))

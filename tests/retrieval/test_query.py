@@ -42,6 +42,12 @@ def parse(text):
         ),
         ("boots 4 stars and up", {"min_rating": 4.0}, "boots"),
         ("at least 4.5 stars under 50 espresso", {"min_rating": 4.5, "max_price": 50.0}, "espresso"),
+        # Asked for without a number: well rated is 4 stars and up.
+        ("something better rated", {"min_rating": 4.0}, "something"),
+        ("highly rated espresso", {"min_rating": 4.0}, "espresso"),
+        ("有没有评分高的双肩包", {"min_rating": 4.0}, "有没有 的双肩包"),
+        # "Better" alone, or rated with a number, is not this.
+        ("better espresso", {}, "better espresso"),
         ("running shoes not Nike", {"exclude_brands": ("Nike",)}, "running shoes"),
         (
             "sonora audio headphones over $200",
@@ -139,3 +145,12 @@ def test_text_without_filters_is_left_alone(words):
     parsed = parse(text)
     assert parsed.filters.is_empty
     assert parsed.text.split() == text.split()[: len(parsed.text.split())]
+
+
+def test_a_brand_spelled_like_a_category_is_read_as_the_category():
+    """Amazon's Gift Cards catalog has a brand "Gift Card": "any brand gift cards" once showed only it."""
+    parsed = parse_query("any brand gift cards", ["Gift Card", "Starbucks"], [("Gift Cards",)])
+    assert parsed.filters.brands == () and parsed.filters.categories == ("Gift Cards",)
+    assert parse_query(
+        "starbucks gift cards", ["Gift Card", "Starbucks"], [("Gift Cards",)]
+    ).filters.brands == ("Starbucks",)
