@@ -115,6 +115,24 @@ def length_problems(title: str, body: str, title_max: int, body_max: int) -> lis
     return problems
 
 
+def cut_name_problems(title: str, offers: Sequence[Offer]) -> list[str]:
+    """A title that ends in the first words of a product's name ("Maya, the Driftline Ridge 7 Pro Rain"):
+    cut there to fit the channel, or by the model; a shopper reads a name broken off."""
+    end = title.rstrip(" .,!?:;-…").lower()
+    problems = []
+    for o in offers:
+        words = short_name(o.product.title).split()
+        for n in range(len(words) - 1, 1, -1):
+            head = " ".join(words[:n]).lower()
+            if end.endswith(head) and not end.endswith(" ".join(words).lower()):
+                problems.append(
+                    f"the title cuts the name {short_name(o.product.title)!r} off after {n} words: "
+                    "name it whole or not at all"
+                )
+                break
+    return problems
+
+
 def banned_word_problems(text: str, banned: Iterable[str]) -> list[str]:
     found = []
     lowered = text.lower()
@@ -260,7 +278,9 @@ def check_text(
     verdict.record(
         "nonempty", [] if body.strip() and (title.strip() or title_max == 0) else ["no title or body"]
     )
-    verdict.record("length", length_problems(title, body, title_max, body_max))
+    verdict.record(
+        "length", length_problems(title, body, title_max, body_max) + cut_name_problems(title, offers)
+    )
     text = f"{title}\n{body}"
     verdict.record("mentions_offer", offer_mention_problems(text, offers))
     verdict.record("facts", fact_problems(text, offers, known_brands))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from assistant.push.copy import Brief, fit_to_limits, parse_reply, template_options
 from assistant.push.guardrails import (
     banned_word_problems,
+    cut_name_problems,
     in_quiet_hours,
     language_problems,
     length_problems,
@@ -162,3 +163,20 @@ def test_fitting_never_lengthens_and_a_fitted_body_is_a_prefix(body, title, body
     assert len(new_body) <= len(body) and len(new_title) <= len(title)
     assert body.startswith(new_body.strip()) or new_body == body
     assert len(new_body) <= body_max or new_body == body
+
+
+def test_a_title_that_breaks_a_product_name_off_is_caught():
+    """From the push sample: "Maya, the Driftline Ridge 7 Pro Rain" (the title cut to fit the channel)."""
+    offer = Offer(
+        Product(id="P", title="Driftline Ridge 7 Pro Rain Jacket, Green", brand="Driftline", price=152.99),
+        25,
+        datetime(2026, 12, 31, tzinfo=UTC),
+    )
+    assert cut_name_problems("Maya, the Driftline Ridge 7 Pro Rain", [offer])
+    assert cut_name_problems("Maya, the Driftline Ridge…", [offer])
+    for whole in (
+        "Maya, the Driftline Ridge 7 Pro Rain Jacket",
+        "Maya, a Driftline for the rain",
+        "Rain, rain",
+    ):
+        assert cut_name_problems(whole, [offer]) == []
