@@ -1045,7 +1045,7 @@ def _name_the_unsaid(sentence: str, ctx: ReplyContext, _found: RuleBreak) -> str
     name, words = thing
     if _ATTRIBUTE_RE[name].search(product.support) or any(_ATTRIBUTE_RE[name].search(r) for r in ctx.reviews):
         return None
-    title = re.split(r"\s*[,(|]|\s+-\s+", product.title)[0].strip()
+    title = _plain_title(product.title)
     if ctx.language == "zh":
         return f"{title} 的商品说明和评价都没有提到它是否{words}。"
     reviews, described = re.search(r"review", sentence, re.I), re.search(r"descri|listing", sentence, re.I)
@@ -1057,6 +1057,54 @@ def _name_the_unsaid(sentence: str, ctx: ReplyContext, _found: RuleBreak) -> str
 
 
 _REPAIRS = {"echo": _cut_echo, "vague_negative": _name_the_unsaid}
+
+
+def _plain_title(title: str) -> str:
+    """A product's name without the colour or size after a comma, a bracket or a dash."""
+    return re.split(r"\s*[,(|]|\s+-\s+", title)[0].strip()
+
+
+_CLAUSE = re.compile(r"[^.!?;。！？；]+")
+
+
+def _clause_with(text: str, pattern: re.Pattern) -> str | None:
+    """The clause of `text` (between sentence marks) in which `pattern` first matches."""
+    for clause in _CLAUSE.findall(text):
+        if pattern.search(clause):
+            return " ".join(clause.split())
+    return None
+
+
+def answer_the_asked(written: str, ctx: ReplyContext) -> str | None:
+    """A question about one feature of the one product shown ("is it waterproof?", "防水吗？") that the
+    model's kept sentences never answer (they praise other things): the answer, written in code from the
+    product's texts. A quote of the description or a review that says it (a review may say it is not),
+    or that neither mentions it. None when the reply speaks of the feature or says the texts do not, or
+    when the turn asks about no single feature of a single product."""
+    thing = _asked_thing(ctx)
+    if thing is None or len(ctx.shown) != 1 or not re.search(r"[?？吗]", ctx.said_now or ctx.shopper_words):
+        return None
+    name, words = thing
+    pattern = _ATTRIBUTE_RE[name]
+    if pattern.search(written) or _HEDGE.search(written):
+        return None
+    product = ctx.shown[0]
+    title = _plain_title(product.title)
+    described = product.support
+    for review in ctx.reviews:
+        described = described.replace(review.lower(), " ")
+    zh = ctx.language == "zh"
+    if clause := _clause_with(described, pattern):
+        return (
+            f"{title} 的商品说明写道：“{clause}”。"
+            if zh
+            else f"The description of the {title} says: “{clause}”."
+        )
+    if said := next((c for r in ctx.reviews if (c := _clause_with(r, pattern))), None):
+        return f"有买家这样评价 {title}：“{said}”。" if zh else f"A reviewer of the {title} says: “{said}”."
+    if zh:
+        return f"{title} 的商品说明和评价都没有提到它是否{words}。"
+    return f"The description and reviews of the {title} don't mention {_THING.get(name, f'whether it is {name}')}."
 
 
 def repair_sentence(sentence: str, breaks: list[RuleBreak], ctx: ReplyContext) -> str | None:

@@ -13,10 +13,11 @@ reviewer's voice, a restated limit, an invented past or relation, the shopper's 
 reply's own, a store policy the policy texts do not state for that kind of product, a slogan that says
 nothing, a "not mentioned" that names neither product nor thing, a wrong price or brand, a cut-off
 sentence and the wrong language; the whole reply for a review quoted twice in near the same words
-(`repeated_quote`); the composed list is read for reasons that make no sense to a person
-(judged against a hand-written list of categories people combine, independent of the ranker's own
-rule). The share of turns with no defect at all is the headline; the defects the engine caught and
-dropped before the shopper saw them are reported beside it, as is a seeded sample of 20 turns.
+(`repeated_quote`) and for a question about one feature that nothing shown answers (`unanswered`); the
+composed list is read for reasons that make no sense to a person (judged against a hand-written list
+of categories people combine, independent of the ranker's own rule). The share of turns with no defect
+at all is the headline; the defects the engine caught and dropped before the shopper saw them are
+reported beside it, as is a seeded sample of 20 turns.
 
 Latency (demo store): separate streamed turns, one at a time (a need and a refinement each), split into
 understanding, retrieval, ranking, generation and checks, with the time to the first visible words and
@@ -43,7 +44,13 @@ from assistant.chat.engine import ChatReply
 from assistant.demo_store import generate_demo_store
 from assistant.fact_check import ProductFacts, check_text
 from assistant.language import detect_language
-from assistant.reply_rules import ReplyContext, ShownProduct, check_sentence, distinct_texts
+from assistant.reply_rules import (
+    ReplyContext,
+    ShownProduct,
+    answer_the_asked,
+    check_sentence,
+    distinct_texts,
+)
 from assistant.shop import Shop
 
 SCRIPTS = {
@@ -167,6 +174,8 @@ def judge(
         defects.append("cut_off")
     if detect_language(reply.reply, reply.language) != reply.language:
         defects.append("language")
+    if reply.intent == "product_question" and answer_the_asked(written or reply.reply, context) is not None:
+        defects.append("unanswered")  # asked about one feature, and nothing shown speaks of it
     quoted = re.findall(r"“([^”]+)”", reply.reply)
     if len(distinct_texts(quoted)) < len(quoted):
         defects.append("repeated_quote")

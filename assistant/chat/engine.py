@@ -33,6 +33,7 @@ from assistant.reply_rules import (
     Policy,
     ReplyContext,
     ShownProduct,
+    answer_the_asked,
     check_sentence,
     distinct_texts,
     policy_clauses,
@@ -125,6 +126,18 @@ def _full_stop(text: str) -> str:
     return text + ("。" if re.search(r"[\u4e00-\u9fff]$", text) else ".")
 
 
+def _closing(written: list[str], fallback: str, rules: ReplyContext, answers: bool) -> tuple[list[str], bool]:
+    """What follows the model's kept sentences (`written`, appended to): the fallback when none was kept,
+    then, on a question about one feature that what was shown leaves open, the answer from the texts."""
+    pieces = [] if written or not fallback else [fallback]
+    shown = " ".join(written) or fallback
+    answer = answer_the_asked(shown, rules) if answers and shown else None
+    if answer:
+        pieces.append(answer if rules.language == "zh" else " " + answer)
+        written.append(answer)
+    return pieces, answer is not None
+
+
 def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
     return tuple(
         ProductFacts(
@@ -207,6 +220,7 @@ class ChatEngine:
                 plan.fallback,
                 timings,
                 plan.sentences,
+                answers=turn.intent == "product_question",
             )
             lead = plan.separator if plan.composed else ""
             for piece in pieces:
@@ -488,8 +502,10 @@ class ChatEngine:
         fallback: str,
         timings: dict,
         sentences: int = MAX_SENTENCES,
+        answers: bool = False,
     ) -> Iterator[str | dict]:
-        """Yield each of the model's sentences once it has ended and passed; then the outcome."""
+        """Yield each of the model's sentences once it has ended and passed; then the outcome. `answers`:
+        the turn asks about a shown product, so a feature it asks about must be answered."""
         started_checks = 0.0
         kept, dropped = 0, 0
         violations: list[str] = []
@@ -540,8 +556,8 @@ class ChatEngine:
         outcome = "passed" if not dropped and not repaired else "repaired" if not dropped else "trimmed"
         if not kept:
             outcome = "replaced" if fallback else "composed"
-            if fallback:
-                yield fallback
+        closing, answered = _closing(written, fallback, grounding.rules, answers)
+        yield from closing
         timings["check_s"] = started_checks
         yield {
             "outcome": outcome,
@@ -551,4 +567,5 @@ class ChatEngine:
             "sentences_kept": kept,
             "sentences_dropped": dropped,
             "written": " ".join(written),
+            "answered_in_code": answered,
         }

@@ -470,3 +470,30 @@ def test_the_packaged_warranty_covers_its_own_kinds_in_a_store_that_sells_none_o
     context = ReplyContext(policies=engine.policies(), said_now="is there a warranty?", earlier=(card,))
     assert [b.rule for b in check_sentence("Yes, there is a warranty.", context)] == ["policy"]
     assert check_sentence("Electronics carry a 2-year warranty against defects.", context) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "says", "language"),
+    [
+        ("它防水吗？", "这款商品轻便又耐用，很适合日常使用。", "zh"),
+        ("is it waterproof?", "It looks great.", "en"),
+    ],
+)
+def test_a_feature_question_the_model_leaves_open_is_answered_from_the_texts(shop, question, says, language):
+    """From the chat bench: asked in Chinese whether a product is waterproof, the reply praised other
+    things. The shopper now reads what the product's texts say of it, or that they say nothing."""
+    model = shop.generator
+    shop.__dict__["generator"] = _Says(says)
+    try:
+        listed = shop.ask(None, "rain jackets")
+        asked = shop.ask(None, question, listed.session)
+    finally:
+        shop.__dict__["generator"] = model
+    assert asked.intent == "product_question" and asked.language == language
+    assert asked.checks["answered_in_code"] and says in asked.reply
+    answer = asked.reply.split(says)[1]
+    assert re.search(r"“[^”]*waterproof[^”]*”", answer, re.I) or re.search(
+        r"don't mention whether it is waterproof|没有提到它是否防水", answer
+    )
+    header = "关于 " if language == "zh" else "About the "
+    assert asked.reply.startswith(header + listed.products[0]["title"])  # the first product shown

@@ -149,7 +149,7 @@ def test_only_categories_that_read_as_kinds_are_offered_when_asking_back():
 
 @pytest.mark.parametrize("message", ["something better rated", "any higher rated ones?", "有没有评分高的"])
 def test_asking_for_better_rated_refines_the_need_shown(message):
-    """"Something better rated" keeps the kind of product being shown (it once started a new need of
+    """ "Something better rated" keeps the kind of product being shown (it once started a new need of
     its own words, and the shopper's history filled the list with another kind)."""
     turn = ask(message, SHOWN)
     assert turn.intent == "refine"

@@ -12,6 +12,7 @@ from assistant.reply_rules import (
     CatalogNames,
     ReplyContext,
     ShownProduct,
+    answer_the_asked,
     check_sentence,
     distinct_texts,
     policy_clauses,
@@ -625,3 +626,49 @@ def test_the_kind_asked_for_spoken_of_as_one_the_shopper_owns_is_caught():
     assert "history" not in rules(
         "The Slicewell Echo 1 Sport Knife Set suits your everyday cooking.", context
     )
+
+
+# -- a question about one feature, left unanswered by what the model wrote --------------------------------
+@pytest.mark.parametrize(
+    "written, context, expected",
+    [
+        # From the chat bench: asked in Chinese whether it is waterproof, the reply praised other things.
+        (
+            "这款夹克轻便又耐用，很适合日常穿。",
+            question(JACKET, "它防水吗？", language="zh"),
+            "Driftline Echo 4 Rain Jacket 的商品说明写道：“fully waterproof and built to last”。",
+        ),
+        (
+            "It is light and comfortable from the first minute.",
+            question(CHEAP, "is it waterproof?"),
+            "The description and reviews of the Fleetfoot Vista 2 Pro Running Shoes don't mention whether it is "
+            "waterproof.",
+        ),
+        (
+            "It has a nice look.",
+            replace(
+                question(CHEAP, "is it warm?"), reviews=("Not warm enough for real winter. Looks great.",)
+            ),
+            "A reviewer of the Fleetfoot Vista 2 Pro Running Shoes says: “Not warm enough for real winter”.",
+        ),
+    ],
+)
+def test_a_feature_question_the_reply_leaves_unanswered_is_answered_from_the_texts(
+    written, context, expected
+):
+    assert answer_the_asked(written, context) == expected
+
+
+@pytest.mark.parametrize(
+    "written, context",
+    [
+        ("Yes, the description says it is fully waterproof.", question(JACKET, "is it waterproof?")),
+        ("The listing does not say whether it is waterproof.", question(CHEAP, "is it waterproof?")),
+        ("它的商品说明没有提到是否防水。", question(CHEAP, "防水吗？", language="zh")),
+        ("It is light.", question(CHEAP, "is it waterproof and warm?")),  # two features: not one answer
+        ("It is light.", question(CHEAP, "waterproof running shoes")),  # not a question
+        ("They are light.", replace(question(CHEAP, "is it waterproof?"), shown=(CHEAP, SHOES))),
+    ],
+)
+def test_an_answered_or_open_question_gets_nothing_added(written, context):
+    assert answer_the_asked(written, context) is None
