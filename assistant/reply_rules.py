@@ -731,8 +731,20 @@ def _language(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+# A feature's adjective used as the thing itself: "Its lightweight suits the weather", "Their durable and
+# wide fit suits your adventures" (push copy the model wrote). "Its wide fit suits wide feet" is English.
+_ADJECTIVE_AS_NOUN = re.compile(
+    r"\b(?:its|their)\s+(?:lightweight|breathable|durable|waterproof|warm|comfortable|quiet|sharp|gentle|"
+    r"non-slip|wide)(?:\s+and\s+[\w-]+(?:\s+fit)?)?\s+(?:suits?|keeps?|makes?|lets?|helps?|means?|is|are)\b",
+    re.I,
+)
+
+
 def _garbled(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
-    """A run of four words said twice in one sentence: a small model looping, not a sentence to show."""
+    """A run of four words said twice in one sentence (a small model looping), or a feature's adjective
+    made the subject: not sentences to show."""
+    if m := _ADJECTIVE_AS_NOUN.search(sentence):
+        return [RuleBreak("garbled", m.group(0), "uses a feature's adjective as a noun")]
     words = re.findall(r"\w+", sentence.lower())
     seen: set[tuple[str, ...]] = set()
     for i in range(len(words) - 3):

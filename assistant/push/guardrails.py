@@ -41,10 +41,10 @@ TEXT_CHECKS = (
 )
 
 # The reply rules (assistant.reply_rules) that apply to push copy, by the check that records them: who
-# is spoken to and the prompt's words ("voice"), and what is claimed about the product ("claims"). Not
+# is spoken to, the prompt's words and sentences that are not English ("voice"), and what is claimed about the product ("claims"). Not
 # "language" (push has its own check, and Chinese copy keeps English product names) nor the chat-only
 # rules about what the shopper asked.
-VOICE_RULES = ("address", "prompt_words")
+VOICE_RULES = ("address", "prompt_words", "garbled")
 CLAIM_RULES = ("comparison", "attribute", "relation", "history", "reviewer_voice")
 _WORDS = re.compile(r"[\w\u3400-\u9fff]+")
 _WORDS_AND_CUTS = re.compile(r"[\w\u3400-\u9fff]+|[|]")  # a cut (a removed name) breaks a run of words

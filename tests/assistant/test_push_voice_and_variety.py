@@ -130,6 +130,14 @@ def test_check_text_records_voice_and_pasted_reasons_as_failed_checks():
         **common,
     )
     assert invented.failed == ["claims"]
+    garbled = check_text(
+        "25% off Stormcrest",
+        "Omar, the Stormcrest Apex 5 Lite Rain Jacket is $150.00. Its lightweight suits the weather you wear.",
+        [OFFER],
+        **common,
+    )
+    # A feature's adjective made the subject (from the push sample).
+    assert "voice" in garbled.failed and any("adjective" in d for d in garbled.details)
     good = check_text(
         "25% off Stormcrest",
         "Omar, the Stormcrest Apex 5 Lite Rain Jacket is now $150.00.",

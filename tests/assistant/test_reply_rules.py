@@ -170,6 +170,9 @@ def test_judgements_the_texts_give_pass(sentence):
             "comparison",
         ),
         ("Yes, they are waterproof.", ctx(HEADPHONES, words="are they waterproof?"), "attribute"),
+        # Push copy the model wrote: a feature's adjective as the subject.
+        ("Its lightweight suits the weather you wear.", ctx(CHEAP), "garbled"),
+        ("Their durable and wide fit suits your adventures.", ctx(SHOES), "garbled"),
         # Staying dry, said in other words, of products listed only as light and comfortable (push copy).
         ("The Fleetfoot Vista 2 Pro will keep your rain gear dry.", ctx(CHEAP), "attribute"),
         ("It keeps you nice and dry on wet commutes.", ctx(CHEAP), "attribute"),
@@ -253,6 +256,8 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
             ctx(SHOES, language="zh", words="跑鞋"),
         ),
         ("Enjoy your runs in the Stridewell Luma 8 Plus.", ctx(SHOES)),
+        ("Its wide fit suits wide feet.", ctx(SHOES)),
+        ("Its breathable upper keeps you cool, and reviewers say it is comfortable.", ctx(SHOES)),
         (
             "The Banana Republic Gift Card is a gift they can spend on what they like.",
             ctx(GIFT_CARD, words="gift card"),
