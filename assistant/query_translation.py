@@ -4,15 +4,17 @@ search query in the catalog's language ("地铁上太吵了" -> "noise cancellin
 Search reads the translation with its English channels (dense, BM25, reviews, the category step) beside
 the multilingual view of the original (`retrieval.search.HybridSearcher(translate=...)`); retrieval gets
 this as a plain callable, so it never imports the assistant. The worked examples are needs for products
-the demo store does not sell, so the prompt teaches the form of the answer, not the store's kinds.
+the demo store does not sell, so the prompt teaches the form of the answer; the store's kinds of product
+are named beside them (`kinds`), so the answer starts with one the store sells.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from assistant.llm.types import ChatMessage, GenerationParams, Generator
+from retrieval.categories import names_a_kind
 
 INSTRUCTIONS = (
     "A shopper tells an online store what they need, in any language. Reply with the English search query "
@@ -23,6 +25,10 @@ EXAMPLES = (
     ("晚上看书眼睛累", "reading lamp with warm dim light"),
     ("宝宝晚上总是踢被子", "baby sleeping bag"),
 )
+# The store's kinds of product, named in the instructions so the query starts with one the store sells
+# ("爬山时脚踝容易扭到" -> "hiking boots with ankle support", not "ankle support brace"). A longer list than
+# this is left out: a small model reads a long list worse than none.
+MAX_KINDS = 40
 MAX_WORDS = 12
 _QUOTES = re.compile(r"^[\"'`“”‘’]+|[\"'`“”‘’.。]+$")
 
@@ -32,16 +38,29 @@ class QueryTranslator:
     (a function, so the model loads on the first translation). Greedy and short: about 10 new tokens,
     the instructions and examples cached by the backend as a static prompt."""
 
-    def __init__(self, generator: Callable[[], Generator], max_new_tokens: int = 16):
+    def __init__(
+        self,
+        generator: Callable[[], Generator],
+        max_new_tokens: int = 16,
+        kinds: Callable[[], Sequence[str]] | None = None,
+    ):
         self._generator = generator
+        self._kinds = kinds
         self.params = GenerationParams(max_new_tokens=max_new_tokens, stop=("\n",))
 
     @property
     def generator(self) -> Generator:
         return self._generator()
 
+    def instructions(self) -> str:
+        """The task, and the store's kinds of product when `kinds` gives a short enough list."""
+        kinds = [k for k in (self._kinds() if self._kinds else ()) if names_a_kind(k)]
+        if not kinds or len(kinds) > MAX_KINDS:
+            return INSTRUCTIONS
+        return f"{INSTRUCTIONS} The store's kinds of product: {', '.join(kinds)}; start with one of them when it fits."
+
     def messages(self, text: str) -> list[ChatMessage]:
-        messages = [ChatMessage("system", INSTRUCTIONS)]
+        messages = [ChatMessage("system", self.instructions())]
         for need, query in EXAMPLES:
             messages += [ChatMessage("user", need), ChatMessage("assistant", query)]
         return [*messages, ChatMessage("user", text)]

@@ -135,7 +135,7 @@ class Shop:
             return None
         from assistant.query_translation import QueryTranslator
 
-        return QueryTranslator(lambda: self.generator)
+        return QueryTranslator(lambda: self.generator, kinds=lambda: self.searcher.kinds.names_)
 
     def build_index(self, show_progress: bool = False, rebuild: bool = False):
         """Embed what changed since the last run (all of it with rebuild=True) and rebuild the lexical

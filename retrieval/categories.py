@@ -35,6 +35,12 @@ def category_label(path: Sequence[str]) -> str:
     return path[:CATEGORY_DEPTH][-1] if path else ""
 
 
+def names_a_kind(category: str) -> bool:
+    """Whether a category reads as a kind of product a shopper could pick ("Rain Jackets"); real catalogs
+    also file products under slogans ("No expiration, no fees."), which no question should offer."""
+    return 0 < len(category.split()) <= 4 and not re.search(r"[,.;:!?]", category)
+
+
 def _title_phrases(title: str, brand: str) -> set[str]:
     """Phrases of up to three words in a title, before any comma (colours and sizes follow it) and
     without the brand (a brand says who made it, not what it is)."""

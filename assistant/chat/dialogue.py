@@ -16,7 +16,7 @@ import numpy as np
 from assistant.chat.faq import faq_topic
 from assistant.chat.sessions import DialogueState
 from assistant.language import ORDINALS
-from retrieval.categories import CategoryGuess
+from retrieval.categories import CategoryGuess, names_a_kind
 from retrieval.language import detect_language
 from retrieval.lexical import tokenize
 from retrieval.query import ParsedQuery, SearchFilters, parse_query
@@ -114,12 +114,6 @@ def kind_name(category: str, language: str) -> str:
 _ZH_NAMES = {english: chinese for chinese, english in reversed(ZH_TERMS.items())}
 
 
-def _names_a_kind(category: str) -> bool:
-    """Whether a category reads as a kind of product a shopper could pick ("Rain Jackets"); real catalogs
-    also file products under slogans ("No expiration, no fees."), which no question should offer."""
-    return 0 < len(category.split()) <= 4 and not re.search(r"[,.;:!?]", category)
-
-
 def clarify_question(kinds: tuple[str, str], language: str) -> str:
     a, b = (kind_name(k, language) for k in kinds)
     return f"您要找的是{a}，还是{b}？" if language == "zh" else f"Are you looking for {a}, or {b}?"
@@ -207,7 +201,7 @@ def understand(
     if turn.intent != "need" or guess_kind is None or filters.get("categories") or filters.get("brands"):
         return turn
     pair = guess_kind(turn.state.need).close_pair(CLARIFY_RATIO)
-    if pair is None or not all(_names_a_kind(k) for k in pair):
+    if pair is None or not all(names_a_kind(k) for k in pair):
         return turn
     language = detect_language(message, state.language)
     return Understanding(

@@ -141,10 +141,10 @@ def test_a_new_need_after_a_list_is_still_a_need(message):
 
 
 def test_only_categories_that_read_as_kinds_are_offered_when_asking_back():
-    from assistant.chat.dialogue import _names_a_kind
+    from retrieval.categories import names_a_kind
 
-    assert _names_a_kind("Rain Jackets") and _names_a_kind("Gift Cards") and _names_a_kind("跑鞋")
-    assert not _names_a_kind("No expiration, no fees.") and not _names_a_kind("")
+    assert names_a_kind("Rain Jackets") and names_a_kind("Gift Cards") and names_a_kind("跑鞋")
+    assert not names_a_kind("No expiration, no fees.") and not names_a_kind("")
 
 
 @pytest.mark.parametrize("message", ["something better rated", "any higher rated ones?", "有没有评分高的"])

@@ -3,6 +3,8 @@ passes it to the searcher only when settings.translate_queries asks for it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.config import Settings
@@ -74,3 +76,28 @@ def test_the_setting_is_read_from_the_environment(monkeypatch, tmp_path):
     assert Settings.from_env(tmp_path).translate_queries is True  # on unless told otherwise
     monkeypatch.setenv("SHOPMATE_TRANSLATE_QUERIES", "0")
     assert Settings.from_env(tmp_path).translate_queries is False
+
+
+def test_the_store_kinds_are_named_so_the_query_starts_with_one_it_sells():
+    """Without them the model wrote "ankle support brace" for 爬山时脚踝容易扭到, which this store does not
+    sell; with them, "hiking boots with ankle support" (bench/retrieval_relevance.py, docs/search.md)."""
+    model = ScriptedModel("hiking boots with ankle support")
+    kinds = ["Hiking Boots", "Rain Jackets", "No expiration, no fees."]
+    QueryTranslator(lambda: model, kinds=lambda: kinds)("爬山时脚踝容易扭到")
+    system = model.prompts[0][0].content
+    assert "Hiking Boots, Rain Jackets;" in system and "No expiration" not in system  # a slogan is no kind
+    many = [f"Kind {i}" for i in range(50)]  # too many to read: left out
+    assert "kinds of product" not in QueryTranslator(lambda: model, kinds=lambda: many).instructions()
+    assert "kinds of product" not in QueryTranslator(lambda: model).instructions()
+
+
+def test_the_shop_names_its_catalogs_kinds_to_the_translator(indexed_demo_shop):
+    shop, settings = indexed_demo_shop, indexed_demo_shop.settings
+    shop.settings = replace(settings, translate_queries=True)
+    shop.__dict__.pop("query_translator", None)  # the shop made its own (None, with the setting off)
+    try:
+        instructions = shop.query_translator.instructions()
+    finally:
+        shop.settings = settings
+        shop.__dict__.pop("query_translator", None)
+    assert "Running Shoes" in instructions and "Hiking Boots" in instructions
