@@ -1079,11 +1079,15 @@ def _plain_title(title: str) -> str:
 _CLAUSE = re.compile(r"[^.!?;。！？；]+")
 
 
-def _clause_with(text: str, pattern: re.Pattern) -> str | None:
-    """The clause of `text` (between sentence marks) in which `pattern` first matches."""
+def _clause_with(text: str, pattern: re.Pattern, words: int = 6) -> str | None:
+    """The clause of `text` (between sentence marks) in which `pattern` first matches; a long one (the
+    attributes run on without marks) is cut to `words` words either side of the match."""
     for clause in _CLAUSE.findall(text):
-        if pattern.search(clause):
-            return " ".join(clause.split())
+        if m := pattern.search(clause):
+            before, after = clause[: m.start()].split(), clause[m.end() :].split()
+            head = ("… " if len(before) > words else "") + " ".join(before[-words:])
+            tail = " ".join(after[:words]) + (" …" if len(after) > words else "")
+            return " ".join(f"{head} {m.group(0)} {tail}".split())
     return None
 
 
@@ -1102,7 +1106,7 @@ def answer_the_asked(written: str, ctx: ReplyContext) -> str | None:
         return None
     product = ctx.shown[0]
     title = _plain_title(product.title)
-    described = product.support
+    described = product.support.replace(product.title.lower(), " ")  # its name is no answer
     for review in ctx.reviews:
         described = described.replace(review.lower(), " ")
     zh = ctx.language == "zh"
