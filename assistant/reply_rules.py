@@ -358,6 +358,11 @@ _STOP = {
 _ORDINALS = {word: position for word, position in ORDINALS.items() if position >= 0}
 
 
+def _plain_title(title: str) -> str:
+    """A product's name without the colour or size after a comma, a bracket or a dash."""
+    return re.split(r"\s*[,(|]|\s+-\s+", title)[0].strip()
+
+
 def _content_words(text: str) -> set[str]:
     return {w for w in _words(text) if len(w) > 2 and w not in _STOP}
 
@@ -604,6 +609,9 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
                 RuleBreak("reviewer_voice", said.group(0), "says reviewers said what no review shown says")
             ]
         return []
+    # A product's own name is no review's words, however long it is and however often reviews name it.
+    for product in ctx.shown:
+        unquoted = re.sub(re.escape(_plain_title(product.title)), " ", unquoted, flags=re.I)
     words = _words(unquoted)
     grams = {" ".join(words[i : i + 6]) for i in range(len(words) - 5)}
     for review in ctx.reviews:
@@ -741,10 +749,13 @@ _ADJECTIVE_AS_NOUN = re.compile(
 
 
 def _garbled(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
-    """A run of four words said twice in one sentence (a small model looping), or a feature's adjective
-    made the subject: not sentences to show."""
+    """A run of four words said twice in one sentence (a small model looping), a quote given twice, or a
+    feature's adjective made the subject: not sentences to show."""
     if m := _ADJECTIVE_AS_NOUN.search(sentence):
         return [RuleBreak("garbled", m.group(0), "uses a feature's adjective as a noun")]
+    quotes = [q.strip('“”"「」『』') for q in _QUOTED.findall(sentence)]
+    if len(distinct_texts(quotes)) < len(quotes):  # 买家说“礼物”，买家说“礼物”
+        return [RuleBreak("garbled", quotes[0], "quotes the same words twice")]
     words = re.findall(r"\w+", sentence.lower())
     seen: set[tuple[str, ...]] = set()
     for i in range(len(words) - 3):
@@ -790,10 +801,34 @@ def _runs(mine: list[str], theirs: list[str], n: int) -> list[list[str]]:
     return runs
 
 
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+PARROT_SHARE = 0.6  # a sentence this much made of the shopper's own words (in runs of 4) is their request
+
+
+def _parroted(sentence: str, said: str, shown: tuple[ShownProduct, ...]) -> bool:
+    """Whether the sentence is mostly the shopper's request said back in runs of four words or Chinese
+    characters ("有没有 的双肩包 backpacks;然后": the model wrote the request it was given as its reply).
+    Products' names do not count: an answer names the product the question named."""
+    for product in shown:
+        for name in (_plain_title(product.title), product.brand):
+            if name:
+                sentence = re.sub(re.escape(name), " ", sentence, flags=re.I)
+                said = re.sub(re.escape(name), " ", said, flags=re.I)
+    mine = [*_words(sentence), *_CJK_CHAR.findall(sentence)]
+    if len(mine) < 4:
+        return False
+    shared = sum(len(run) for run in _runs(_words(sentence), _words(said), 4))
+    shared += sum(len(run) for run in _runs(_CJK_CHAR.findall(sentence), _CJK_CHAR.findall(said), 4))
+    return shared >= PARROT_SHARE * len(mine)
+
+
 def _echo(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     said = ctx.said_now or ctx.shopper_words
     if not said:
         return []
+    if _parroted(sentence, f"{ctx.shopper_words} {ctx.said_now}", ctx.shown):
+        # The whole sentence as the span: nothing of it stands once the echo is cut, so it is dropped.
+        return [RuleBreak("echo", sentence.strip(), "is the shopper's request said back as the reply")]
     for run in _runs(_words(sentence), _words(said), 3):
         if set(run) <= _REQUEST_WORDS and set(run) & _TURNING_DOWN:
             return [RuleBreak("echo", " ".join(run), "says the shopper's own request back as its words")]
@@ -1069,11 +1104,6 @@ def _name_the_unsaid(sentence: str, ctx: ReplyContext, _found: RuleBreak) -> str
 
 
 _REPAIRS = {"echo": _cut_echo, "vague_negative": _name_the_unsaid}
-
-
-def _plain_title(title: str) -> str:
-    """A product's name without the colour or size after a comma, a bracket or a dash."""
-    return re.split(r"\s*[,(|]|\s+-\s+", title)[0].strip()
 
 
 _CLAUSE = re.compile(r"[^.!?;。！？；]+")

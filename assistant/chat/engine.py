@@ -138,6 +138,15 @@ def _closing(written: list[str], fallback: str, rules: ReplyContext, answers: bo
     return pieces, answer is not None
 
 
+def _without_stray_quote(sentence: str) -> str:
+    """A sentence less a quote mark that opens it and never closes (the model's `" The reviews ...`)."""
+    if sentence.count('"') % 2 == 1 and sentence.lstrip().startswith('"'):
+        return sentence.replace('"', "", 1)
+    if "“" in sentence and "”" not in sentence and sentence.lstrip().startswith("“"):
+        return sentence.replace("“", "", 1)
+    return sentence
+
+
 def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
     return tuple(
         ProductFacts(
@@ -518,7 +527,7 @@ class ChatEngine:
         def judge(sentence: str) -> str | None:
             nonlocal started_checks, checked, repaired, kept, dropped
             t = time.perf_counter()
-            good, found = self.settle(sentence, grounding)
+            good, found = self.settle(_without_stray_quote(sentence), grounding)
             started_checks += time.perf_counter() - t
             checked += found["claims"]
             violations.extend(found["violations"])
@@ -537,14 +546,15 @@ class ChatEngine:
             held += chunk
             while kept < sentences and (m := _SENTENCE_END.search(held)) is not None:
                 sentence, held = held[: m.end()], held[m.end() :]
-                if sentence.strip() and (good := judge(sentence)) is not None:
+                # A "sentence" of marks alone (a stray quote) says nothing: it is not shown.
+                if re.search(r"\w", sentence) and (good := judge(sentence)) is not None:
                     yield good if kept > 1 else good.lstrip()
             if kept >= sentences:
                 # These sentences are the whole of the model's part: stop it rather than wait for more.
                 chunks.close()
                 held = ""
                 break
-        if held.strip():
+        if re.search(r"\w", held):
             # An unpunctuated end is a cut only when the model ran into its token limit ("没有提到" is whole).
             if _FINISHED.search(held) or len(_TOKENISH.findall(raw)) < 0.8 * self.params.max_new_tokens:
                 if (good := judge(_full_stop(held))) is not None:

@@ -497,3 +497,13 @@ def test_a_feature_question_the_model_leaves_open_is_answered_from_the_texts(sho
     )
     header = "关于 " if language == "zh" else "About the "
     assert asked.reply.startswith(header + listed.products[0]["title"])  # the first product shown
+
+
+def test_a_stray_quote_mark_is_not_shown(shop):
+    """From the Gift Cards bench: a kept sentence opened with a quote mark that never closed."""
+    p = next(p for p in shop.catalog.iter_products() if p.price)
+    item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
+    grounding = shop.chat._grounding("what do you think?", tuple(shop.catalog.brands()), "en", item)
+    for chunks in (['" Here it is.'], ['"', "\n", "Here it is."], ["Here it is. ", '"']):
+        *text, outcome = shop.chat._checked(iter(chunks), grounding, "fallback", {})
+        assert "".join(text).strip() == "Here it is." and outcome["sentences_kept"] == 1

@@ -364,6 +364,64 @@ def test_an_echoed_clause_is_cut_when_a_clause_before_it_stands(sentence, words,
     assert repair_sentence(sentence, check_sentence(sentence, context), context) == mended
 
 
+@pytest.mark.parametrize(
+    "sentence, need, words",
+    [
+        # From the chat bench: after "换一个", the model wrote the request it was given as its reply.
+        ("有没有 的双肩包 backpacks;然后", "有没有 的双肩包 backpacks; then: 换一个", "换一个"),
+        (
+            "Running shoes for long runs on trails, then cheaper.",
+            "running shoes for long runs on trails",
+            "cheaper",
+        ),
+    ],
+)
+def test_a_reply_that_is_the_request_said_back_is_dropped(sentence, need, words):
+    language = "en" if words.isascii() else "zh"
+    context = replace(ctx(SHOES, CHEAP, words=need, language=language), said_now=words)
+    broken = check_sentence(sentence, context)
+    assert "echo" in {b.rule for b in broken}
+    assert repair_sentence(sentence, broken, context) is None
+
+
+@pytest.mark.parametrize(
+    "sentence, need",
+    [
+        ("The Stridewell Luma 8 Plus suits long runs on trails.", "running shoes for long runs on trails"),
+        ("这款双肩包很轻，背电脑也不累。", "有没有 的双肩包 backpacks"),
+    ],
+)
+def test_a_reply_that_restates_part_of_the_need_is_no_parroting(sentence, need):
+    language = "en" if sentence.isascii() else "zh"
+    assert "echo" not in rules(sentence, ctx(SHOES, words=need, language=language))
+
+
+def test_a_long_product_name_a_review_also_names_is_not_a_copied_review():
+    """From the Gift Cards bench: "...don't mention its quality" named a six-word product a review named."""
+    card = ShownProduct(
+        "B1", "Amazon.com Gift Card in a Greeting Card (Various Designs)", "Amazon", 40.0, None, "gift card."
+    )
+    context = replace(
+        ctx(card, words="is it good quality?"),
+        reviews=("I sent the Amazon.com Gift Card in a Greeting Card to my niece.",),
+    )
+    sentence = "The description and reviews of the Amazon.com Gift Card in a Greeting Card don't mention its quality."
+    assert check_sentence(sentence, context) == []
+
+
+@pytest.mark.parametrize(
+    "sentence, rule",
+    [
+        ("商品说明提到它有“最佳的冰淇淋”，买家说“礼物”，买家说“礼物”。", "garbled"),
+        ('Reviewers say "great gift" and "Great gift!"', "garbled"),
+    ],
+)
+def test_the_same_quote_twice_in_a_sentence_is_caught(sentence, rule):
+    assert rule in rules(
+        sentence, ctx(GIFT_CARD, words="gift card", language="zh" if "买家" in sentence else "en")
+    )
+
+
 POLICIES = policy_clauses(
     [doc.text for doc in load_faq().values()],
     [
