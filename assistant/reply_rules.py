@@ -481,6 +481,49 @@ def _unshown(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     ]
 
 
+# Kinds of product a reply may speak of, and the words one of the products shown must have in its name or
+# category for that to be true. "有各种设计的鞋子" (there are shoes in various designs) said of gift cards
+# names no product, so `_unshown` lets it through, yet it is false.
+_KIND_WORDS: dict[str, tuple[str, ...]] = {
+    r"\b(?:running |trail |hiking )?(?:shoes|sneakers|trainers)\b|鞋子|跑鞋|跑步鞋|登山鞋|徒步鞋": (
+        "shoe",
+        "boot",
+        "runner",
+        "racer",
+        "sneaker",
+    ),
+    r"\b(?:hiking )?boots\b|靴": ("boot",),
+    r"\b(?:rain )?jackets?\b|\braincoats?\b|雨衣|冲锋衣|夹克|外套": (
+        "jacket",
+        "windbreaker",
+        "shell",
+        "raincoat",
+        "coat",
+    ),
+    r"\bheadphones\b|\bearbuds\b|耳机": ("headphone", "earbud"),
+    r"\bbackpacks?\b|背包|双肩包": ("backpack", "pack", "bag"),
+    r"\bknife\b|\bknives\b|刀具|菜刀|厨师刀": ("knife", "knives"),
+    r"\bsmart ?watch(?:es)?\b|智能手表|手表": ("watch", "tracker"),
+    r"\bcoffee makers?\b|咖啡机": ("coffee",),
+    r"\byoga mats?\b|瑜伽垫": ("yoga", "mat"),
+    r"\bmoisturi[sz]ers?\b|\bsunscreens?\b|面霜|防晒霜": ("moistur", "sunscreen", "cream", "skincare", "spf"),
+    r"\bgift cards?\b|礼品卡": ("gift card", "giftcard"),
+}
+_KIND_RE = [(re.compile(pattern, re.I), stems) for pattern, stems in _KIND_WORDS.items()]
+
+
+def _wrong_kind(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    """A kind of product spoken of that none of the products shown is."""
+    if not ctx.shown:
+        return []
+    names = " ".join(f"{p.title} {' '.join(p.category)}" for p in ctx.shown).lower()
+    return [
+        RuleBreak("unshown_product", m.group(0), "speaks of a kind of product that none shown is")
+        for pattern, stems in _KIND_RE
+        if (m := pattern.search(_QUOTED.sub(" ", sentence))) and not any(stem in names for stem in stems)
+    ][:1]
+
+
 def _settled(kind: str, subject: ShownProduct, others: list[ShownProduct]) -> bool:
     price = {"cheaper": -1, "cheapest": -1, "pricier": 1, "priciest": 1}
     rating = {"better_rated": 1, "best_rated": 1, "worse_rated": -1}
@@ -802,6 +845,9 @@ def _runs(mine: list[str], theirs: list[str], n: int) -> list[list[str]]:
 
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+# "买家评价第一个：…" (the question "买家怎么评价第一个？" made a label) or "应该好：…" (the worked example's
+# "应该适合：" copied): the label is cut, the answer after it kept.
+_LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,10})[：:]\s*(?=\S)")
 PARROT_SHARE = 0.6  # a sentence this much made of the shopper's own words (in runs of 4) is their request
 
 
@@ -826,6 +872,11 @@ def _echo(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     said = ctx.said_now or ctx.shopper_words
     if not said:
         return []
+    label = _LABEL.match(sentence)
+    if label and (
+        label.group(1).startswith("应该") or _runs(list(label.group(1)), _CJK_CHAR.findall(ctx.said_now), 3)
+    ):
+        return [RuleBreak("echo", label.group(0).strip(), "opens with the question as a label")]
     if _parroted(sentence, f"{ctx.shopper_words} {ctx.said_now}", ctx.shown):
         # The whole sentence as the span: nothing of it stands once the echo is cut, so it is dropped.
         return [RuleBreak("echo", sentence.strip(), "is the shopper's request said back as the reply")]
@@ -842,6 +893,8 @@ def _echo(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
 def _cut_echo(sentence: str, _ctx: ReplyContext, found: RuleBreak) -> str | None:
     """The sentence without the clause that says the shopper's words back, when a clause before it stands:
     "..., but not that one." loses ", but not that one"; an echo in the first clause leaves nothing."""
+    if found.span.endswith(("：", ":")) and sentence.lstrip().startswith(found.span):
+        return sentence.lstrip()[len(found.span) :].lstrip() or None  # a label: the answer after it stands
     # The span is the echoed words joined by spaces (Chinese: characters, unspaced); any marks between.
     m = re.search(r"\W+".join(re.escape(w) for w in found.span.split()), sentence, re.I)
     if m is None:
@@ -1180,6 +1233,7 @@ _CHECKS = (
     _address,
     _prompt_words,
     _unshown,
+    _wrong_kind,
     _comparison,
     _attribute,
     _reviewer_voice,

@@ -149,13 +149,22 @@ class TimedTranslator:
         }
 
 
-def translator(model: str) -> TimedTranslator | None:
+def translator(model: str, shop: Shop) -> TimedTranslator | None:
+    """The chat's translator for `shop`: the model, told the store's kinds of product (as Shop wires it)."""
     if model == "none":
         return None
     from assistant.llm import open_generator
 
     generator = open_generator(model)
-    return TimedTranslator(QueryTranslator(lambda: generator))
+    return TimedTranslator(QueryTranslator(lambda: generator, kinds=lambda: shop.searcher.kinds.names_))
+
+
+def for_store(translate: TimedTranslator | None, shop: Shop) -> TimedTranslator | None:
+    """The same model translating for another store, told that store's kinds."""
+    if translate is None:
+        return None
+    model = translate.inner.generator
+    return TimedTranslator(QueryTranslator(lambda: model, kinds=lambda: shop.searcher.kinds.names_))
 
 
 def ndcg(gains: list[float], ideal: list[float], k: int = 10) -> float:
@@ -325,7 +334,7 @@ def gift_cards(args, weights: FusionWeights, temperature: float, translate) -> d
     shop.index.encoder = CachedQueryEncoder(shop.encoder)
     if shop.index.multilingual is not None:
         shop.index.multilingual = CachedQueryEncoder(shop.index.multilingual)
-    shop.searcher.translate = translate
+    shop.searcher.translate = for_store(translate, shop)
     products = {p.id: {"title": p.title, "category": list(p.category)} for p in shop.catalog.iter_products()}
     needs = load_jsonl(DATA / "needs_gift_cards.jsonl")
     report = [n for n in needs if n["split"] == "report"]
@@ -378,7 +387,7 @@ def main() -> None:
     shop.index.encoder = CachedQueryEncoder(shop.encoder)
     if shop.index.multilingual is not None:
         shop.index.multilingual = CachedQueryEncoder(shop.index.multilingual)
-    translate = translator(args.translate)
+    translate = translator(args.translate, shop)
     shop.searcher.translate = translate
     rows = [json.loads(line) for line in Path(src.products).read_text(encoding="utf-8").splitlines()]
     products = {r["id"]: r for r in rows}

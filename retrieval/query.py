@@ -34,6 +34,7 @@ def clean_query(text: object) -> str:
     return text
 
 
+AROUND = 0.2  # "around $80" allows 20% either side: $64-$96
 _NUM = r"(\d+(?:[.,]\d+)?)\s*(?:k\b)?"
 _CUR = r"(?:\$|usd\s*|€|£|¥)?"
 _UNIT = r"(?:\s*(?:dollars?|bucks|usd|euros?|元|块钱?|美元))?"
@@ -51,6 +52,12 @@ _PRICE_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
             rf"\b(?:over|above|more\s+than|at\s+least|from|min(?:imum)?)\s+{_CUR}{_NUM}{_UNIT}(?!\s*stars?)",
             "min",
         ),
+        (
+            rf"\b(?:around|about|roughly|approximately|approx\.?|close\s+to|somewhere\s+near)\s+{_CUR}{_NUM}{_UNIT}"
+            r"(?!\s*(?:stars?|★|years?|months?|days?|hours?|km|miles?|kg|lbs?|pounds|ml|cups?))",
+            "around",
+        ),
+        (rf"{_NUM}\s*(?:元|块钱?|美元)\s*(?:左右|上下)", "around"),
         (rf"(?:低于|少于|不超过|不到|小于)\s*{_NUM}\s*(?:元|块钱?|美元)?", "max"),
         (rf"{_NUM}\s*(?:元|块钱?|美元)\s*(?:以内|以下|之内)", "max"),
         (rf"(?:高于|超过|大于)\s*{_NUM}\s*(?:元|块钱?|美元)", "min"),
@@ -167,6 +174,10 @@ def _take_prices(text: str) -> tuple[tuple[float | None, float | None], str]:
         values = [_number(g, match.group(0)) for g in match.groups() if g is not None]
         if kind == "range" and len(values) == 2:
             low, high = sorted(values)
+            min_price = low if min_price is None else max(min_price, low)
+            max_price = high if max_price is None else min(max_price, high)
+        elif kind == "around":
+            low, high = round(values[0] * (1 - AROUND), 2), round(values[0] * (1 + AROUND), 2)
             min_price = low if min_price is None else max(min_price, low)
             max_price = high if max_price is None else min(max_price, high)
         elif kind == "max":

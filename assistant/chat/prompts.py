@@ -245,7 +245,8 @@ def _kind_words(kind: str) -> str:
 def question_header(product: Product, language: str) -> str:
     if language == "zh":
         return f"关于 {product.title} [{product.id}]（{money(product.price, product.currency)}）："
-    return f"About the {product.title} [{product.id}] ({money(product.price, product.currency)}):"
+    the = "" if re.match(r"the\s", product.title, re.I) else "the "  # not "About the The Steeping Room ..."
+    return f"About {the}{product.title} [{product.id}] ({money(product.price, product.currency)}):"
 
 
 def question_template(product: Product, passages: list[str], language: str) -> str:

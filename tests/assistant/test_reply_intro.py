@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.chat.prompts import intro_template
+from assistant.chat.prompts import intro_template, question_header
+from retrieval.records import Product
 from retrieval.query import SearchFilters
 
 
@@ -53,3 +54,12 @@ def test_a_list_of_mixed_kinds_is_not_named_after_its_first():
     assert intro_template(mixed, SearchFilters(), "en", False) == "Here are 2 options:"
     same = [item("Home", "Kitchen Knives")] * 2
     assert intro_template(same, SearchFilters(), "en", False) == "Here are 2 kitchen knives:"
+
+
+def test_a_question_header_does_not_double_a_titles_article():
+    """From the Gift Cards bench: "About the The Steeping Room Gift Card"."""
+    card = Product(id="B1", title="The Steeping Room Gift Card", price=25.0)
+    assert question_header(card, "en") == "About The Steeping Room Gift Card [B1] ($25.00):"
+    assert question_header(Product(id="B2", title="Theo Tea Gift Card", price=25.0), "en").startswith(
+        "About the Theo"
+    )

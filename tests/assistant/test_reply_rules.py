@@ -735,3 +735,51 @@ def test_a_feature_question_the_reply_leaves_unanswered_is_answered_from_the_tex
 )
 def test_an_answered_or_open_question_gets_nothing_added(written, context):
     assert answer_the_asked(written, context) is None
+
+
+# -- a kind of product none of those shown is -------------------------------------------------------------
+@pytest.mark.parametrize(
+    "sentence, context",
+    [
+        # From the Gift Cards bench, after "不要这个": "there are shoes in many designs", of gift cards.
+        ("有各种设计的鞋子。", ctx(GIFT_CARD, language="zh", words="不要这个")),
+        ("These gift cards come with running shoes.", ctx(GIFT_CARD, words="gift card")),
+        ("They pair well with a rain jacket.", ctx(HEADPHONES, words="headphones")),
+        ("这款耳机很适合配背包。", ctx(HEADPHONES, language="zh", words="耳机")),
+    ],
+)
+def test_a_kind_of_product_none_shown_is_is_caught(sentence, context):
+    assert "unshown_product" in rules(sentence, context)
+
+
+@pytest.mark.parametrize(
+    "sentence, context",
+    [
+        ("这双跑鞋很轻。", ctx(SHOES, language="zh", words="跑鞋")),
+        ("These running shoes are breathable.", ctx(SHOES)),
+        ("The gift card comes in a greeting card.", ctx(GIFT_CARD, words="gift card")),
+        ("Reviewers call them “the best headphones for running shoes”.", ctx(HEADPHONES, words="headphones")),
+    ],
+)
+def test_the_kind_shown_spoken_of_passes(sentence, context):
+    assert "unshown_product" not in rules(sentence, context)
+
+
+@pytest.mark.parametrize(
+    "sentence, words, mended",
+    [
+        # From the chat bench: the question made a label, and the worked example's "应该适合：" copied.
+        ("买家评价第一个：买家说它非常轻。", "买家怎么评价第一个？", "买家说它非常轻。"),
+        ("应该好：商品说明提到它很透气。", "第一个质量好吗？", "商品说明提到它很透气。"),
+    ],
+)
+def test_a_label_made_of_the_question_is_cut_and_the_answer_kept(sentence, words, mended):
+    context = replace(ctx(SHOES, language="zh", words=words), said_now=words)
+    broken = check_sentence(sentence, context)
+    assert "echo" in {b.rule for b in broken}
+    assert repair_sentence(sentence, broken, context) == mended
+
+
+def test_a_label_that_names_a_thing_of_its_own_is_no_echo():
+    context = replace(ctx(SHOES, language="zh", words="这双鞋透气吗？"), said_now="这双鞋透气吗？")
+    assert "echo" not in rules("透气性：商品说明提到它很透气。", context)

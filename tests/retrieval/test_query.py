@@ -49,6 +49,11 @@ def parse(text):
         # "Better" alone, or rated with a number, is not this.
         ("better espresso", {}, "better espresso"),
         ("running shoes not Nike", {"exclude_brands": ("Nike",)}, "running shoes"),
+        # "Around" a price is a range (20% either side), not no limit at all: the chat bench showed a $121.99
+        # jacket first for "something from Cloudbreak around $83".
+        ("rain jacket around $80", {"min_price": 64.0, "max_price": 96.0}, "rain jacket"),
+        ("耳机 100元左右", {"min_price": 80.0, "max_price": 120.0}, "耳机"),
+        ("boots that last about 5 years", {}, "boots that last about 5 years"),
         (
             "sonora audio headphones over $200",
             {"brands": ("Sonora Audio",), "min_price": 200.0, "categories": ("Headphones",)},
