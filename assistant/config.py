@@ -34,8 +34,8 @@ class Environment(BaseSettings):
     # 0/off/no: no second, multilingual view of the products (docs/search.md).
     multilingual: bool = True
     # 0/off/no: search reads a query in another language without its English translation by the LLM
-    # (docs/search.md; the translation costs about 1.8 s a query on a 2-core CPU and lifts Chinese needs
-    # from 0.70 to 0.90 of the right kind).
+    # (docs/search.md; the translation costs about 0.8 s a query on a quiet 2-core CPU and lifts Chinese
+    # needs from 0.70 to 0.90 of the right kind).
     translate_queries: bool = True
     llm: str = "default"
     llm_url: str | None = None

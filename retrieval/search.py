@@ -52,10 +52,10 @@ class FusionWeights:
     (bench/retrieval_relevance.py); `category` and `gate` belong to the category step."""
 
     dense: float = 1.0
-    lexical: float = 5.0
+    lexical: float = 2.5
     reviews: float = 0.6
     method: str = "blend"
-    multilingual: float = 0.0  # the multilingual view of the products, for a query in the catalog's language
+    multilingual: float = 1.0  # the multilingual view of the products, for a query in the catalog's language
     category: float = 0.25  # boost x how likely a product's kind is next to the likeliest kind
     gate: float = 0.3  # kinds less likely than this share of the likeliest are left out
     category_multilingual: float = (
@@ -65,7 +65,7 @@ class FusionWeights:
     # channels (dense, BM25, reviews) read the translation with these shares of their weights, beside the
     # multilingual view of the original (weight 1); `category_translated` is the catalog-language
     # channel's say in the category step next to the multilingual one's 1.
-    translated: float = 1.0
+    translated: float = 2.0
     category_translated: float = 1.0
 
 

@@ -62,7 +62,7 @@ class ScriptedGenerator:
         if behaviour == "too_long":  # one run-on sentence: no whole sentence fits the channel
             return (
                 f"TITLE: {pct} off {brand}\nBODY: {name}, the {title_words} is now {sale}, "
-                + "really " * 20
+                + " ".join(f"point {i}" for i in range(20))  # not one word looping, which is garbled
                 + "!"
             )
         if behaviour == "rambling":  # a good first sentence, then more than the channel holds

@@ -475,7 +475,8 @@ def test_the_packaged_warranty_covers_its_own_kinds_in_a_store_that_sells_none_o
 @pytest.mark.parametrize(
     ("question", "says", "language"),
     [
-        ("它防水吗？", "这款商品轻便又耐用，很适合日常使用。", "zh"),
+        # Sentences that claim nothing, so they pass whatever the product's texts say.
+        ("它防水吗？", "这款外套就是你刚才看到的第一款。", "zh"),
         ("is it waterproof?", "It looks great.", "en"),
     ],
 )

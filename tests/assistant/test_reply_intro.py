@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.chat.prompts import intro_template, question_header
-from retrieval.records import Product
 from retrieval.query import SearchFilters
+from retrieval.records import Product
 
 
 def item(*category: str) -> SimpleNamespace:
