@@ -301,6 +301,20 @@ _YOUR_PAST = re.compile(
     r"favou?rites?)\b|\bwhich you (?:like|liked|love|own|have)\b|你(?:之前|以前|曾经|上次)|你(?:买过|看过|喜欢过|浏览过)",
     re.I,
 )
+# People in the shopper's life and tastes of theirs, which only the shopper can tell ("suits your high
+# school graduate's needs", "you don't like cash": Gift Cards replies that took them from a listing).
+_YOUR_PEOPLE = re.compile(
+    r"\byour (?:[\w-]+ ){0,2}?(graduate|son|daughter|wife|husband|partner|mom|mum|mother|dad|father|friend|"
+    r"boss|kids?|children|niece|nephew|sister|brother|grandma|grandpa|grandmother|grandfather|teacher|"
+    r"co-?workers?|colleagues?|girlfriend|boyfriend|family)s?\b|"
+    r"你的(儿子|女儿|妻子|丈夫|老公|老婆|妈妈|爸爸|朋友|孩子|男朋友|女朋友|妹妹|姐姐|弟弟|哥哥|老板|同事|家人)",
+    re.I,
+)
+_YOUR_TASTE = re.compile(
+    r"\byou (?:don't|do not|never|always|really|truly) (?:like|love|hate|enjoy|want|need|use|carry)\b|"
+    r"\byou(?:'re| are) (?:a|an) (?:[\w-]+ )?(?:lover|fan|enthusiast|person)\b|你(?:不喜欢|讨厌|一向|总是)",
+    re.I,
+)
 _RELATION = re.compile(
     r"\b(?:comes? with|includes?|including|bundled with|pairs? (?:well |nicely )?with|"
     r"goes? (?:well |nicely )?with|compatible with|works with|matches|a set with)\b|"
@@ -744,6 +758,12 @@ def _history(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     m = _owned_kind(sentence, ctx)
     if m:
         return [RuleBreak("history", m.group(0), "speaks of the kind asked for as one the shopper owns")]
+    m = _YOUR_PEOPLE.search(sentence)
+    if m and (m.group(1) or m.group(2)).lower().rstrip("s") not in ctx.shopper_words.lower():
+        return [RuleBreak("history", m.group(0), "speaks of someone the shopper never mentioned")]
+    m = _YOUR_TASTE.search(sentence)
+    if m and not _content_words(sentence[m.end() :]) & _content_words(ctx.shopper_words):
+        return [RuleBreak("history", m.group(0), "tells the shopper's tastes, which they never told")]
     m = _YOU_SAID.search(sentence)
     if m:
         said = _content_words(sentence[m.end() :])

@@ -783,3 +783,33 @@ def test_a_label_made_of_the_question_is_cut_and_the_answer_kept(sentence, words
 def test_a_label_that_names_a_thing_of_its_own_is_no_echo():
     context = replace(ctx(SHOES, language="zh", words="这双鞋透气吗？"), said_now="这双鞋透气吗？")
     assert "echo" not in rules("透气性：商品说明提到它很透气。", context)
+
+
+# -- the shopper's people and tastes, which only they can tell ---------------------------------------------
+@pytest.mark.parametrize(
+    "sentence, words",
+    [
+        # From the Gift Cards bench: words of a listing, said as facts about the shopper.
+        ("The Banana Republic Gift Card suits your high school graduate's needs.", "something better rated"),
+        ("It's the perfect gift, and you don't like cash.", "cheaper"),
+        ("这张卡很适合你的女儿。", "礼品卡"),
+        ("You're a coffee lover, so this suits you.", "gift card"),
+    ],
+)
+def test_people_and_tastes_the_shopper_never_told_are_caught(sentence, words):
+    language = "zh" if "卡" in sentence else "en"
+    assert "history" in rules(sentence, ctx(GIFT_CARD, words=words, language=language))
+
+
+@pytest.mark.parametrize(
+    "sentence, words",
+    [
+        ("The Banana Republic Gift Card is a good gift for your daughter.", "a gift card for my daughter"),
+        ("这张卡很适合送给你的朋友。", "送朋友的礼品卡"),
+        ("If you don't like cash gifts, this card is a good pick.", "a gift card instead of cash"),
+        ("The Banana Republic Gift Card is a gift they can spend on what they like.", "gift card"),
+    ],
+)
+def test_people_and_tastes_the_shopper_told_pass(sentence, words):
+    language = "zh" if "卡" in sentence else "en"
+    assert "history" not in rules(sentence, ctx(GIFT_CARD, words=words, language=language))
