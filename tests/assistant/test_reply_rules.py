@@ -369,6 +369,8 @@ def test_an_echoed_clause_is_cut_when_a_clause_before_it_stands(sentence, words,
     [
         # From the chat bench: after "换一个", the model wrote the request it was given as its reply.
         ("有没有 的双肩包 backpacks;然后", "有没有 的双肩包 backpacks; then: 换一个", "换一个"),
+        # The Gift Cards bench: the request said back with a character dropped ("有没有评分高的礼品卡").
+        ("有没有礼品卡; then: 只要Amazon.", "有没有 的礼品卡; then: 只要Amazon", "只要Amazon"),
         (
             "Running shoes for long runs on trails, then cheaper.",
             "running shoes for long runs on trails",
@@ -509,7 +511,6 @@ def test_a_slogan_with_no_product_fact_or_answer_is_caught(sentence, language):
     [
         "Here are three options.",
         "Would you like them in another colour?",
-        "Yes!",
         "The Stridewell Luma 8 Plus is a great pick!",
         "These will go the distance!",
         "Don't forget: the Stridewell Luma 8 Plus is breathable.",
@@ -813,3 +814,31 @@ def test_people_and_tastes_the_shopper_never_told_are_caught(sentence, words):
 def test_people_and_tastes_the_shopper_told_pass(sentence, words):
     language = "zh" if "卡" in sentence else "en"
     assert "history" not in rules(sentence, ctx(GIFT_CARD, words=words, language=language))
+
+
+def test_a_shown_name_holding_another_products_first_words_is_no_unshown_product():
+    """From the Gift Cards bench: "Apple iTunes Gift Card $15" holds "iTunes Gift Card", the first words of
+    other cards' names."""
+    card = ShownProduct(
+        "B1", "Apple iTunes Gift Card $15", "Apple", None, None, "apple itunes gift card $15."
+    )
+    names = CatalogNames([("B1", card.title), ("B2", "iTunes Gift Card for Father's Day")])
+    context = replace(ctx(card, words="is it easy to use?"), catalog=names)
+    assert check_sentence("The Apple iTunes Gift Card $15 is a card for music and apps.", context) == []
+    assert "unshown_product" in rules("The iTunes Gift Card for Father's Day is nicer.", context)
+
+
+@pytest.mark.parametrize(
+    "sentence, words, caught",
+    [
+        ("有，有。", "不要这个", True),  # from the chat bench, under a list of yoga mats
+        ("Yes, yes.", "cheaper", True),
+        ("有。", "有保修吗？", False),  # a yes to the question asked
+        ("Yes, it is.", "is it waterproof?", False),
+        ("Yes!", "do you have it in blue?", False),
+        ("These are the ones.", "not that one", False),
+    ],
+)
+def test_a_sentence_that_says_nothing_and_answers_nothing_is_filler(sentence, words, caught):
+    context = replace(ctx(SHOES, words=words, language="en" if words.isascii() else "zh"), said_now=words)
+    assert ("filler" in rules(sentence, context)) is caught
