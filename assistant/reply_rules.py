@@ -824,6 +824,11 @@ def _garbled(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     quotes = [q.strip('“”"「」『』') for q in _QUOTED.findall(sentence)]
     if len(distinct_texts(quotes)) < len(quotes):  # 买家说“礼物”，买家说“礼物”
         return [RuleBreak("garbled", quotes[0], "quotes the same words twice")]
+    clauses = [c.strip() for c in re.split(r"[,;，、；。.!?！？]", sentence) if len(c.strip()) >= 3]
+    if len(set(clauses)) < len(
+        clauses
+    ):  # 买家说它很好，买家说它很好 (Chinese has no spaces to count words by)
+        return [RuleBreak("garbled", clauses[0], "says the same clause twice")]
     words = re.findall(r"\w+", sentence.lower())
     seen: set[tuple[str, ...]] = set()
     for i in range(len(words) - 3):

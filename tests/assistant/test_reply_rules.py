@@ -416,6 +416,10 @@ def test_a_long_product_name_a_review_also_names_is_not_a_copied_review():
     [
         ("商品说明提到它有“最佳的冰淇淋”，买家说“礼物”，买家说“礼物”。", "garbled"),
         ('Reviewers say "great gift" and "Great gift!"', "garbled"),
+        (
+            "商品说明提到它有多种设计，买家说它很好，买家说它很好，买家说它很好。",
+            "garbled",
+        ),  # the final bench run
     ],
 )
 def test_the_same_quote_twice_in_a_sentence_is_caught(sentence, rule):
