@@ -792,32 +792,31 @@ def test_a_label_that_names_a_thing_of_its_own_is_no_echo():
 
 # -- the shopper's people and tastes, which only they can tell ---------------------------------------------
 @pytest.mark.parametrize(
-    "sentence, words",
+    "sentence, words, caught",
     [
         # From the Gift Cards bench: words of a listing, said as facts about the shopper.
-        ("The Banana Republic Gift Card suits your high school graduate's needs.", "something better rated"),
-        ("It's the perfect gift, and you don't like cash.", "cheaper"),
-        ("这张卡很适合你的女儿。", "礼品卡"),
-        ("You're a coffee lover, so this suits you.", "gift card"),
+        (
+            "The Banana Republic Gift Card suits your high school graduate's needs.",
+            "something better rated",
+            True,
+        ),
+        ("It's the perfect gift, and you don't like cash.", "cheaper", True),
+        ("这张卡很适合你的女儿。", "礼品卡", True),
+        ("You're a coffee lover, so this suits you.", "gift card", True),
+        # What the shopper told may be said back.
+        (
+            "The Banana Republic Gift Card is a good gift for your daughter.",
+            "a gift card for my daughter",
+            False,
+        ),
+        ("这张卡很适合送给你的朋友。", "送朋友的礼品卡", False),
+        ("If you don't like cash gifts, this card is a good pick.", "a gift card instead of cash", False),
+        ("The Banana Republic Gift Card is a gift they can spend on what they like.", "gift card", False),
     ],
 )
-def test_people_and_tastes_the_shopper_never_told_are_caught(sentence, words):
+def test_people_and_tastes_are_said_only_as_the_shopper_told_them(sentence, words, caught):
     language = "zh" if "卡" in sentence else "en"
-    assert "history" in rules(sentence, ctx(GIFT_CARD, words=words, language=language))
-
-
-@pytest.mark.parametrize(
-    "sentence, words",
-    [
-        ("The Banana Republic Gift Card is a good gift for your daughter.", "a gift card for my daughter"),
-        ("这张卡很适合送给你的朋友。", "送朋友的礼品卡"),
-        ("If you don't like cash gifts, this card is a good pick.", "a gift card instead of cash"),
-        ("The Banana Republic Gift Card is a gift they can spend on what they like.", "gift card"),
-    ],
-)
-def test_people_and_tastes_the_shopper_told_pass(sentence, words):
-    language = "zh" if "卡" in sentence else "en"
-    assert "history" not in rules(sentence, ctx(GIFT_CARD, words=words, language=language))
+    assert ("history" in rules(sentence, ctx(GIFT_CARD, words=words, language=language))) is caught
 
 
 def test_a_shown_name_holding_another_products_first_words_is_no_unshown_product():
