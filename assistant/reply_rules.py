@@ -377,6 +377,15 @@ def _plain_title(title: str) -> str:
     return re.split(r"\s*[,(|]|\s+-\s+", title)[0].strip()
 
 
+def _read_out(text: str, names: Iterable[str]) -> str:
+    """`text` with each of `names` taken out (case ignored), longest first as given: a shown product's own
+    name is no other product, no review's words and no request said back."""
+    for name in names:
+        if name:
+            text = re.sub(re.escape(name), " | ", text, flags=re.I)
+    return text
+
+
 def _content_words(text: str) -> set[str]:
     return {w for w in _words(text) if len(w) > 2 and w not in _STOP}
 
@@ -490,9 +499,7 @@ def _unshown(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     shown = {p.id for p in ctx.shown}
     # A shown product's own name is read out first: "Apple iTunes Gift Card $15" holds "iTunes Gift Card",
     # the first words of other cards' names, and is no other product.
-    for product in ctx.shown:
-        for name in (product.title, _plain_title(product.title)):
-            sentence = re.sub(re.escape(name), " | ", sentence, flags=re.I)
+    sentence = _read_out(sentence, (n for p in ctx.shown for n in (p.title, _plain_title(p.title))))
     return [
         RuleBreak("unshown_product", key, "names a product that is not shown in this turn")
         for key, ids in ctx.catalog.named(sentence).items()
@@ -672,8 +679,7 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
             ]
         return []
     # A product's own name is no review's words, however long it is and however often reviews name it.
-    for product in ctx.shown:
-        unquoted = re.sub(re.escape(_plain_title(product.title)), " ", unquoted, flags=re.I)
+    unquoted = _read_out(unquoted, (_plain_title(p.title) for p in ctx.shown))
     words = _words(unquoted)
     grams = {" ".join(words[i : i + 6]) for i in range(len(words) - 5)}
     for review in ctx.reviews:
@@ -824,10 +830,9 @@ def _garbled(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     quotes = [q.strip('“”"「」『』') for q in _QUOTED.findall(sentence)]
     if len(distinct_texts(quotes)) < len(quotes):  # 买家说“礼物”，买家说“礼物”
         return [RuleBreak("garbled", quotes[0], "quotes the same words twice")]
+    # The same clause twice ("买家说它很好，买家说它很好"): Chinese has no spaces to count words by.
     clauses = [c.strip() for c in re.split(r"[,;，、；。.!?！？]", sentence) if len(c.strip()) >= 3]
-    if len(set(clauses)) < len(
-        clauses
-    ):  # 买家说它很好，买家说它很好 (Chinese has no spaces to count words by)
+    if len(set(clauses)) < len(clauses):
         return [RuleBreak("garbled", clauses[0], "says the same clause twice")]
     words = re.findall(r"\w+", sentence.lower())
     seen: set[tuple[str, ...]] = set()
@@ -885,11 +890,8 @@ def _parroted(sentence: str, said: str, shown: tuple[ShownProduct, ...]) -> bool
     """Whether the sentence is mostly the shopper's request said back in runs of four words or Chinese
     characters ("有没有 的双肩包 backpacks;然后": the model wrote the request it was given as its reply).
     Products' names do not count: an answer names the product the question named."""
-    for product in shown:
-        for name in (_plain_title(product.title), product.brand):
-            if name:
-                sentence = re.sub(re.escape(name), " ", sentence, flags=re.I)
-                said = re.sub(re.escape(name), " ", said, flags=re.I)
+    names = [n for p in shown for n in (_plain_title(p.title), p.brand)]
+    sentence, said = _read_out(sentence, names), _read_out(said, names)
     mine = [*_words(sentence), *_CJK_CHAR.findall(sentence)]
     if len(mine) < 4:
         return False

@@ -155,16 +155,12 @@ def translator(model: str, shop: Shop) -> TimedTranslator | None:
         return None
     from assistant.llm import open_generator
 
-    generator = open_generator(model)
+    return for_store(open_generator(model), shop)
+
+
+def for_store(generator, shop: Shop) -> TimedTranslator:
+    """`generator` translating for `shop`, told that store's kinds."""
     return TimedTranslator(QueryTranslator(lambda: generator, kinds=lambda: shop.searcher.kinds.names_))
-
-
-def for_store(translate: TimedTranslator | None, shop: Shop) -> TimedTranslator | None:
-    """The same model translating for another store, told that store's kinds."""
-    if translate is None:
-        return None
-    model = translate.inner.generator
-    return TimedTranslator(QueryTranslator(lambda: model, kinds=lambda: shop.searcher.kinds.names_))
 
 
 def ndcg(gains: list[float], ideal: list[float], k: int = 10) -> float:
@@ -334,7 +330,7 @@ def gift_cards(args, weights: FusionWeights, temperature: float, translate) -> d
     shop.index.encoder = CachedQueryEncoder(shop.encoder)
     if shop.index.multilingual is not None:
         shop.index.multilingual = CachedQueryEncoder(shop.index.multilingual)
-    shop.searcher.translate = for_store(translate, shop)
+    shop.searcher.translate = for_store(translate.inner.generator, shop) if translate else None
     products = {p.id: {"title": p.title, "category": list(p.category)} for p in shop.catalog.iter_products()}
     needs = load_jsonl(DATA / "needs_gift_cards.jsonl")
     report = [n for n in needs if n["split"] == "report"]

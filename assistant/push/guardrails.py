@@ -41,9 +41,9 @@ TEXT_CHECKS = (
 )
 
 # The reply rules (assistant.reply_rules) that apply to push copy, by the check that records them: who
-# is spoken to, the prompt's words and sentences that are not English ("voice"), and what is claimed about the product ("claims"). Not
-# "language" (push has its own check, and Chinese copy keeps English product names) nor the chat-only
-# rules about what the shopper asked.
+# is spoken to, the prompt's words and garbled sentences ("voice"), and what is claimed about the product
+# ("claims"). Not "language" (push has its own check, and Chinese copy keeps English product names) nor
+# the chat-only rules about what the shopper asked.
 VOICE_RULES = ("address", "prompt_words", "garbled")
 CLAIM_RULES = ("comparison", "attribute", "relation", "history", "reviewer_voice")
 _WORDS = re.compile(r"[\w\u3400-\u9fff]+")
