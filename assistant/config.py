@@ -33,9 +33,10 @@ class Environment(BaseSettings):
     encoder: str = "minilm"
     # 0/off/no: no second, multilingual view of the products (docs/search.md).
     multilingual: bool = True
-    # 0/off/no: search reads a query in another language without its English translation by the LLM
-    # (docs/search.md; the translation costs about 0.8 s a query on a quiet 2-core CPU and lifts Chinese
-    # needs from 0.70 to 0.90 of the right kind).
+    # 0/off/no: search reads a query in another language without its English translation by the LLM, and
+    # an English need the category step is unsure of without the LLM's rewrite (docs/search.md; either
+    # costs about 0.8 s a query on a quiet 2-core CPU, and lifts Chinese needs from 0.70 to 0.90 of the
+    # right kind).
     translate_queries: bool = True
     llm: str = "default"
     llm_url: str | None = None

@@ -3,7 +3,9 @@ search query in the catalog's language ("地铁上太吵了" -> "noise cancellin
 
 Search reads the translation with its English channels (dense, BM25, reviews, the category step) beside
 the multilingual view of the original (`retrieval.search.HybridSearcher(translate=...)`); retrieval gets
-this as a plain callable, so it never imports the assistant. The worked examples are needs for products
+this as a plain callable, so it never imports the assistant. The same call rewrites an English need whose
+kind the category step is unsure of ("stretching in hotel rooms when I travel for work" -> "stretching mat
+for hotel use"), read by the category step alone. The worked examples are needs for products
 the demo store does not sell, so the prompt teaches the form of the answer; the store's kinds of product
 are named beside them (`kinds`), so the answer starts with one the store sells.
 """

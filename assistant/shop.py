@@ -129,8 +129,9 @@ class Shop:
 
     @cached_property
     def query_translator(self):
-        """What writes a query in another language as an English one for search (the language model, on
-        first use), or None unless settings.translate_queries."""
+        """What writes a query in another language, or an English need the category step is unsure of, as
+        an English product query for search (the language model, on first use), or None unless
+        settings.translate_queries."""
         if not self.settings.translate_queries:
             return None
         from assistant.query_translation import QueryTranslator

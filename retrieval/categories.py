@@ -122,9 +122,19 @@ class CategoryGuess:
         return CategoryGuess(tuple(n for n, _ in keep), tuple(p / total for _, p in keep))
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Query vectors made by one channel's encoder (one row per query), and their say in the guess. One
+    channel may read two texts: a need and the model's rewrite of it."""
+
+    channel: str
+    vectors: np.ndarray
+    weight: float
+
+
 class CategoryModel:
     """`fit(labels, vectors, titles, encoders)` with one vector matrix per encoder channel, then
-    `predict(queries, weights)`.
+    `predict(readings)`.
 
     `temperature` turns the centred similarities into probabilities: lower is more decisive.
     `names` weighs the reading by names next to the reading by products (0 leaves names out).
@@ -181,19 +191,20 @@ class CategoryModel:
             score += self.names * (by_names - by_names.mean(axis=1, keepdims=True))
         return score
 
-    def predict(self, queries: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> list[CategoryGuess]:
-        """One guess per query row; `queries` and `weights` are keyed by channel (missing weight: 0)."""
+    def predict(self, readings: Sequence[Reading]) -> list[CategoryGuess]:
+        """One guess per query row, the readings' scores averaged by their weights (a reading of a channel
+        the model was not fitted on, or of weight 0, has no say)."""
         if not hasattr(self, "names_"):
             raise ValueError("CategoryModel is not fitted; call fit(labels, vectors) first")
-        used = [c for c in queries if weights.get(c, 0.0) > 0 and c in self.products_]
-        n = len(next(iter(queries.values()))) if queries else 0
+        used = [r for r in readings if r.weight > 0 and r.channel in self.products_]
+        n = len(readings[0].vectors) if readings else 0
         if not used or len(self.names_) < 2:
             return [
                 CategoryGuess(self.names_, tuple([1.0 / max(len(self.names_), 1)] * len(self.names_)))
                 for _ in range(n)
             ]
-        total = sum(weights[c] for c in used)
-        score = sum(weights[c] / total * self._channel_scores(c, queries[c]) for c in used)
+        total = sum(r.weight for r in used)
+        score = sum(r.weight / total * self._channel_scores(r.channel, r.vectors) for r in used)
         logits = score / self.temperature
         probs = np.exp(logits - logits.max(axis=1, keepdims=True))
         probs /= probs.sum(axis=1, keepdims=True)

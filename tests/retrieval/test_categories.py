@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.categories import CategoryGuess, CategoryModel, category_label, kind_names
+from retrieval.categories import CategoryGuess, CategoryModel, Reading, category_label, kind_names
 
 
 def _unit(*rows):
@@ -27,7 +27,7 @@ def test_query_goes_to_the_nearest_kind_and_rare_kinds_are_not_kinds():
     vectors = _unit([1, 0.1, 0], [1, -0.1, 0], [1, 0, 0], [0.1, 1, 0], [-0.1, 1, 0], [0, 1, 0], [0, 0, 1])
     model = CategoryModel().fit(labels, {"main": vectors})
     assert model.names_ == ("A", "B")
-    near_b, between = model.predict({"main": _unit([0.1, 1, 0], [1, 1, 0])}, {"main": 1.0})
+    near_b, between = model.predict([Reading("main", _unit([0.1, 1, 0], [1, 1, 0]), 1.0)])
     assert near_b.top == "B" and near_b.weight("A") < 0.1 and near_b.close_pair(0.6) is None
     assert between.close_pair(0.6) is not None and abs(sum(between.probs) - 1) < 1e-6
 
@@ -37,15 +37,19 @@ def test_channels_weigh_as_told():
     en = _unit(*[[1, 0]] * 3, *[[0, 1]] * 3)
     ml = _unit(*[[0, 1]] * 3, *[[1, 0]] * 3)  # the other channel disagrees
     model = CategoryModel().fit(labels, {"en": en, "ml": ml})
-    query = {"en": _unit([1, 0]), "ml": _unit([1, 0])}
-    assert model.predict(query, {"en": 1.0})[0].top == "A"
-    assert model.predict(query, {"ml": 1.0})[0].top == "B"
-    assert model.predict(query, {"en": 1.0, "ml": 0.0})[0].top == "A"
+    query = _unit([1, 0])
+    assert model.predict([Reading("en", query, 1.0)])[0].top == "A"
+    assert model.predict([Reading("ml", query, 1.0)])[0].top == "B"
+    assert model.predict([Reading("en", query, 1.0), Reading("ml", query, 0.0)])[0].top == "A"
+    # One channel may read two texts (a need and its rewrite): both count, by their say.
+    other = _unit([0, 1])
+    assert model.predict([Reading("en", query, 1.0), Reading("en", other, 3.0)])[0].top == "B"
+    assert model.predict([Reading("en", query, 3.0), Reading("en", other, 1.0)])[0].top == "A"
 
 
 def test_errors_name_the_fix():
     with pytest.raises(ValueError, match="call fit"):
-        CategoryModel().predict({"main": np.zeros((1, 2))}, {"main": 1.0})
+        CategoryModel().predict([Reading("main", np.zeros((1, 2)), 1.0)])
     with pytest.raises(ValueError, match="one vector per product"):
         CategoryModel().fit(["A", "B"], {"main": np.zeros((3, 2))})
 
@@ -63,8 +67,8 @@ def test_a_kind_of_several_sorts_is_read_by_its_nearest_products_not_its_blurred
     labels = ["A"] * 10 + ["B"] * 5
     vectors = _unit(*[[1, 0, 0]] * 5, *[[0, 1, 0]] * 5, *[[0.8, 0.6, 0]] * 5)
     model = CategoryModel().fit(labels, {"main": vectors})
-    assert model.predict({"main": _unit([1, 0, 0])}, {"main": 1.0})[0].top == "A"
-    assert model.predict({"main": _unit([0.8, 0.6, 0])}, {"main": 1.0})[0].top == "B"
+    assert model.predict([Reading("main", _unit([1, 0, 0]), 1.0)])[0].top == "A"
+    assert model.predict([Reading("main", _unit([0.8, 0.6, 0]), 1.0)])[0].top == "B"
 
 
 TITLES = {
@@ -122,7 +126,7 @@ def test_a_kind_is_also_read_by_its_names_when_its_products_do_not_settle_it():
     labels, titles, brands = _titles()
     same = _unit(*[[0, 0, 1]] * len(labels))  # products that say nothing apart
     with_names = CategoryModel().fit(labels, {"main": same}, titles, {"main": _WordEncoder()}, brands)
-    query = {"main": _WordEncoder().encode(["something with earbuds for the gym"])}
-    assert with_names.predict(query, {"main": 1.0})[0].top == "Headphones"
+    query = [Reading("main", _WordEncoder().encode(["something with earbuds for the gym"]), 1.0)]
+    assert with_names.predict(query)[0].top == "Headphones"
     without = CategoryModel().fit(labels, {"main": same})
-    assert without.predict(query, {"main": 1.0})[0].probs[0] == pytest.approx(0.5)
+    assert without.predict(query)[0].probs[0] == pytest.approx(0.5)

@@ -40,8 +40,9 @@ def searcher(small_catalog, hashing_encoder, tmp_path):
     return HybridSearcher(index, small_catalog)
 
 
-def _top_kind(searcher, query):
-    return searcher.search(query, k=1)[0].product.category[-1]
+def _says(plan):
+    """What the category step reads of a plan: each channel's say."""
+    return {r.channel: r.weight for r in plan.category}
 
 
 def test_the_query_language_decides_the_channel_weights(searcher):
@@ -53,14 +54,14 @@ def test_the_query_language_decides_the_channel_weights(searcher):
     # Chinese without a translator: the English encoder and the English reviews would read noise.
     alone = searcher._plan(NEED, "hybrid")
     assert (alone.dense, alone.multilingual, alone.reviews) == (0.0, 1.0, 0.0)
-    assert set(alone.vectors) == {MULTILINGUAL} and alone.category_channels == {MULTILINGUAL: 1.0}
+    assert set(alone.vectors) == {MULTILINGUAL} and _says(alone) == {MULTILINGUAL: 1.0}
     # With one, the English channels read the translation at `translated` x their weights.
     searcher.translate = FakeTranslator()
     both = searcher._plan(NEED, "hybrid")
     assert both.text == "waterproof hiking boots"
     assert (both.dense, both.multilingual, both.lexical, both.reviews) == (0.5, 1.0, 2.5, 0.3)
     assert set(both.vectors) == {PRODUCTS, MULTILINGUAL}
-    assert both.category_channels == {MULTILINGUAL: 1.0, PRODUCTS: w.category_translated}
+    assert _says(both) == {MULTILINGUAL: 1.0, PRODUCTS: w.category_translated}
 
 
 def test_a_translated_chinese_need_finds_the_english_products_bm25_and_dense_read(searcher):
@@ -75,9 +76,10 @@ def test_a_translated_chinese_need_finds_the_english_products_bm25_and_dense_rea
     assert translate.calls == [NEED]
 
 
-def test_english_queries_and_a_zero_weight_never_call_the_translator(searcher):
+def test_sure_english_queries_and_a_zero_weight_never_call_the_translator(searcher):
     translate = FakeTranslator()
     searcher.translate = translate
+    assert searcher.guess_category("drip coffee maker").probs[0] >= searcher.weights.rewrite_below
     searcher.search("drip coffee maker", k=3)
     assert translate.calls == []
     searcher.weights = replace(searcher.weights, translated=0.0)
@@ -109,7 +111,53 @@ def test_without_a_multilingual_view_a_translation_is_read_by_the_english_channe
     searcher.translate = FakeTranslator()
     plan = searcher._plan(NEED, "hybrid")
     assert plan.text == "waterproof hiking boots" and set(plan.vectors) == {PRODUCTS}
-    assert plan.multilingual == 0.0 and plan.category_channels == {PRODUCTS: 1.0}
+    assert plan.multilingual == 0.0 and _says(plan) == {PRODUCTS: 1.0}
     assert searcher.search(NEED, k=1)[0].product.id == "B1"
     searcher.translate = FakeTranslator(fail=True)
     assert searcher._plan(NEED + "吗", "hybrid").dense == searcher.weights.dense
+
+
+UNSURE = "a present for my dad"  # no word of either kind: the category step cannot tell
+
+
+def test_an_unsure_english_need_is_read_again_with_the_models_rewrite(searcher):
+    plain = searcher.guess_category(UNSURE)
+    assert plain.probs[0] < searcher.weights.rewrite_below
+    translate = FakeTranslator(answer="drip coffee maker")
+    searcher.translate = translate
+    guess = searcher.guess_category(UNSURE)
+    assert guess.top == "Coffee Makers" and guess.probs[0] > plain.probs[0]
+    # The search gates on the same guess, and the model ran once for the chat's guess and the search.
+    assert {c.product.category[-1] for c in searcher.search(UNSURE, k=3)} == {"Coffee Makers"}
+    assert translate.calls == [UNSURE]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"category_rewrite": 0.0}, {"rewrite_below": 0.0}],
+    ids=["no-say", "never-unsure-enough"],
+)
+def test_the_rewrite_is_off_with_a_zero_say_or_threshold(searcher, change):
+    plain = searcher.guess_category(UNSURE)
+    searcher.weights = replace(searcher.weights, **change)
+    searcher.translate = translate = FakeTranslator(answer="drip coffee maker")
+    assert searcher.guess_category(UNSURE) == plain and translate.calls == []
+
+
+@pytest.mark.parametrize(
+    "translate",
+    [FakeTranslator(fail=True), FakeTranslator(answer="一份礼物"), FakeTranslator(answer=UNSURE.upper())],
+    ids=["fails", "answers-in-chinese", "says-the-need-back"],
+)
+def test_a_rewrite_that_adds_nothing_leaves_the_guess_as_it_was(searcher, translate):
+    plain = searcher.guess_category(UNSURE)
+    searcher.translate = translate
+    assert searcher.guess_category(UNSURE) == plain and translate.calls == [UNSURE]
+
+
+def test_the_category_step_is_learned_again_when_the_multilingual_view_comes_back(searcher):
+    # Learned while the view was away (a bench toggling it), it must not read queries without it for good.
+    multilingual, searcher.index.multilingual = searcher.index.multilingual, None
+    assert set(searcher.kinds.products_) == {PRODUCTS}
+    searcher.index.multilingual = multilingual
+    assert set(searcher.kinds.products_) == {PRODUCTS, MULTILINGUAL}
