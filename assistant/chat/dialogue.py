@@ -54,6 +54,14 @@ _REJECT = re.compile(
     r"not (?:the )?(?:first|second|third|last))\b|不要(?:这个|那个|第.个)|换一个",
     re.I,
 )
+# "One without fragrance please", "ones with more cushioning?", "any with a laptop sleeve": the need shown,
+# with one more wish; read alone, "without fragrance" would be a need of its own, its kind guessed afresh.
+_ONE_MORE = re.compile(
+    r"^\s*(?:(?:and|but|ok(?:ay)?|maybe|so|what about|how about|do you have|is there|are there|got)\s+)*"
+    r"(?:(?:an?|the same)\s+)?(?:ones?\b|any(?=\s+(?:with|without|that|in)\b))(?P<wish>[^?？.!]*)",
+    re.I,
+)
+_FILLER = re.compile(r"^\s*but\b|\b(?:please|instead|too|then|as well)\b", re.I)
 _QUESTION = re.compile(
     r"\?|？|\b(is it|are they|does it|do they|do people|how (?:is|are|does)|will it|can it|"
     r"what do (?:people|reviews|reviewers))\b|吗|怎么样|如何",
@@ -166,6 +174,24 @@ def _ordinal_targets(message: str, shown: list[str]) -> list[str]:
     return targets
 
 
+def _one_more(message: str, state: DialogueState, turn: Understanding) -> Understanding | None:
+    """The need shown refined by one more wish ("one without fragrance"), or None when the message is no
+    such wish, nothing was shown, or it names a kind ("one pair of rain jackets").
+
+    "One" points back at the kind shown, so the wish is never read for a kind of its own: alone, the
+    category step reads "with plush cushioning" as yoga gear and "in a bigger size" as backpacks."""
+    match = _ONE_MORE.match(message)
+    wish = " ".join(_FILLER.sub(" ", match["wish"]).split()) if match else ""
+    if not wish or not state.need or not state.shown or turn.state.filters.get("categories"):
+        return None
+    before = SearchFilters.from_dict(state.filters) if state.filters else SearchFilters()
+    filters = before.merged(SearchFilters.from_dict(turn.state.filters))
+    extra = list(dict.fromkeys([*state.extra_terms, *turn.state.extra_terms, wish]))
+    return Understanding(
+        "refine", (), DialogueState(state.need, filters.to_dict(), extra, state.shown, state.language)
+    )
+
+
 def understand(
     message: str,
     state: DialogueState,
@@ -196,6 +222,8 @@ def understand(
             return Understanding("clarify", (), replace(state, pending=[]), question=open_question(language))
         state = replace(state, pending=[])
     turn = _understand(message, state, brands, categories, prices)
+    if turn.intent == "need" and (more := _one_more(message, state, turn)) is not None:
+        return more
     filters = turn.state.filters
     # A named brand settles the kind well enough: asking between kinds it may not sell would only confuse.
     if turn.intent != "need" or guess_kind is None or filters.get("categories") or filters.get("brands"):

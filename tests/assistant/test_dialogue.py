@@ -160,3 +160,38 @@ def test_a_new_kind_asked_for_well_rated_is_a_new_need_with_that_limit():
     turn = ask("highly rated rain jackets", SHOWN)
     assert turn.intent == "need" and turn.state.filters["min_rating"] == 4.0
     assert turn.state.filters["categories"] == ["Rain Jackets"]
+
+
+@pytest.mark.parametrize(
+    ("message", "wish"),
+    [
+        ("one with more cushioning please", "with more cushioning"),
+        ("ones that are wider?", "that are wider"),
+        ("any with a wide toe box", "with a wide toe box"),
+        ("what about one for my son", "for my son"),
+        ("one for my dry feet", "for my dry feet"),  # "one" is the kind shown, whatever the wish says
+        ("the same one but in a bigger size", "in a bigger size"),
+    ],
+)
+def test_one_more_wish_after_a_list_refines_the_need_shown(message, wish):
+    turn = ask(message, SHOWN)
+    assert turn.intent == "refine" and turn.state.need == SHOWN.need
+    assert turn.state.extra_terms == [wish] and turn.state.shown == SHOWN.shown
+
+
+def test_one_more_wish_keeps_the_limits_set_before_and_adds_its_own():
+    state = DialogueState(need=SHOWN.need, filters={"max_price": 120.0}, shown=SHOWN.shown)
+    assert ask("one with more cushioning", state).state.filters["max_price"] == 120.0
+    assert ask("one with more cushioning under $80", state).state.filters["max_price"] == 80.0
+
+
+@pytest.mark.parametrize(
+    ("message", "state"),
+    [
+        ("one without fragrance please", DialogueState()),  # nothing shown to refine
+        ("one pair of rain jackets for hiking", SHOWN),  # names a kind
+    ],
+    ids=["nothing-shown", "names-a-kind"],
+)
+def test_a_one_phrase_that_is_no_wish_about_the_list_is_not_a_refinement(message, state):
+    assert ask(message, state).intent != "refine"
