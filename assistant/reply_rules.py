@@ -543,10 +543,11 @@ def _wrong_kind(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     if not ctx.shown:
         return []
     names = " ".join(f"{p.title} {' '.join(p.category)}" for p in ctx.shown).lower()
+    unquoted = _QUOTED.sub(" ", sentence)
     return [
         RuleBreak("unshown_product", m.group(0), "speaks of a kind of product that none shown is")
         for pattern, stems in _KIND_RE
-        if (m := pattern.search(_QUOTED.sub(" ", sentence))) and not any(stem in names for stem in stems)
+        if (m := pattern.search(unquoted)) and not any(stem in names for stem in stems)
     ][:1]
 
 

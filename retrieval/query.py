@@ -172,18 +172,20 @@ def _take_prices(text: str) -> tuple[tuple[float | None, float | None], str]:
         if not match:
             continue
         values = [_number(g, match.group(0)) for g in match.groups() if g is not None]
+        low = high = None
         if kind == "range" and len(values) == 2:
             low, high = sorted(values)
-            min_price = low if min_price is None else max(min_price, low)
-            max_price = high if max_price is None else min(max_price, high)
         elif kind == "around":
             low, high = round(values[0] * (1 - AROUND), 2), round(values[0] * (1 + AROUND), 2)
-            min_price = low if min_price is None else max(min_price, low)
-            max_price = high if max_price is None else min(max_price, high)
         elif kind == "max":
-            max_price = values[0] if max_price is None else min(max_price, values[0])
+            high = values[0]
         elif kind == "min":
-            min_price = values[0] if min_price is None else max(min_price, values[0])
+            low = values[0]
+        # Every bound stated narrows the range: the tighter one wins.
+        if low is not None:
+            min_price = low if min_price is None else max(min_price, low)
+        if high is not None:
+            max_price = high if max_price is None else min(max_price, high)
         text = _cut(text, match)
     if min_price is not None and max_price is not None and min_price > max_price:
         min_price, max_price = max_price, min_price
