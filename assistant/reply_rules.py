@@ -269,8 +269,8 @@ _PLURAL = re.compile(r"\b(?:all|both|every|each|these|they|them|those)\b|都|这
 _FIRST_PERSON_EXPERIENCE = re.compile(
     r"\b(?:I|we)(?:'ve| have| had)?\s+(?:ordered|bought|purchased|wore|worn|wear|used|use|returned|tried|"
     r"got|own|owned|ran|run|hiked|brewed|forget|barely|love|noticed|had to)\b|"
-    r"\bmy (?:feet|foot|skin|husband|wife|son|daughter|kids?|partner|knees?|back|shoulders?|laptop|runs?|"
-    r"order|hands?|face)\b|我(?:买|用|穿|试|退|老公|老婆|家|的脚|的皮肤|跑|觉得)",
+    r"\bmy (?:[\w-]+ )?(?:feet|foot|skin|husband|wife|son|daughter|kids?|partner|knees?|back|shoulders?|"
+    r"laptop|runs?|order|hands?|face)\b|我(?:买|用|穿|试|退|老公|老婆|家|的脚|的皮肤|跑|觉得)",
     re.I,
 )
 _MERCHANT_VOICE = re.compile(r"\b(?:we're|we are|we've|we have|we offer|our)\b|我们(?:是|的|提供)", re.I)

@@ -211,6 +211,12 @@ def test_judgements_the_texts_give_pass(sentence):
         ("Running shoes under $120?", ctx(SHOES), "prompt_words"),
         ("We're an award winning pizzeria serving gourmet pizzas.", ctx(SHOES), "reviewer_voice"),
         ("Reviewers say the laces snap within a week of hard training.", ctx(SHOES), "reviewer_voice"),
+        # A review's "my" said unquoted, an adjective before the noun (the 80-turn check after stop 16).
+        (
+            "Reviewers say it is comfortable from the first minute on my tired feet.",
+            ctx(SHOES),
+            "reviewer_voice",
+        ),
         (
             "The description calls it breathable, and reviewers say it is breathable too.",
             ctx(SHOES),
@@ -234,6 +240,7 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
         ("The Stridewell Luma 8 Plus is better rated than the Fleetfoot Vista 2 Pro.", ctx(SHOES, CHEAP)),
         ("Here are some cheaper options.", ctx(SHOES, CHEAP, words="cheaper")),
         ("One reviewer wrote: “I ordered half a size up.”", ctx(SHOES)),
+        ("One reviewer wrote: “Finally fits my wide feet.”", ctx(SHOES)),
         (
             "Reviewers say it is comfortable from the first minute and suggest ordering half a size up.",
             ctx(SHOES),
