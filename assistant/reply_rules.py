@@ -207,7 +207,7 @@ ATTRIBUTES: dict[str, str] = {
     "durable": r"durab(?:le|ility)|built to last|long[- ]lasting|耐用",
     "comfortable": r"comfortable|comfy|舒适|舒服",
     "gentle": r"\bgentle\b|sensitive skin|温和|敏感肌",
-    "fragrance free": r"fragrance[- ]free|unscented|no (?:smell|scent|perfume)|无香",
+    "fragrance free": r"fragrance[- ]free|unscented|(?:no|without) (?:fragrance|smell|scent|perfume)|无香|不含香",
     "non-slip": r"non[- ]slip|grippy|防滑",
     "gps": r"\bGPS\b",
     "sharp": r"\bsharp\b|锋利",
@@ -219,8 +219,10 @@ ATTRIBUTES: dict[str, str] = {
     "stainless steel": r"stainless steel|不锈钢",
     "damascus": r"damascus",
     "mesh": r"\bmesh\b|网面",
-    # Judgements are claims too: "good quality", "easy to use", "known for ..." need a text that says them,
-    # or a small model fills them in from what it believes about a brand.
+}
+# Judgements are claims too: "good quality", "easy to use", "known for ..." need a text that says them,
+# or a small model fills them in from what it believes about a brand.
+JUDGEMENTS: dict[str, str] = {
     "good quality": r"(?:high|good|great|top|excellent)[- ](?:quality|build)|well[- ](?:made|built|crafted)|"
     r"quality (?:materials|construction)|做工.{0,2}(?:好|精|扎实)|质量.{0,2}(?:好|不错)|品质.{0,2}(?:好|高)",
     "easy to use": r"easy to (?:use|set up|operate)|user[- ]friendly|simple to (?:use|set up)|\bintuitive|"
@@ -250,6 +252,9 @@ COLOURS = {
 }
 for _en, _zh in COLOURS.items():
     ATTRIBUTES[_en] = rf"\b{_en}\b|{_zh}色"
+# The things a product has or has not, by its own texts: what a shopper's wish can ask for.
+FEATURES = {name: re.compile(pattern, re.I) for name, pattern in ATTRIBUTES.items()}
+ATTRIBUTES.update(JUDGEMENTS)
 _ATTRIBUTE_RE = {name: re.compile(pattern, re.I) for name, pattern in ATTRIBUTES.items()}
 _NEGATION = re.compile(
     r"\b(?:not|no|isn't|aren't|doesn't|don't|didn't|without|never|unclear|unknown|can't|cannot|"

@@ -16,6 +16,7 @@ import numpy as np
 from assistant.chat.faq import faq_topic
 from assistant.chat.sessions import DialogueState
 from assistant.language import ORDINALS
+from assistant.reply_rules import FEATURES
 from retrieval.categories import CategoryGuess, names_a_kind
 from retrieval.language import detect_language
 from retrieval.lexical import tokenize
@@ -61,7 +62,15 @@ _ONE_MORE = re.compile(
     r"(?:(?:an?|the same)\s+)?(?:ones?\b|any(?=\s+(?:with|without|that|in)\b))(?P<wish>[^?？.!]*)",
     re.I,
 )
+# The same in Chinese, where "的" makes the wish a noun: "有没有不含香精的" (is there one without fragrance),
+# "要轻一点的吗" (a lighter one?). A message with a kind after the 的 ("有没有防水的跑鞋") is a need as before.
+_ONE_MORE_ZH = re.compile(
+    r"^\s*(?:那|那么|还)?(?:有没有|有无|要|来|换)一?[个款双件些]?(?P<wish>[^？?。！!，,]+?)的(?:吗|呢|吧)?\s*[？?。！!]?\s*$"
+)
 _FILLER = re.compile(r"^\s*but\b|\b(?:please|instead|too|then|as well)\b", re.I)
+# A wish this surely about another kind than the one shown ("one for my dry face" after backpacks) is
+# asked back about: "one" says the kind shown, the words another.
+WISH_ELSEWHERE = 0.9
 _QUESTION = re.compile(
     r"\?|？|\b(is it|are they|does it|do they|do people|how (?:is|are|does)|will it|can it|"
     r"what do (?:people|reviews|reviewers))\b|吗|怎么样|如何",
@@ -180,9 +189,10 @@ def _one_more(message: str, state: DialogueState, turn: Understanding) -> Unders
 
     "One" points back at the kind shown, so the wish is never read for a kind of its own: alone, the
     category step reads "with plush cushioning" as yoga gear and "in a bigger size" as backpacks."""
-    match = _ONE_MORE.match(message)
+    match = _ONE_MORE.match(message) or _ONE_MORE_ZH.match(message)
     wish = " ".join(_FILLER.sub(" ", match["wish"]).split()) if match else ""
-    if not wish or not state.need or not state.shown or turn.state.filters.get("categories"):
+    names_a_kind_itself = turn.intent == "need" and turn.state.filters.get("categories")
+    if not wish or not state.need or not state.shown or names_a_kind_itself:
         return None
     before = SearchFilters.from_dict(state.filters) if state.filters else SearchFilters()
     filters = before.merged(SearchFilters.from_dict(turn.state.filters))
@@ -190,6 +200,25 @@ def _one_more(message: str, state: DialogueState, turn: Understanding) -> Unders
     return Understanding(
         "refine", (), DialogueState(state.need, filters.to_dict(), extra, state.shown, state.language)
     )
+
+
+def _wish_elsewhere(
+    more: Understanding, state: DialogueState, guess_kind: Callable[[str], CategoryGuess]
+) -> tuple[str, str] | None:
+    """(the kind shown, the kind the wish alone asks for) when the wish of "one ..." is surely about
+    another kind ("one for my dry face" after backpacks, "one for the rain" after running shoes), else
+    None. Most wishes read alone are no kind at all ("with plush cushioning" reads as yoga gear at 0.47):
+    only a sure guess asks back, and never for a feature the store lists ("有没有防水的" after running
+    shoes reads as rain jackets, yet asks for waterproof shoes)."""
+    wish = more.state.extra_terms[-1]
+    if any(pattern.search(wish) for pattern in FEATURES.values()):
+        return None
+    shown = (state.filters or {}).get("categories") or [guess_kind(state.need).top]
+    own = guess_kind(wish)
+    if not own.probs or own.probs[0] < WISH_ELSEWHERE or not shown[0] or own.top in shown:
+        return None
+    pair = (shown[0], own.top)
+    return pair if all(names_a_kind(k) for k in pair) else None
 
 
 def understand(
@@ -222,8 +251,21 @@ def understand(
             return Understanding("clarify", (), replace(state, pending=[]), question=open_question(language))
         state = replace(state, pending=[])
     turn = _understand(message, state, brands, categories, prices)
-    if turn.intent == "need" and (more := _one_more(message, state, turn)) is not None:
-        return more
+    # A short Chinese wish ("有没有不含香精的") reads as a refinement that understood nothing of it.
+    unheard = (
+        turn.intent == "refine"
+        and turn.state.extra_terms == state.extra_terms
+        and SearchFilters.from_dict(turn.state.filters) == SearchFilters.from_dict(state.filters or {})
+    )
+    if (turn.intent == "need" or unheard) and (more := _one_more(message, state, turn)) is not None:
+        if guess_kind is None or (pair := _wish_elsewhere(more, state, guess_kind)) is None:
+            return more
+        # The answer searches the wish alone within the kind chosen: the need shown names its own kind
+        # ("a backpack for my commute"), and its words would pull that kind back into a skincare search.
+        wish = more.state.extra_terms[-1]
+        asked = replace(more.state, need=wish, extra_terms=[], pending=list(pair), shown=[])
+        language = detect_language(message, state.language)
+        return Understanding("clarify", (), asked, question=clarify_question(pair, language))
     filters = turn.state.filters
     # A named brand settles the kind well enough: asking between kinds it may not sell would only confuse.
     if turn.intent != "need" or guess_kind is None or filters.get("categories") or filters.get("brands"):

@@ -24,6 +24,7 @@ from assistant.chat import prompts
 from assistant.chat.dialogue import understand
 from assistant.chat.faq import load_faq
 from assistant.chat.sessions import DialogueState, SessionStore, Turn
+from assistant.chat.wishes import wish_line
 from assistant.demo_catalog import CATEGORIES as DEMO_CATEGORIES
 from assistant.fact_check import FactCheckResult, ProductFacts, check_text, repair
 from assistant.language import detect_language
@@ -318,6 +319,9 @@ class ChatEngine:
         if not items:
             return _Plan([], composed, relaxed=nothing_fit)
         composed += "\n" + prompts.product_listing(items, language)
+        wish = " ".join(t for t in new_state.extra_terms if t not in state.extra_terms)
+        if turn.intent == "refine" and (line := wish_line(wish, items, language)):
+            composed += "\n" + line
         grounding = self._grounding(
             asked,
             catalog_brands,

@@ -18,6 +18,7 @@ from assistant.chat.dialogue import kind_name
 from assistant.fact_check import money
 from assistant.llm.types import ChatMessage
 from ranking.records import RankedItem
+from retrieval.filters import category_matches
 from retrieval.query import SearchFilters
 from retrieval.records import Product
 
@@ -205,9 +206,12 @@ def intro_template(
     """The reply's first line, from the facts: how many, of what kind, within the shopper's own limits."""
     n = len(items)
     # The kind is named only when every product shown is of it: "Here are 4 kitchen knives" over a list
-    # that a shopper's history mixed with running shoes would be false.
+    # that a shopper's history mixed with running shoes would be false. So is a kind in the filters: the
+    # need's own words may name another ("a backpack for my commute" searched within skincare), and the
+    # search reads both.
     kinds = {item.product.category[-1] if item.product.category else "" for item in items}
-    kind = filters.categories[0] if filters.categories else (kinds.pop() if len(kinds) == 1 else "")
+    named = [c for c in filters.categories if all(category_matches(c, i.product.category) for i in items)]
+    kind = named[0] if named else (kinds.pop() if len(kinds) == 1 else "")
     limits = _limits(filters, language, said)
     if language == "zh":
         if not items:

@@ -508,3 +508,23 @@ def test_a_stray_quote_mark_is_not_shown(shop):
     for chunks in (['" Here it is.'], ['"', "\n", "Here it is."], ["Here it is. ", '"']):
         *text, outcome = shop.chat._checked(iter(chunks), grounding, "fallback", {})
         assert "".join(text).strip() == "Here it is." and outcome["sentences_kept"] == 1
+
+
+def test_a_wish_for_one_more_is_answered_by_which_products_shown_have_it(shop):
+    """ "One with plush cushioning" after running shoes: the list keeps the kind, and the reply says which
+    products shown have plush cushioning by the catalog (it once praised other things and left the wish
+    unanswered)."""
+    r1 = shop.ask("U00005", "running shoes for long runs")
+    r2 = shop.ask("U00005", "one with plush cushioning", r1.session)
+    assert r2.intent == "refine" and r2.products
+    assert all("Running Shoes" in p["category"] for p in r2.products)
+    plush = {
+        p["id"]
+        for p in r2.products
+        if shop.catalog.get_product(p["id"]).attributes.get("cushioning") == "plush"
+    }
+    line = next(s for s in r2.reply.splitlines() if "what you asked for (cushioning: plush)" in s)
+    for p in r2.products:
+        named = p["title"].split(",")[0] in line
+        assert named == (p["id"] in plush and len(plush) < len(r2.products)), (p["title"], line)
+    assert line.startswith("None of these") == (not plush)

@@ -179,6 +179,59 @@ def test_one_more_wish_after_a_list_refines_the_need_shown(message, wish):
     assert turn.state.extra_terms == [wish] and turn.state.shown == SHOWN.shown
 
 
+@pytest.mark.parametrize(
+    ("message", "wish"),
+    [
+        ("有没有不含香精的", "不含香精"),
+        ("那有没有防水的？", "防水"),
+        ("换个大一点的", "大一点"),
+        ("要轻一点的吗", "轻一点"),
+    ],
+)
+def test_a_chinese_wish_for_one_more_refines_the_need_shown(message, wish):
+    """ "有没有不含香精的" once kept the list as it was: read as a refinement, with nothing of the wish."""
+    turn = ask(message, SHOWN)
+    assert turn.intent == "refine" and turn.state.need == SHOWN.need
+    assert turn.state.extra_terms == [wish]
+
+
+@pytest.mark.parametrize("message", ["有没有防水的跑鞋", "有没有评分高的"])
+def test_a_chinese_message_that_names_a_kind_or_a_limit_is_read_as_before(message):
+    turn = ask(message, SHOWN)
+    assert turn.state.extra_terms == []
+    assert turn.state.filters["categories"] == ["Running Shoes"] or turn.state.filters["min_rating"] == 4.0
+
+
+@pytest.mark.parametrize(
+    ("message", "other"),
+    [("one for my dry face", "Skincare"), ("what about one for the rain", "Rain Jackets")],
+)
+def test_a_wish_surely_about_another_kind_is_asked_back(message, other):
+    """ "One" says the running shoes shown; "for my dry face" says skincare. Asking settles it, and the
+    answer searches that kind with the wish."""
+    turn = ask(message, SHOWN)
+    assert turn.intent == "clarify" and turn.state.pending == ["Running Shoes", other]
+    assert "running shoes" in turn.question and other.lower() in turn.question
+    answer = ask(other.lower(), turn.state)
+    assert answer.intent == "need" and answer.state.filters["categories"] == [other]
+    # The wish alone: "running shoes for long runs" would pull running shoes back into the search.
+    assert answer.state.need == turn.state.need and "running" not in answer.state.need
+    assert answer.state.need in message and not answer.state.extra_terms
+    kept = ask("running shoes", turn.state)
+    assert kept.state.filters["categories"] == ["Running Shoes"] and kept.state.need == answer.state.need
+
+
+@pytest.mark.parametrize("message", ["one that is rainproof", "有没有防水的"])
+def test_a_wish_for_a_feature_the_store_lists_refines_even_when_it_reads_as_another_kind(message):
+    """ "Rainproof" alone reads as rain jackets, but it is a feature running shoes have: no question."""
+
+    def rainy(text):
+        return guess_kind("rain" if message in text or text in message else text)
+
+    turn = ask(message, SHOWN, guess=rainy)
+    assert turn.intent == "refine" and turn.state.extra_terms and turn.state.need == SHOWN.need
+
+
 def test_one_more_wish_keeps_the_limits_set_before_and_adds_its_own():
     state = DialogueState(need=SHOWN.need, filters={"max_price": 120.0}, shown=SHOWN.shown)
     assert ask("one with more cushioning", state).state.filters["max_price"] == 120.0

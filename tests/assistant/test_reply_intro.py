@@ -56,6 +56,20 @@ def test_a_list_of_mixed_kinds_is_not_named_after_its_first():
     assert intro_template(same, SearchFilters(), "en", False) == "Here are 2 kitchen knives:"
 
 
+def test_a_kind_in_the_filters_is_not_named_over_products_of_another():
+    """Skincare chosen after "a backpack for my commute": the need's words brought backpacks back, and the
+    line read "Here are 4 picks in Skincare:" over them."""
+    bags = [item("Bags", "Backpacks")] * 2
+    wanted = SearchFilters(categories=("Skincare",))
+    assert intro_template(bags, wanted, "en", False) == "Here are 2 backpacks:"
+    mixed = [item("Beauty", "Skincare"), item("Bags", "Backpacks")]
+    assert intro_template(mixed, wanted, "en", False) == "Here are 2 options:"
+    parent = [item("Outdoor", "Running Shoes"), item("Outdoor", "Hiking Boots")]
+    assert intro_template(parent, SearchFilters(categories=("Outdoor",)), "en", False) == (
+        "Here are 2 picks in Outdoor:"
+    )
+
+
 def test_a_question_header_does_not_double_a_titles_article():
     """From the Gift Cards bench: "About the The Steeping Room Gift Card"."""
     card = Product(id="B1", title="The Steeping Room Gift Card", price=25.0)
