@@ -1,7 +1,8 @@
 """The lexical side of search, built once at `shopmate index` time and saved beside the Chroma index.
 
-Three BM25 indexes: the whole product text, the title and category path on their own (a word there
-says what the product is), and the passages of positive reviews. They are saved as bm25s arrays and
+Two BM25 indexes: the whole product text (title, brand, category path, description, attributes) and
+the passages of positive reviews. What a product *is* is read by the search's category step, not by
+a field weight (docs/search.md, "Lexical scoring"). They are saved as bm25s arrays and
 memory-mapped on load, so a new process (an API worker, a CLI call) starts searching without
 tokenizing the catalog again. A manifest records the catalog version and the tokenizer they were built
 with; an index from another version is stale and is rebuilt or refused, never used.

@@ -65,7 +65,7 @@ class FusionWeights:
     # channels (dense, BM25, reviews) read the translation with these shares of their weights, beside the
     # multilingual view of the original (weight 1); `category_translated` is the catalog-language
     # channel's say in the category step next to the multilingual one's 1.
-    translated: float = 2.0
+    translated: float = 0.5
     category_translated: float = 1.0
     # A query in the catalog's language whose likeliest kind is less likely than `rewrite_below` is read
     # again in the category step: the translator's rewrite of the need ("stretching in hotel rooms when I
