@@ -610,6 +610,11 @@ def _negated(sentence: str, start: int) -> bool:
     return bool(_NEGATION.search(sentence[max(0, start - 40) : start]))
 
 
+def states(pattern: re.Pattern, text: str) -> bool:
+    """Whether `text` says what `pattern` names, not negated just before it ("not waterproof" does not)."""
+    return any(not _negated(text, m.start()) for m in pattern.finditer(text))
+
+
 def _attribute(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     if not ctx.shown:
         return []

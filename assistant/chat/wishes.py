@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.reply_rules import FEATURES
+from assistant.reply_rules import FEATURES, states
 from ranking.records import RankedItem
 from retrieval.lexical import tokenize
 from retrieval.records import Product
@@ -36,7 +36,7 @@ def asked_for(wish: str, products: Sequence[Product]) -> dict[str, Test]:
     words ("waterproof", "降噪", "without fragrance") and any attribute value of a product shown whose
     words the wish holds ("plush" of "cushioning: plush"). Empty for a wish that names none ("for my son")."""
     asked: dict[str, Test] = {
-        name: (lambda p, pattern=pattern: bool(pattern.search(_own_text(p))))
+        name: (lambda p, pattern=pattern: states(pattern, _own_text(p)))
         for name, pattern in FEATURES.items()
         if pattern.search(wish)
     }

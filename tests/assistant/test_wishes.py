@@ -44,6 +44,11 @@ def test_a_feature_is_read_in_its_other_spellings_and_never_from_a_review():
     assert "Glide" not in line and "Arc" not in line
 
 
+def test_a_text_that_says_a_product_lacks_the_feature_does_not_count_as_having_it():
+    dry = shoe("P4", "Zen 1", "firm", "lightweight", "A road racer. Not waterproof, so keep it for dry days.")
+    assert wish_line("waterproof ones", [RankedItem(dry, 1.0)], "en").startswith("None of these lists")
+
+
 def test_when_none_has_it_the_line_says_so_instead_of_implying_it():
     line = wish_line("without fragrance", SHOWN, "en")
     assert line.startswith("None of these lists what you asked for (fragrance free)")
