@@ -316,10 +316,10 @@ class HybridSearcher:
             )
             self.index.sync()
 
-    def _plan(self, text: str, mode: str) -> _Plan:
+    def _plan(self, text: str, mode: str, model: bool = True) -> _Plan:
         w = self.weights
         language = detect_language(text, self.catalog_language)
-        if language != self.catalog_language and (plan := self._foreign_plan(text, language, mode)):
+        if language != self.catalog_language and (plan := self._foreign_plan(text, language, mode, model)):
             return plan
         vectors: dict[str, np.ndarray] = {}
         if mode != "lexical" or w.category > 0 or w.gate > 0:
@@ -337,13 +337,15 @@ class HybridSearcher:
             _readings(vectors, {PRODUCTS: 1.0, MULTILINGUAL: w.category_multilingual}),
         )
 
-    def _foreign_plan(self, text: str, language: str, mode: str) -> _Plan | None:
+    def _foreign_plan(self, text: str, language: str, mode: str, model: bool = True) -> _Plan | None:
         """A query in another language than the catalog's: the multilingual view reads it; with a
         translation, the catalog-language channels read that too. Without one, the English encoder would
         read Chinese as noise, and English reviews do not match it either. None when there is neither a
         multilingual view nor a translation (the query is then read as any other)."""
         w = self.weights
-        english = self.translation(text) if self.translate is not None and w.translated > 0 else None
+        english = (
+            self.translation(text) if model and self.translate is not None and w.translated > 0 else None
+        )
         multilingual = self.index.multilingual is not None
         if english is None and not multilingual:
             return None
@@ -411,13 +413,15 @@ class HybridSearcher:
                 self._vectors.popitem(last=False)
         return vector
 
-    def guess_category(self, query: str) -> CategoryGuess:
-        """The kinds of product the query most likely asks for (the category step alone)."""
+    def guess_category(self, query: str, model: bool = True) -> CategoryGuess:
+        """The kinds of product the query most likely asks for (the category step alone). `model=False`
+        reads it by the encoders only, with no translation or rewrite: for a quick check that needs
+        only a sure guess (the chat's "one for my dry face" after backpacks)."""
         text = clean_query(query)
         self._ready()
-        return self._guess(self._plan(text, "hybrid"))
+        return self._guess(self._plan(text, "hybrid", model), model)
 
-    def _guess(self, plan: _Plan) -> CategoryGuess:
+    def _guess(self, plan: _Plan, model: bool = True) -> CategoryGuess:
         """The category step's guess. An unsure one, for a query in the catalog's language, is read again
         with the translator's rewrite of the need: the model names a product where the encoders weigh
         situation words ("travel" in a need for stretching pulls towards backpacks). Only unsure queries
@@ -425,7 +429,8 @@ class HybridSearcher:
         guess = self.kinds.predict(plan.category)[0]
         w = self.weights
         if (
-            self.translate is None
+            not model
+            or self.translate is None
             or w.category_rewrite <= 0
             or plan.language != self.catalog_language
             or not guess.probs

@@ -203,7 +203,10 @@ def _one_more(message: str, state: DialogueState, turn: Understanding) -> Unders
 
 
 def _wish_elsewhere(
-    more: Understanding, state: DialogueState, guess_kind: Callable[[str], CategoryGuess]
+    more: Understanding,
+    state: DialogueState,
+    guess_kind: Callable[[str], CategoryGuess],
+    quick_guess: Callable[[str], CategoryGuess],
 ) -> tuple[str, str] | None:
     """(the kind shown, the kind the wish alone asks for) when the wish of "one ..." is surely about
     another kind ("one for my dry face" after backpacks, "one for the rain" after running shoes), else
@@ -214,7 +217,7 @@ def _wish_elsewhere(
     if any(pattern.search(wish) for pattern in FEATURES.values()):
         return None
     shown = (state.filters or {}).get("categories") or [guess_kind(state.need).top]
-    own = guess_kind(wish)
+    own = quick_guess(wish)
     if not own.probs or own.probs[0] < WISH_ELSEWHERE or not shown[0] or own.top in shown:
         return None
     pair = (shown[0], own.top)
@@ -228,9 +231,12 @@ def understand(
     categories: list,
     prices: dict[str, float],
     guess_kind: Callable[[str], CategoryGuess] | None = None,
+    quick_guess: Callable[[str], CategoryGuess] | None = None,
 ) -> Understanding:
     """`prices`: the catalog prices of the products shown last (for "cheaper"); `guess_kind`: the search's
-    category step (`HybridSearcher.guess_category`), to ask back when a new need fits two kinds."""
+    category step (`HybridSearcher.guess_category`), to ask back when a new need fits two kinds;
+    `quick_guess`: the same without the model (default: `guess_kind`), for a wish that only a sure guess
+    of another kind asks back about: it need not wait for a model's rewrite."""
     if state.pending:
         chosen = _chosen_kind(message, state.pending, guess_kind)
         if chosen is not None:
@@ -258,7 +264,12 @@ def understand(
         and SearchFilters.from_dict(turn.state.filters) == SearchFilters.from_dict(state.filters or {})
     )
     if (turn.intent == "need" or unheard) and (more := _one_more(message, state, turn)) is not None:
-        if guess_kind is None or (pair := _wish_elsewhere(more, state, guess_kind)) is None:
+        quick = quick_guess or guess_kind
+        if (
+            guess_kind is None
+            or quick is None
+            or (pair := _wish_elsewhere(more, state, guess_kind, quick)) is None
+        ):
             return more
         # The answer searches the wish alone within the kind chosen: the need shown names its own kind
         # ("a backpack for my commute"), and its words would pull that kind back into a skincare search.

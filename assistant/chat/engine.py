@@ -11,6 +11,7 @@ dropped otherwise; an unfinished last sentence is dropped; the turn records ever
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -206,13 +207,15 @@ class ChatEngine:
             for pid, p in self.sources.catalog.get_products(state.shown).items()
             if p.price is not None
         }
+        searcher = self.sources.searcher()
         turn = understand(
             message,
             state,
             list(catalog_brands),
             list(self.sources.catalog.categories()),
             shown_prices,
-            guess_kind=self.sources.searcher().guess_category,
+            guess_kind=searcher.guess_category,
+            quick_guess=functools.partial(searcher.guess_category, model=False),
         )
         new_state = turn.state
         new_state.language = language

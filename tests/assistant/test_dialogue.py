@@ -221,6 +221,24 @@ def test_a_wish_surely_about_another_kind_is_asked_back(message, other):
     assert kept.state.filters["categories"] == ["Running Shoes"] and kept.state.need == answer.state.need
 
 
+def test_a_wish_is_read_by_the_quick_guess_when_there_is_one():
+    """The wish needs a sure guess of another kind, not the model's rewrite: the quick guess reads it."""
+    read = []
+
+    def quick(text):
+        read.append(text)
+        return guess_kind(text)
+
+    def slow(text):
+        assert "face" not in text, "the wish went to the guess that may call the model"
+        return guess_kind(text)
+
+    turn = understand(
+        "one for my dry face", SHOWN, BRANDS, CATEGORIES, {}, guess_kind=slow, quick_guess=quick
+    )
+    assert turn.intent == "clarify" and read == ["for my dry face"]
+
+
 @pytest.mark.parametrize("message", ["one that is rainproof", "有没有防水的"])
 def test_a_wish_for_a_feature_the_store_lists_refines_even_when_it_reads_as_another_kind(message):
     """ "Rainproof" alone reads as rain jackets, but it is a feature running shoes have: no question."""

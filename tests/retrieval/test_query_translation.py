@@ -155,6 +155,15 @@ def test_a_rewrite_that_adds_nothing_leaves_the_guess_as_it_was(searcher, transl
     assert searcher.guess_category(UNSURE) == plain and translate.calls == [UNSURE]
 
 
+@pytest.mark.parametrize("need", [UNSURE, NEED], ids=["english-unsure", "chinese"])
+def test_the_quick_guess_reads_by_the_encoders_alone(searcher, need):
+    """The chat's check of a wish ("one for my dry face") wants only a sure guess: no model call."""
+    plain = searcher.guess_category(need)
+    searcher.translate = translate = FakeTranslator(answer="drip coffee maker")
+    assert searcher.guess_category(need, model=False) == plain and translate.calls == []
+    assert searcher.guess_category(need) != plain and translate.calls == [need]
+
+
 def test_the_category_step_is_learned_again_when_the_multilingual_view_comes_back(searcher):
     # Learned while the view was away (a bench toggling it), it must not read queries without it for good.
     multilingual, searcher.index.multilingual = searcher.index.multilingual, None
