@@ -377,7 +377,7 @@ _STOP = {
 _ORDINALS = {word: position for word, position in ORDINALS.items() if position >= 0}
 
 
-def _plain_title(title: str) -> str:
+def plain_title(title: str) -> str:
     """A product's name without the colour or size after a comma, a bracket or a dash."""
     return re.split(r"\s*[,(|]|\s+-\s+", title)[0].strip()
 
@@ -504,7 +504,7 @@ def _unshown(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     shown = {p.id for p in ctx.shown}
     # A shown product's own name is read out first: "Apple iTunes Gift Card $15" holds "iTunes Gift Card",
     # the first words of other cards' names, and is no other product.
-    sentence = _read_out(sentence, (n for p in ctx.shown for n in (p.title, _plain_title(p.title))))
+    sentence = _read_out(sentence, (n for p in ctx.shown for n in (p.title, plain_title(p.title))))
     return [
         RuleBreak("unshown_product", key, "names a product that is not shown in this turn")
         for key, ids in ctx.catalog.named(sentence).items()
@@ -690,7 +690,7 @@ def _reviewer_voice(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
             ]
         return []
     # A product's own name is no review's words, however long it is and however often reviews name it.
-    unquoted = _read_out(unquoted, (_plain_title(p.title) for p in ctx.shown))
+    unquoted = _read_out(unquoted, (plain_title(p.title) for p in ctx.shown))
     words = _words(unquoted)
     grams = {" ".join(words[i : i + 6]) for i in range(len(words) - 5)}
     for review in ctx.reviews:
@@ -901,7 +901,7 @@ def _parroted(sentence: str, said: str, shown: tuple[ShownProduct, ...]) -> bool
     """Whether the sentence is mostly the shopper's request said back in runs of four words or Chinese
     characters ("有没有 的双肩包 backpacks;然后": the model wrote the request it was given as its reply).
     Products' names do not count: an answer names the product the question named."""
-    names = [n for p in shown for n in (_plain_title(p.title), p.brand)]
+    names = [n for p in shown for n in (plain_title(p.title), p.brand)]
     sentence, said = _read_out(sentence, names), _read_out(said, names)
     mine = [*_words(sentence), *_CJK_CHAR.findall(sentence)]
     if len(mine) < 4:
@@ -1196,7 +1196,7 @@ def _name_the_unsaid(sentence: str, ctx: ReplyContext, _found: RuleBreak) -> str
     name, words = thing
     if _ATTRIBUTE_RE[name].search(product.support) or any(_ATTRIBUTE_RE[name].search(r) for r in ctx.reviews):
         return None
-    title = _plain_title(product.title)
+    title = plain_title(product.title)
     if ctx.language == "zh":
         return f"{title} 的商品说明和评价都没有提到它是否{words}。"
     reviews, described = re.search(r"review", sentence, re.I), re.search(r"descri|listing", sentence, re.I)
@@ -1239,7 +1239,7 @@ def answer_the_asked(written: str, ctx: ReplyContext) -> str | None:
     if pattern.search(written) or _HEDGE.search(written):
         return None
     product = ctx.shown[0]
-    title = _plain_title(product.title)
+    title = plain_title(product.title)
     described = product.support.replace(product.title.lower(), " ")  # its name is no answer
     for review in ctx.reviews:
         described = described.replace(review.lower(), " ")

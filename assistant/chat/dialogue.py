@@ -203,7 +203,7 @@ def _one_more(message: str, state: DialogueState, turn: Understanding) -> Unders
 
 
 def _wish_elsewhere(
-    more: Understanding,
+    wish: str,
     state: DialogueState,
     guess_kind: Callable[[str], CategoryGuess],
     quick_guess: Callable[[str], CategoryGuess],
@@ -213,7 +213,6 @@ def _wish_elsewhere(
     None. Most wishes read alone are no kind at all ("with plush cushioning" reads as yoga gear at 0.47):
     only a sure guess asks back, and never for a feature the store lists ("有没有防水的" after running
     shoes reads as rain jackets, yet asks for waterproof shoes)."""
-    wish = more.state.extra_terms[-1]
     if any(pattern.search(wish) for pattern in FEATURES.values()):
         return None
     shown = (state.filters or {}).get("categories") or [guess_kind(state.need).top]
@@ -264,16 +263,14 @@ def understand(
         and SearchFilters.from_dict(turn.state.filters) == SearchFilters.from_dict(state.filters or {})
     )
     if (turn.intent == "need" or unheard) and (more := _one_more(message, state, turn)) is not None:
-        quick = quick_guess or guess_kind
+        wish = more.state.extra_terms[-1]
         if (
             guess_kind is None
-            or quick is None
-            or (pair := _wish_elsewhere(more, state, guess_kind, quick)) is None
+            or (pair := _wish_elsewhere(wish, state, guess_kind, quick_guess or guess_kind)) is None
         ):
             return more
         # The answer searches the wish alone within the kind chosen: the need shown names its own kind
         # ("a backpack for my commute"), and its words would pull that kind back into a skincare search.
-        wish = more.state.extra_terms[-1]
         asked = replace(more.state, need=wish, extra_terms=[], pending=list(pair), shown=[])
         language = detect_language(message, state.language)
         return Understanding("clarify", (), asked, question=clarify_question(pair, language))

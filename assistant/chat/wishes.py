@@ -5,20 +5,14 @@ product's own catalog texts (title, description, attributes), never from reviews
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
-from assistant.reply_rules import FEATURES, states
+from assistant.reply_rules import FEATURES, ShownProduct, plain_title, states
 from ranking.records import RankedItem
 from retrieval.lexical import tokenize
 from retrieval.records import Product
 
 Test = Callable[[Product], bool]
-
-
-def _own_text(product: Product) -> str:
-    attributes = " ".join(f"{k}: {v}" for k, v in (product.attributes or {}).items())
-    return " ".join([product.title, product.description or "", attributes])
 
 
 def _values(product: Product) -> list[tuple[str, str]]:
@@ -36,7 +30,7 @@ def asked_for(wish: str, products: Sequence[Product]) -> dict[str, Test]:
     words ("waterproof", "降噪", "without fragrance") and any attribute value of a product shown whose
     words the wish holds ("plush" of "cushioning: plush"). Empty for a wish that names none ("for my son")."""
     asked: dict[str, Test] = {
-        name: (lambda p, pattern=pattern: states(pattern, _own_text(p)))
+        name: (lambda p, pattern=pattern: states(pattern, ShownProduct.of(p).support))
         for name, pattern in FEATURES.items()
         if pattern.search(wish)
     }
@@ -52,7 +46,7 @@ def asked_for(wish: str, products: Sequence[Product]) -> dict[str, Test]:
 
 
 def _names(products: Sequence[Product], language: str) -> str:
-    titles = [re.split(r"\s*[,(|]|\s+-\s+", p.title)[0].strip() for p in products]
+    titles = [plain_title(p.title) for p in products]
     if language == "zh":
         return "、".join(titles)
     titles = [f"the {t}" for t in titles]
