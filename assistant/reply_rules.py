@@ -207,7 +207,7 @@ ATTRIBUTES: dict[str, str] = {
     "durable": r"durab(?:le|ility)|built to last|long[- ]lasting|耐用",
     "comfortable": r"comfortable|comfy|舒适|舒服",
     "gentle": r"\bgentle\b|sensitive skin|温和|敏感肌",
-    "fragrance free": r"fragrance[- ]free|unscented|(?:no|without) (?:fragrance|smell|scent|perfume)|无香|不含香",
+    "fragrance free": r"fragrance[- ]free|unscented|(?:no|without) (?:fragrance|smell|scent|perfume)|无香|不含香|(?:不要|没有|不带)有?香(?:味|精|料)",
     "non-slip": r"non[- ]slip|grippy|防滑",
     "gps": r"\bGPS\b",
     "sharp": r"\bsharp\b|锋利",

@@ -45,7 +45,7 @@ COLORS = {
     "灰": "grey",
     "粉": "pink",
 }
-_CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|budget)\b|便宜", re.I)
+_CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|budget)\b|便宜|(?:别|不要)太贵", re.I)
 _PRICIER = re.compile(r"\b(more expensive|premium|higher end|fancier)\b|贵一点|高端", re.I)
 _COMPARE = re.compile(
     r"\b(compare|comparison|versus|vs\.?|difference between|which is better)\b|比较|对比|哪个好", re.I
@@ -66,6 +66,12 @@ _ONE_MORE = re.compile(
 # "要轻一点的吗" (a lighter one?). A message with a kind after the 的 ("有没有防水的跑鞋") is a need as before.
 _ONE_MORE_ZH = re.compile(
     r"^\s*(?:那|那么|还)?(?:有没有|有无|要|来|换)一?[个款双件些]?(?P<wish>[^？?。！!，,]+?)的(?:吗|呢|吧)?\s*[？?。！!]?\s*$"
+)
+# And without a 的, led by what the shopper wants or does not want: "不要有香味" (none with a scent), "最好轻一点"
+# (lighter, ideally). A negation stays in the wish; "要" and its like do not.
+_WISH_ZH = re.compile(
+    r"^\s*(?:那|那么|还是?)?我?(?:最好|希望|想要|需要|要|(?=不要|不想要|别|不含|不带|没有))"
+    r"(?P<wish>[^？?。！!，,的]{1,12}?)(?:吧|呢|吗)?\s*[？?。！!]?\s*$"
 )
 _FILLER = re.compile(r"^\s*but\b|\b(?:please|instead|too|then|as well)\b", re.I)
 # A wish this surely about another kind than the one shown ("one for my dry face" after backpacks) is
@@ -190,6 +196,8 @@ def _one_more(message: str, state: DialogueState, turn: Understanding) -> Unders
     "One" points back at the kind shown, so the wish is never read for a kind of its own: alone, the
     category step reads "with plush cushioning" as yoga gear and "in a bigger size" as backpacks."""
     match = _ONE_MORE.match(message) or _ONE_MORE_ZH.match(message)
+    if match is None and not (_CHEAPER.search(message) or _PRICIER.search(message) or _REJECT.search(message)):
+        match = _WISH_ZH.match(message)
     wish = " ".join(_FILLER.sub(" ", match["wish"]).split()) if match else ""
     names_a_kind_itself = turn.intent == "need" and turn.state.filters.get("categories")
     if not wish or not state.need or not state.shown or names_a_kind_itself:

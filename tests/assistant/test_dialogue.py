@@ -186,6 +186,11 @@ def test_one_more_wish_after_a_list_refines_the_need_shown(message, wish):
         ("那有没有防水的？", "防水"),
         ("换个大一点的", "大一点"),
         ("要轻一点的吗", "轻一点"),
+        # Without a 的: what the shopper wants, or does not want (the negation stays in the wish).
+        ("不要有香味", "不要有香味"),
+        ("最好轻一点", "轻一点"),
+        ("那要防水吧", "防水"),
+        ("希望不含酒精", "不含酒精"),
     ],
 )
 def test_a_chinese_wish_for_one_more_refines_the_need_shown(message, wish):
@@ -195,7 +200,13 @@ def test_a_chinese_wish_for_one_more_refines_the_need_shown(message, wish):
     assert turn.state.extra_terms == [wish]
 
 
-@pytest.mark.parametrize("message", ["有没有防水的跑鞋", "有没有评分高的"])
+def test_not_too_dear_in_chinese_is_cheaper_than_the_list_not_a_wish_of_words():
+    turn = understand("别太贵", SHOWN, BRANDS, CATEGORIES, {"P1": 80.0, "P2": 120.0, "P3": 100.0})
+    assert turn.intent == "refine" and turn.state.extra_terms == []
+    assert turn.state.filters["max_price"] == 99.99
+
+
+@pytest.mark.parametrize("message", ["有没有防水的跑鞋", "有没有评分高的", "要一双跑鞋"])
 def test_a_chinese_message_that_names_a_kind_or_a_limit_is_read_as_before(message):
     turn = ask(message, SHOWN)
     assert turn.state.extra_terms == []

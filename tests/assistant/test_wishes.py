@@ -58,6 +58,9 @@ def test_all_of_them_and_chinese():
     assert wish_line("in black", SHOWN, "en") == "All 3 have what you asked for (black)."
     assert wish_line("防水", SHOWN, "zh") == "其中Fleetfoot Pace 5 Running Shoes符合你说的“防水”。"
     assert wish_line("不含香精", SHOWN, "zh").startswith("这些商品的说明都没有写到“不含香精”")
+    assert wish_line("不要有香味", SHOWN, "zh").startswith("这些商品的说明都没有写到“不要有香味”")
+    scentless = shoe("P5", "Calm 2", "firm", "fragrance free")
+    assert wish_line("不要有香味", [RankedItem(scentless, 1.0)], "zh") == "它符合你说的“不要有香味”。"
 
 
 @pytest.mark.parametrize("wish", ["for my son", "in a bigger size", "that my wife would like", ""])
