@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from assistant.demo_catalog import ADJECTIVES, ASPECTS, CATEGORIES, MODEL_WORDS, TIER_SPAN, TIERS
+from assistant.demo_catalog import (
+    ADJECTIVES,
+    ASPECTS,
+    BENEFITS,
+    CATEGORIES,
+    MODEL_WORDS,
+    TIER_SPAN,
+    TIERS,
+    USES,
+)
 
 END_TIME = 1_793_491_200  # 2026-10-31 00:00 UTC: fixed so the same seed gives the same store
 SPAN_DAYS = 180
@@ -104,10 +113,10 @@ class _Catalog:
             if "color" in attributes:
                 title += f", {attributes['color'].title()}"
             details = ", ".join(f"{k} {v}" for k, v in attributes.items())
-            qualities = " and ".join(ASPECTS[a][0] for a in aspects)
+            qualities = ", and ".join(f"{ASPECTS[a][0]}, {BENEFITS[a]}" for a in aspects)
             description = (
                 f"The {brand} {model} {noun.lower()} for {spec.tags[0]} and {spec.tags[1]}: {qualities}. "
-                f"Details: {details}."
+                f"{USES[noun][index % len(USES[noun])]} Details: {details}."
             )
             pid = f"P{index:06d}"
             self.rows.append(

@@ -1,7 +1,8 @@
 import json
 
-from assistant.demo_catalog import CATEGORIES
+from assistant.demo_catalog import ASPECTS, CATEGORIES, USES
 from assistant.demo_store import generate_demo_store
+from assistant.reply_rules import FEATURES
 
 
 def _read(path):
@@ -42,3 +43,26 @@ def test_behaviour_follows_hidden_tastes(demo_source):
 def test_reviews_and_users_load_without_rejects(demo_shop):
     counts = demo_shop.counts()
     assert counts["products"] == 300 and counts["users"] == 120 and counts["reviews"] > 20
+
+
+def test_a_description_claims_only_the_features_its_product_has(demo_source):
+    """Each listing says what its type of product does and what its features are for; the claim check
+    trusts these texts, so a use true of the type ("grippy tread") may not claim a feature that only some
+    products have ("non-slip")."""
+    claimed_by_some = 0
+    for p in _read(demo_source.products):
+        attributes = p["attributes"]
+        own = " ".join(
+            [
+                p["title"],
+                *(str(v) for k, v in attributes.items() if k != "features"),
+                *(ASPECTS[a][0] for a in attributes["features"].split(", ")),
+            ]
+        )
+        said = {name for name, pattern in FEATURES.items() if pattern.search(p["description"])}
+        has = {name for name, pattern in FEATURES.items() if pattern.search(own)}
+        assert said <= has, (p["id"], said - has, p["description"])
+        noun = next(n for n in USES if p["title"].split(", ")[0].endswith(" " + n))
+        assert any(use in p["description"] for use in USES[noun])
+        claimed_by_some += bool(said - {name for name, pattern in FEATURES.items() if pattern.search(p["title"])})
+    assert claimed_by_some > 100  # the features are stated, not left out to pass
