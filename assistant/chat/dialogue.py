@@ -45,7 +45,9 @@ COLORS = {
     "灰": "grey",
     "粉": "pink",
 }
-_CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|budget)\b|便宜|(?:别|不要)太贵", re.I)
+_CHEAPER = re.compile(
+    r"\b(cheaper|less expensive|lower price|more affordable|budget)\b|便宜|(?:别|不要)太贵", re.I
+)
 _PRICIER = re.compile(r"\b(more expensive|premium|higher end|fancier)\b|贵一点|高端", re.I)
 _COMPARE = re.compile(
     r"\b(compare|comparison|versus|vs\.?|difference between|which is better)\b|比较|对比|哪个好", re.I
@@ -196,7 +198,9 @@ def _one_more(message: str, state: DialogueState, turn: Understanding) -> Unders
     "One" points back at the kind shown, so the wish is never read for a kind of its own: alone, the
     category step reads "with plush cushioning" as yoga gear and "in a bigger size" as backpacks."""
     match = _ONE_MORE.match(message) or _ONE_MORE_ZH.match(message)
-    if match is None and not (_CHEAPER.search(message) or _PRICIER.search(message) or _REJECT.search(message)):
+    if match is None and not (
+        _CHEAPER.search(message) or _PRICIER.search(message) or _REJECT.search(message)
+    ):
         match = _WISH_ZH.match(message)
     wish = " ".join(_FILLER.sub(" ", match["wish"]).split()) if match else ""
     names_a_kind_itself = turn.intent == "need" and turn.state.filters.get("categories")

@@ -64,5 +64,7 @@ def test_a_description_claims_only_the_features_its_product_has(demo_source):
         assert said <= has, (p["id"], said - has, p["description"])
         noun = next(n for n in USES if p["title"].split(", ")[0].endswith(" " + n))
         assert any(use in p["description"] for use in USES[noun])
-        claimed_by_some += bool(said - {name for name, pattern in FEATURES.items() if pattern.search(p["title"])})
+        claimed_by_some += bool(
+            said - {name for name, pattern in FEATURES.items() if pattern.search(p["title"])}
+        )
     assert claimed_by_some > 100  # the features are stated, not left out to pass
