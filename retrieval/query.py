@@ -89,15 +89,24 @@ def _number(raw: str, whole: str) -> float:
     return value * 1000 if re.search(rf"{re.escape(raw)}\s*k\b", whole, re.I) else value
 
 
-def _name_pattern(name: str) -> re.Pattern:
-    """A catalog name as a phrase: case-insensitive, whole words, a plural `s` optional on the last word."""
+# A name's edges: no letter or digit of a spaced script beside it. Chinese and Japanese put no space
+# between words, so "只要Kettle & Crane" and "Trailforge的徒步鞋" hold the brand; `\b` saw none there.
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_BEFORE, _AFTER = rf"(?<![^\W{_CJK}])", rf"(?![^\W{_CJK}])"
+
+
+def _name_body(name: str) -> str:
+    """A catalog name as a phrase: whole words, a plural `s` optional on the last word."""
     words = [re.escape(w) for w in name.split()]
     if words and words[-1].lower().endswith("s") and len(words[-1]) > 3:
         words[-1] = words[-1][:-1] + "s?"
     elif words:
         words[-1] += "s?"
-    body = r"\s+".join(words)
-    return re.compile(rf"(?<![\w]){body}(?![\w])", re.I)
+    return r"\s+".join(words)
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"{_BEFORE}{_name_body(name)}{_AFTER}", re.I)
 
 
 def _names_in(text: str, names: Iterable[str]) -> list[tuple[str, re.Match]]:
@@ -197,8 +206,7 @@ def _take_brands(text: str, brands: Sequence[str]) -> tuple[tuple[list[str], lis
     keep: list[str] = []
     exclude: list[str] = []
     for name, _ in _names_in(text, brands):
-        body = _name_pattern(name).pattern[len("(?<![\\w])") : -len("(?![\\w])")]
-        negated = re.compile(rf"{_NEGATIONS}\s*(?:the\s+)?(?<![\w]){body}(?![\w])", re.I)
+        negated = re.compile(rf"{_NEGATIONS}\s*(?:the\s+)?{_BEFORE}{_name_body(name)}{_AFTER}", re.I)
         neg = negated.search(text)
         if neg:
             exclude.append(name)

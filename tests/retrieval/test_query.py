@@ -159,3 +159,23 @@ def test_a_brand_spelled_like_a_category_is_read_as_the_category():
     assert parse_query(
         "starbucks gift cards", ["Gift Card", "Starbucks"], [("Gift Cards",)]
     ).filters.brands == ("Starbucks",)
+
+
+@pytest.mark.parametrize(
+    ("query", "brands", "excluded", "rest"),
+    [
+        ("只要Kettle & Crane", ("Kettle & Crane",), (), "只要"),
+        ("Trailforge的徒步鞋怎么样", ("Trailforge",), (), "的徒步鞋怎么样"),
+        ("不要Morningcup", (), ("Morningcup",), ""),
+    ],
+)
+def test_a_brand_written_against_chinese_words_is_read(query, brands, excluded, rest):
+    """Chinese puts no space between words: "只要Kettle & Crane" (only Kettle & Crane) once kept every
+    brand, since a word boundary was looked for between 要 and K."""
+    parsed = parse_query(query, ["Kettle & Crane", "Trailforge", "Morningcup"])
+    assert parsed.filters.brands == brands and parsed.filters.exclude_brands == excluded
+    assert parsed.text.strip() == rest
+
+
+def test_a_brand_inside_a_longer_latin_word_is_still_not_read():
+    assert parse_query("pineapple juicer", ["Apple"]).filters.brands == ()
