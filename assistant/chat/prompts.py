@@ -28,9 +28,21 @@ PRODUCTS_IN_PROMPT = 3
 EXAMPLE_NAMES = ("Trailmoss", "Pebbleway")
 
 
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|[。！？]")
+
+
 def quote(text: str, limit: int = 280) -> str:
+    """`text` made safe to quote, at most `limit` characters: its whole sentences when they fill at least
+    half of that, else its whole words and "…". A description cut mid-word ("... pinched. Hiking boots …")
+    reads as broken to a shopper."""
     cleaned = text.replace("<", " ").replace(">", " ").replace("\n", " ").replace('"', "'").strip()
-    return cleaned[:limit] + ("…" if len(cleaned) > limit else "")
+    if len(cleaned) <= limit:
+        return cleaned
+    ends = [m.end() for m in _SENTENCE_END.finditer(cleaned, 0, limit + 1) if m.end() <= limit]
+    if ends and ends[-1] >= limit // 2:
+        return cleaned[: ends[-1]]
+    space = cleaned.rfind(" ", 0, limit + 1)
+    return (cleaned[:space] if space >= limit // 2 else cleaned[:limit]).rstrip(" ,;:") + "…"
 
 
 def _notes(product: Product) -> str:
