@@ -817,10 +817,32 @@ def _relation(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
+
+
 def _language(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    """A sentence in another language than the shopper's, or a Chinese one with an English word that no
+    product name, category or the shopper's own words hold ("它适合日 hikes"): a small model translating an
+    English description leaves words behind. Names stay as written; acronyms ("GPS") are read as names."""
     said = detect_language(sentence, ctx.language)
     if said != ctx.language:
         return [RuleBreak("language", sentence[:40], f"written in {said}, the shopper writes {ctx.language}")]
+    if ctx.language != "zh":
+        return []
+    names = " ".join(
+        [
+            ctx.shopper_words,
+            *(f"{p.title} {p.brand} {' '.join(p.category)}" for p in (*ctx.shown, *ctx.earlier)),
+        ]
+    )
+    known = {w.lower() for w in _LATIN_WORD.findall(names)}
+    stray = [
+        w
+        for w in _LATIN_WORD.findall(sentence)
+        if not w.isupper() and w.lower().rstrip("s") not in {k.rstrip("s") for k in known}
+    ]
+    if stray:
+        return [RuleBreak("language", stray[0], "an English word in a Chinese reply; say it in Chinese")]
     return []
 
 

@@ -196,6 +196,9 @@ def test_judgements_the_texts_give_pass(sentence):
         ("The headphones pair well with the Stridewell Luma 8 Plus.", ctx(SHOES, HEADPHONES), "relation"),
         ("It comes with a carrying case and a spare cable.", ctx(HEADPHONES, words="headphones"), "relation"),
         ("These shoes are great for your runs.", ctx(SHOES, language="zh", words="跑鞋"), "language"),
+        # A description half translated (a reply a shopper got): "hikes" is no name.
+        ("商品说明提到它适合日 hikes、山地行走。", ctx(SHOES, language="zh", words="跑鞋"), "language"),
+        ("这双鞋很 breathable，适合长跑。", ctx(SHOES, language="zh", words="跑鞋"), "language"),
         (
             "The first one does not run small: the description does not mention any size.",
             ctx(CHEAP),
@@ -262,6 +265,11 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
             "Stridewell Luma 8 Plus Running Shoes 透气，适合脚宽的你。",
             ctx(SHOES, language="zh", words="跑鞋"),
         ),
+        # Names, the shopper's own words and acronyms stay as written in a Chinese reply.
+        ("这双Stridewell跑鞋很透气，适合跑10 km。", ctx(SHOES, language="zh", words="跑鞋")),
+        ("这双跑鞋很透气，适合你的10K比赛。", ctx(SHOES, language="zh", words="跑鞋")),
+        ("你说的Luma系列里，这双最透气。", ctx(SHOES, language="zh", words="Luma跑鞋")),
+        ("这款Gift Card可以送人。", ctx(GIFT_CARD, language="zh", words="礼品卡")),
         ("Enjoy your runs in the Stridewell Luma 8 Plus.", ctx(SHOES)),
         ("Its wide fit suits wide feet.", ctx(SHOES)),
         ("Its breathable upper keeps you cool, and reviewers say it is comfortable.", ctx(SHOES)),
