@@ -140,7 +140,7 @@ class CategoryModel:
     `names` weighs the reading by names next to the reading by products (0 leaves names out).
     """
 
-    def __init__(self, temperature: float = 0.06, names: float = 1.0):
+    def __init__(self, temperature: float = 0.08, names: float = 1.0):
         self.temperature = temperature
         self.names = names
 
