@@ -835,11 +835,9 @@ def _language(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
             *(f"{p.title} {p.brand} {' '.join(p.category)}" for p in (*ctx.shown, *ctx.earlier)),
         ]
     )
-    known = {w.lower() for w in _LATIN_WORD.findall(names)}
+    known = {w.lower().rstrip("s") for w in _LATIN_WORD.findall(names)}
     stray = [
-        w
-        for w in _LATIN_WORD.findall(sentence)
-        if not w.isupper() and w.lower().rstrip("s") not in {k.rstrip("s") for k in known}
+        w for w in _LATIN_WORD.findall(sentence) if not w.isupper() and w.lower().rstrip("s") not in known
     ]
     if stray:
         return [RuleBreak("language", stray[0], "an English word in a Chinese reply; say it in Chinese")]

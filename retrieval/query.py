@@ -205,7 +205,10 @@ def _take_brands(text: str, brands: Sequence[str]) -> tuple[tuple[list[str], lis
     """(brands asked for, brands refused: "not Nike"), and the text without them."""
     keep: list[str] = []
     exclude: list[str] = []
-    for name, _ in _names_in(text, brands):
+    for name, _ in _names_in(text, brands):  # longest first
+        found = _name_pattern(name).search(text)
+        if found is None:  # part of a longer name taken already: "Amazon" within "Amazon.com"
+            continue
         negated = re.compile(rf"{_NEGATIONS}\s*(?:the\s+)?{_BEFORE}{_name_body(name)}{_AFTER}", re.I)
         neg = negated.search(text)
         if neg:
@@ -213,5 +216,5 @@ def _take_brands(text: str, brands: Sequence[str]) -> tuple[tuple[list[str], lis
             text = _cut(text, neg)
         else:
             keep.append(name)
-            text = _cut(text, _name_pattern(name).search(text))
+            text = _cut(text, found)
     return (keep, exclude), text

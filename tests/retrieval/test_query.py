@@ -179,3 +179,12 @@ def test_a_brand_written_against_chinese_words_is_read(query, brands, excluded, 
 
 def test_a_brand_inside_a_longer_latin_word_is_still_not_read():
     assert parse_query("pineapple juicer", ["Apple"]).filters.brands == ()
+
+
+@pytest.mark.parametrize("query", ["only Amazon.com cards", "只要Amazon.com", "not Amazon.com"])
+def test_a_brand_inside_a_longer_brand_is_taken_once_as_the_longer(query):
+    """Amazon's Gift Cards catalog has both "Amazon" and "Amazon.com": once the longer was taken out of
+    the text, looking for the shorter there raised an AttributeError (a chat turn failed)."""
+    parsed = parse_query(query, ["Amazon", "Amazon.com"])
+    assert "Amazon.com" in parsed.filters.brands + parsed.filters.exclude_brands
+    assert "Amazon" not in parsed.filters.brands + parsed.filters.exclude_brands
