@@ -13,6 +13,7 @@ certain), which records the rule.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -473,15 +474,26 @@ def _prompt_words(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
 
 
 def _example_situation(sentence: str, ctx: ReplyContext) -> list[str]:
-    """Two words in a row from a worked example that nothing of this turn says ("your rocky trails" when
-    the shopper asked for rain jackets): the example's situation, not the shopper's. Words the shopper,
-    the shown products or the cited reviews use are theirs to repeat. English words only: a Chinese reply
-    restates the English notes in its own words, so no word of theirs can be looked up."""
-    own = set(_words(" ".join([ctx.shopper_words, *(p.support for p in ctx.shown), *ctx.reviews])))
-    foreign = lambda w: w.isascii() and w not in own and w not in _STOP and len(w) > 3  # noqa: E731
-    return sorted(
-        pair for pair in _shared_grams(sentence, ctx.prompt_examples, 2) if all(map(foreign, pair.split()))
-    )
+    """Two words of a worked example, in a row or one word apart ("rocky mountain trails" says its "rocky
+    trails"), that nothing of this turn says ("your rocky trails" when the shopper asked for rain
+    jackets): the example's situation, not the shopper's. Words the shopper, the shown products or the
+    cited reviews use are theirs to repeat, but a situation given as the shopper's ("your rocky trails")
+    must be in the shopper's words: a boot's description may say "rocky", the shopper may not have.
+    English words only: a Chinese reply restates the English notes in its own words, so no word of theirs
+    can be looked up."""
+    theirs = set(_words(ctx.shopper_words))
+    own = theirs | set(_words(" ".join([*(p.support for p in ctx.shown), *ctx.reviews])))
+    pairs = {pair for text in ctx.prompt_examples for pair in itertools.pairwise(_words(text))}
+    words = _words(sentence)
+    found = set()
+    for i, first in enumerate(words):
+        for second in words[i + 1 : i + 3]:
+            if (first, second) not in pairs:
+                continue
+            known = theirs if "your" in words[max(0, i - 2) : i] else own
+            if all(w.isascii() and w not in known and w not in _STOP and len(w) > 3 for w in (first, second)):
+                found.add(f"{first} {second}")
+    return sorted(found)
 
 
 def _shared_grams(sentence: str, texts: Iterable[str], n: int) -> set[str]:

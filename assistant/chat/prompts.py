@@ -268,10 +268,10 @@ def question_header(product: Product, language: str) -> str:
 def question_template(product: Product, passages: list[str], language: str) -> str:
     said = " ".join(f"“{quote(p, 160)}”" for p in passages[:2])
     if language == "zh":
-        return f"商品说明：{quote(product.description, 200)}" + (
+        return f"商品说明：{quote(product.description, 280)}" + (
             f" 买家评价：{said}" if said else " 暂无评价。"
         )
-    return f"The description says: {quote(product.description, 200)}" + (
+    return f"The description says: {quote(product.description, 280)}" + (
         f" What reviewers say: {said}" if said else " It has no reviews yet."
     )
 

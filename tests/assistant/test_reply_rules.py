@@ -637,6 +637,30 @@ def test_the_worked_examples_situation_said_of_this_shopper_is_caught(sentence, 
     assert "prompt_words" in rules(sentence, ctx(SHOES, words=words))
 
 
+TRAIL_SHOES = replace(
+    SHOES,
+    support=SHOES.support + " they grip on rocky descents and forest trails.",
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Replies seen after the demo listings learned to say what products are for: the shoes' text says
+        # "rocky" and "trails", the shopper said only "cheaper" or a brand and a price.
+        "The Stridewell Luma 8 Plus suits your rocky trails: breathable and cut for wide feet.",
+        "The Stridewell Luma 8 Plus is a fine pick for your Rocky mountain trails.",
+    ],
+)
+def test_a_situation_given_as_the_shoppers_must_be_in_their_words_not_the_products(sentence):
+    assert "prompt_words" in rules(sentence, ctx(TRAIL_SHOES, words="cheaper"))
+
+
+def test_what_a_product_is_for_may_use_its_own_words():
+    sentence = "The Stridewell Luma 8 Plus grips on rocky trails and is breathable."
+    assert "prompt_words" not in rules(sentence, ctx(TRAIL_SHOES, words="cheaper"))
+
+
 @pytest.mark.parametrize(
     "sentence, words",
     [
