@@ -991,7 +991,10 @@ _POLICY_TOPICS = {
     # topic: (a sentence claims it, a policy clause or product text states it)
     "warranty": (
         r"\bwarrant(?:y|ies)\b|\b(?:money[- ]back|satisfaction|lifetime) guarantee\b|\bguaranteed\b|保修|质保|保固",
-        r"warrant|guarantee|保修|质保",
+        # A warranty given, not the word: "check with the manufacturer regarding warranty" (a Gift Cards
+        # listing) states none, and once let "Yes, there is a warranty." pass for a gift card.
+        r"(?:\d+[- ]?(?:year|yr|month|day)s?|lifetime|limited|full|extended|manufacturer'?s?)[- ]warrant|"
+        r"\bwarrant(?:y|ies)\s+(?:for|of|against|covers?|on)\b|\bwarranted\b|guarantee|保修|质保",
     ),
     "returns": (
         r"\breturns?\b(?! to\b)|\breturnable\b|\brefund(?:s|ed|able)?\b|\bexchanges?\b|退货|退款|退换|换货",

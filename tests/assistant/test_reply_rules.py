@@ -451,6 +451,9 @@ POLICIES = policy_clauses(
         ("Home & Kitchen", "Kitchen Knives"),
     ],
 )
+MENTIONS_WARRANTY = (
+    " for apo/fpo shipments, please check with the manufacturer regarding warranty and support issues."
+)
 RUNNING = replace(SHOES, category=("Sports & Outdoors", "Running Shoes"))
 AUDIO = replace(HEADPHONES, category=("Electronics", "Headphones"))
 BUDGET_SHOES = replace(CHEAP, price=29.0, category=("Sports & Outdoors", "Running Shoes"))
@@ -479,6 +482,11 @@ def policy(*shown, words="is there a warranty?", language="en", earlier=()):
         ),
         ("It comes with a 2-year warranty.", replace(policy(AUDIO), policies=())),  # a store with no policy
         ("There is no warranty on the Auralis Core 8 Max.", policy(AUDIO)),  # electronics carry one
+        # A Gift Cards listing that names the word gives no warranty (the reply a shopper got).
+        (
+            "Yes, there is a warranty.",
+            policy(earlier=(replace(GIFT_CARD, support=GIFT_CARD.support + MENTIONS_WARRANTY),)),
+        ),
     ],
 )
 def test_a_store_policy_the_policy_texts_do_not_state_for_that_product_is_caught(sentence, context):
@@ -489,6 +497,10 @@ def test_a_store_policy_the_policy_texts_do_not_state_for_that_product_is_caught
     "sentence, context",
     [
         ("Yes, the Auralis Core 8 Max has a 2-year warranty against defects.", policy(AUDIO)),
+        (
+            "Yes, the Banana Republic Gift Card has a 1-year warranty.",
+            policy(replace(GIFT_CARD, support=GIFT_CARD.support + " backed by a 1-year limited warranty.")),
+        ),
         ("Electronics carry a 2-year warranty against defects.", policy()),
         ("There is no warranty on running shoes.", policy(earlier=(RUNNING,))),
         ("You can return any unused item within 30 days for a full refund.", policy(words="returns?")),
