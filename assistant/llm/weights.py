@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.llm.types import GeneratorUnavailable
+from retrieval.packaged import join_parts
 
 log = logging.getLogger(__name__)
 
@@ -144,17 +145,12 @@ def gguf_path(role: str, root: str | Path | None = None, model: PackagedModel | 
     parts = part_files(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    digest = hashlib.sha256()
     with open(partial, "wb") as out:
-        for part in parts:
-            with open(part, "rb") as fh:
-                while chunk := fh.read(1 << 22):
-                    digest.update(chunk)
-                    out.write(chunk)
-    if digest.hexdigest() != model.sha256:
+        actual = join_parts(parts, out)
+    if actual != model.sha256:
         partial.unlink()
         raise ModelUnavailable(
-            f"the joined {model.role!r} model has sha256 {digest.hexdigest()}, expected "
+            f"the joined {model.role!r} model has sha256 {actual}, expected "
             f"{model.sha256}; reinstall its packages: {install_command(model, force=True)}"
         )
     partial.replace(target)
