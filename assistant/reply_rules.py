@@ -321,6 +321,14 @@ _YOUR_TASTE = re.compile(
     r"\byou(?:'re| are) (?:a|an) (?:[\w-]+ )?(?:lover|fan|enthusiast|person)\b|你(?:不喜欢|讨厌|一向|总是)",
     re.I,
 )
+# "a great gift for someone who loves nature and smoothies" (Gift Cards bench, after "cheaper"): what a
+# gift's recipient likes is the shopper's to tell, or the named product's own text to say ("for the coffee
+# lover"); "smoothies" there was another card's name.
+_SOMEONE_WHO = re.compile(
+    r"\b(?:someone|anyone|anybody|a person|people|those|friends?|family)\s+who\s+(?:really\s+)?"
+    r"(?:loves?|likes?|enjoys?|adores?|(?:is|are) into|(?:is|are) passionate about)\s+(?P<what>[^.,;:!?]+)",
+    re.I,
+)
 _RELATION = re.compile(
     r"\b(?:comes? with|includes?|including|bundled with|pairs? (?:well |nicely )?with|"
     r"goes? (?:well |nicely )?with|compatible with|works with|matches|a set with)\b|"
@@ -795,6 +803,17 @@ def _history(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     m = _YOUR_PEOPLE.search(sentence)
     if m and (m.group(1) or m.group(2)).lower().rstrip("s") not in ctx.shopper_words.lower():
         return [RuleBreak("history", m.group(0), "speaks of someone the shopper never mentioned")]
+    m = _SOMEONE_WHO.search(sentence)
+    if m:
+        known = " ".join([ctx.shopper_words, *(p.support for p in _named(sentence, ctx.shown))])
+        if _content_words(m.group("what")) - _content_words(known):
+            return [
+                RuleBreak(
+                    "history",
+                    m.group(0),
+                    "tells what the gift's recipient likes, which neither the shopper nor the product says",
+                )
+            ]
     m = _YOUR_TASTE.search(sentence)
     if m and not _content_words(sentence[m.end() :]) & _content_words(ctx.shopper_words):
         return [RuleBreak("history", m.group(0), "tells the shopper's tastes, which they never told")]

@@ -870,6 +870,52 @@ def test_people_and_tastes_are_said_only_as_the_shopper_told_them(sentence, word
     assert ("history" in rules(sentence, ctx(GIFT_CARD, words=words, language=language))) is caught
 
 
+FERN_DELL = ShownProduct(
+    "B2",
+    "Pink Fern Dell Gift Card Holder & Wallet",
+    "",
+    7.99,
+    None,
+    "pink fern dell gift card holder & wallet.",
+)
+SMOOTHIE = ShownProduct(
+    "B3", "Smoothie King Gift Card", "Smoothie King", 10.0, None, "smoothie king gift card."
+)
+STARBUCKS = ShownProduct(
+    "B4",
+    "Starbucks Gift Card",
+    "Starbucks",
+    25.0,
+    None,
+    "starbucks gift card. the perfect gift for coffee lovers.",
+)
+
+
+@pytest.mark.parametrize(
+    "sentence, shown, words, caught",
+    [
+        # From the Gift Cards bench, after "cheaper": another card's name made the recipient's taste.
+        (
+            "The Pink Fern Dell Gift Card Holder & Wallet is a great gift for someone who loves nature and smoothies.",
+            (SMOOTHIE, FERN_DELL),
+            "cheaper",
+            True,
+        ),
+        ("It suits anyone who enjoys hiking.", (GIFT_CARD,), "gift card", True),
+        # The shopper told it, or the named product's own text says it.
+        (
+            "The Pink Fern Dell Gift Card Holder & Wallet suits someone who loves nature.",
+            (FERN_DELL,),
+            "a gift for someone who loves nature",
+            False,
+        ),
+        ("The Starbucks Gift Card is for someone who loves coffee.", (STARBUCKS,), "cheaper", False),
+    ],
+)
+def test_what_a_gifts_recipient_likes_is_said_only_as_told(sentence, shown, words, caught):
+    assert ("history" in rules(sentence, ctx(*shown, words=words))) is caught
+
+
 def test_a_shown_name_holding_another_products_first_words_is_no_unshown_product():
     """From the Gift Cards bench: "Apple iTunes Gift Card $15" holds "iTunes Gift Card", the first words of
     other cards' names."""
