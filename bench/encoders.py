@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from retrieval_relevance import demo_store_arguments
 
 from assistant.demo_store import generate_demo_store
 from assistant.shop import Shop
@@ -86,9 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--products", type=int, default=1000)
-    parser.add_argument("--users", type=int, default=400)
-    parser.add_argument("--seed", type=int, default=5)
+    demo_store_arguments(parser)
     parser.add_argument("--speed-texts", type=int, default=320, help="product texts embedded for the speed")
     parser.add_argument("--query-rounds", type=int, default=8)
     parser.add_argument("--out", default="bench/results/encoders.json")

@@ -385,13 +385,18 @@ def gift_cards(args, weights: FusionWeights, temperature: float, translate) -> d
     return out
 
 
+def demo_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo store the needs were written for (bench/encoders.py measures on the same one)."""
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--users", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--products", type=int, default=1000)
-    parser.add_argument("--users", type=int, default=400)
-    parser.add_argument("--seed", type=int, default=5)
+    demo_store_arguments(parser)
     parser.add_argument("--per-kind", type=int, default=6)
     parser.add_argument("--gift-cards", help="folder with meta_Gift_Cards.json.gz and Gift_Cards_5.json.gz")
     parser.add_argument("--out", default="bench/results/retrieval_relevance.json")
