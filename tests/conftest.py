@@ -15,8 +15,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("SHOPMATE_LLM", "test")
-# Likewise the small packaged encoder (`make test` installs no model parts); tests/retrieval/test_encoders.py
-# unpacks a split archive as the default encoder's is.
+# Likewise the small packaged encoder, for speed; the default one (mpnet) has its contract suite
+# (tests/contracts/test_encoder.py), and tests/retrieval/test_encoders.py unpacks a split archive as its
+# weights are.
 os.environ.setdefault("SHOPMATE_ENCODER", "minilm")
 # The test model cannot translate a query; the translation's wiring has tests of its own with fakes.
 os.environ.setdefault("SHOPMATE_TRANSLATE_QUERIES", "0")

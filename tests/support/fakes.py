@@ -7,6 +7,7 @@ import hashlib
 
 import numpy as np
 
+from retrieval.encoders import unit_rows
 from retrieval.lexical import tokenize
 
 
@@ -24,4 +25,4 @@ class HashingEncoder:
         for i, text in enumerate(texts):
             for token in tokenize(text) or ["<empty>"]:
                 out[i, int(hashlib.md5(token.encode()).hexdigest()[:8], 16) % self.dim] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return unit_rows(out)
