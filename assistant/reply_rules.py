@@ -82,6 +82,7 @@ class Policy:
 
     text: str  # lowercased
     scope: frozenset[str] = frozenset()  # category names, lowercased
+    wording: str = ""  # the clause as the store wrote it, to quote
 
 
 def _stem(name: str) -> str:
@@ -98,8 +99,10 @@ def policy_clauses(texts: Iterable[str], categories: Iterable[Sequence[str]]) ->
     """The store's policy texts cut into clauses, each with the categories it names: "Electronics and
     coffee makers carry a 2-year warranty; kitchen knives a lifetime warranty" covers three kinds, not all."""
     names = {c.lower().strip() for path in categories for c in path if c.strip()}
-    clauses = (c.strip().lower() for t in texts for c in re.split(r"(?<=[.;!?])\s+|[。；！？]", t))
-    return tuple(Policy(c, frozenset(n for n in names if _says_category(c, n))) for c in clauses if c)
+    clauses = (c.strip() for t in texts for c in re.split(r"(?<=[.;!?])\s+|[。；！？]", t))
+    return tuple(
+        Policy(c.lower(), frozenset(n for n in names if _says_category(c, n)), c) for c in clauses if c
+    )
 
 
 def _name_key(words: list[str]) -> str:

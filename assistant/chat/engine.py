@@ -278,9 +278,11 @@ class ChatEngine:
             doc = self.faq.get(turn.topic)
             fallback = ("相关政策：" if language == "zh" else "") + doc.text
             # "Is there a warranty?" after a list of shoes asks about the shoes: the policy is read for them.
-            earlier = tuple(
-                ShownProduct.of(p) for p in self.sources.catalog.get_products(state.shown).values()
-            )
+            shown = list(self.sources.catalog.get_products(state.shown).values())
+            clauses = policy_clauses([doc.text], self._policy_kinds())
+            if answer := prompts.policy_for_kinds(doc.topic, doc.title, doc.text, clauses, shown, language):
+                return _Plan([], answer)
+            earlier = tuple(ShownProduct.of(p) for p in shown)
             grounding = self._grounding(
                 message,
                 catalog_brands,
@@ -398,11 +400,19 @@ class ChatEngine:
         catalog's categories change (a policy for "coffee makers" covers a kind only once it is sold)."""
         categories = tuple(self.sources.catalog.categories())
         if self._policies is None or self._policies[0] != categories:
-            # The packaged policies speak of the demo store's kinds ("electronics and coffee makers carry a
-            # 2-year warranty"): in a store that sells none of them that clause still covers those alone.
-            kinds = [*categories, *(spec.path for spec in DEMO_CATEGORIES)]
-            self._policies = (categories, policy_clauses((d.text for d in self.faq.values()), kinds))
+            self._policies = (
+                categories,
+                policy_clauses((d.text for d in self.faq.values()), self._policy_kinds(categories)),
+            )
         return self._policies[1]
+
+    def _policy_kinds(self, categories: tuple | None = None) -> list:
+        """The category paths a policy clause may name. The packaged policies speak of the demo store's
+        kinds ("electronics and coffee makers carry a 2-year warranty"): in a store that sells none of
+        them that clause still covers those alone."""
+        if categories is None:
+            categories = tuple(self.sources.catalog.categories())
+        return [*categories, *(spec.path for spec in DEMO_CATEGORIES)]
 
     def _grounding(
         self,

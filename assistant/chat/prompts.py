@@ -17,7 +17,9 @@ import re
 from assistant.chat.dialogue import kind_name
 from assistant.fact_check import money
 from assistant.llm.types import ChatMessage
+from assistant.reply_rules import Policy
 from ranking.records import RankedItem
+from retrieval.categories import category_label
 from retrieval.filters import category_matches
 from retrieval.query import SearchFilters
 from retrieval.records import Product
@@ -289,6 +291,77 @@ def compare_template(items: list[RankedItem], language: str) -> str:
         )
     head = "对比如下：" if language == "zh" else "Side by side:"
     return head + "\n" + "\n".join(lines)
+
+
+_POLICY_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+# Policies answered in code for the kinds shown. A warranty is given per kind, so a kind the policy does
+# not name has none stated; a returns or shipping policy holds for every product with exceptions by kind,
+# which a reading by category names can miss ("Shoes and clothing may be tried on" names no "Running
+# Shoes"), so the model reads those whole.
+POLICIES_BY_KIND = {"warranty": "保修"}
+
+
+def _listed(names: list[str], language: str, joiner: str = "and") -> str:
+    if language == "zh":
+        return "、".join(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {joiner} " + names[-1]
+
+
+def policy_for_kinds(
+    topic: str, title: str, text: str, clauses: tuple[Policy, ...], shown: list[Product], language: str
+) -> str | None:
+    """A warranty question about the products just shown ("is there a warranty?" after a list), answered
+    in code: per kind shown, the policy's sentences that name it, or that it does not list that kind (with
+    what it does list, so a kind named in other words is still there to read); then what it says of every
+    kind. The model, given the whole text, answered "有保修吗？" after running shoes with what the warranty
+    does not cover. None for other policies, with nothing shown, or when no clause names a kind.
+    `clauses` are this policy's (`policy_clauses([text], kinds)`)."""
+    scoped = [c for c in clauses if c.scope]
+    if topic not in POLICIES_BY_KIND or not scoped or not shown:
+        return None
+    sentences = [s.strip() for s in _POLICY_SENTENCE.split(text) if s.strip()]
+    by_kind: dict[str, list[str]] = {}
+    for product in shown:
+        path = {name.lower() for name in product.category}
+        said = by_kind.setdefault(category_label(product.category) or "these products", [])
+        for clause in scoped:
+            if clause.scope & path:
+                said += [s for s in sentences if clause.wording in s and s not in said]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for kind, said in by_kind.items():
+        groups.setdefault(tuple(said), []).append(
+            kind_name(kind, language) if language == "zh" else _kind_words(kind)
+        )
+    listing = [s for s in sentences if any(c.wording in s for c in scoped)]
+    general = [s for s in sentences if s not in listing]
+    zh = language == "zh"
+    policy = POLICIES_BY_KIND[topic] if zh else title.lower()
+    lines, quoted = [], set()
+    for said, kinds in groups.items():
+        if said:
+            words = " ".join(said)
+            lines.append(
+                f"关于{_listed(kinds, language)}，店铺的{policy}政策写道：“{words}”"
+                if zh
+                else f"For {_listed(kinds, language)}, the store's {policy} policy says: “{words}”"
+            )
+            quoted.update(said)
+            continue
+        rest = " ".join(s for s in listing if s not in quoted)
+        if zh:
+            lines.append(
+                f"店铺的{policy}政策没有列出{_listed(kinds, language)}"
+                + (f"，它列出的是：“{rest}”" if rest else "。")
+            )
+        else:
+            lines.append(
+                f"The store's {policy} policy does not list {_listed(kinds, language, 'or')}"
+                + (f"; what it lists: “{rest}”" if rest else ".")
+            )
+        quoted.update(listing)
+    if general:
+        lines.append(("政策还写道：" if zh else "It also says: ") + f"“{' '.join(general)}”")
+    return "\n".join(lines)
 
 
 # What the worked examples answer: a reply that copies their words has copied the prompt, not the facts.

@@ -411,9 +411,11 @@ def test_a_vague_not_mentioned_answer_names_the_product_and_what_was_asked(shop)
     assert outcome["outcome"] == "repaired" and outcome["rules_broken"] == ["vague_negative"]
 
 
-def test_a_warranty_claim_is_shown_only_for_the_kinds_the_store_policy_covers(shop):
-    """Asked after a list of running shoes, "Yes, there is a warranty." is false (the store's warranty is
-    for electronics, coffee makers and knives): the shopper reads the policy itself instead."""
+def test_a_warranty_question_after_a_list_is_answered_for_the_kinds_shown(shop):
+    """Asked after a list, "is there a warranty?" is about those products: the store's warranty is for
+    electronics, coffee makers and knives, so the answer for running shoes is that the policy does not
+    list them, and for headphones the sentence that covers them. Written from the policy in code: a model
+    saying "Yes, there is a warranty." is never asked."""
     model = shop.generator
     shop.__dict__["generator"] = _Says("Yes, there is a warranty.")
     try:
@@ -421,14 +423,100 @@ def test_a_warranty_claim_is_shown_only_for_the_kinds_the_store_policy_covers(sh
         about_shoes = shop.ask(None, "is there a warranty?", shoes.session)
         headphones = shop.ask(None, "wireless headphones")
         about_headphones = shop.ask(None, "is there a warranty?", headphones.session)
+        zh_shoes = shop.ask(None, "跑鞋")
+        zh_about_shoes = shop.ask(None, "有保修吗？", zh_shoes.session)
     finally:
         shop.__dict__["generator"] = model
-    assert about_shoes.intent == "faq" and "policy" in about_shoes.checks["rules_broken"]
-    assert about_shoes.checks["outcome"] == "replaced" and "2-year warranty" in about_shoes.reply
+    assert all("Running Shoes" in p["category"] for p in shoes.products)
+    assert about_shoes.intent == "faq" and about_shoes.checks["outcome"] == "template"
+    assert about_shoes.reply.startswith("The store's warranty policy does not list running shoes")
+    assert "Yes, there is a warranty." not in about_shoes.reply
     assert all("Headphones" in p["category"] for p in headphones.products)
+    assert about_headphones.reply.startswith(
+        "For headphones, the store's warranty policy says: “Electronics and coffee makers carry a 2-year"
+    )
+    assert "Yes, there is a warranty." not in about_headphones.reply
+    assert zh_about_shoes.language == "zh" and zh_about_shoes.reply.startswith("店铺的保修政策没有列出跑鞋")
+
+
+def test_a_warranty_question_with_nothing_shown_is_still_checked_against_the_policy(shop):
+    """No list yet: the model answers from the whole policy, and a warranty it claims for every product is
+    replaced by the policy text."""
+    model = shop.generator
+    shop.__dict__["generator"] = _Says("Every product has a 5-year warranty.")
+    try:
+        answer = shop.ask(None, "is there a warranty?")
+    finally:
+        shop.__dict__["generator"] = model
+    assert answer.intent == "faq" and answer.checks["outcome"] == "replaced"
+    assert "5-year" not in answer.reply and "2-year warranty" in answer.reply
+
+
+def _product(pid: str, *path: str):
+    from retrieval.records import Product
+
+    return Product(id=pid, title=f"Product {pid}", description="", price=10.0, category=list(path), brand="B")
+
+
+WARRANTY = (
+    "Electronics and coffee makers carry a 2-year warranty against defects; kitchen knives a lifetime "
+    "warranty against defects in the steel. Warranty claims need the order number. Misuse is not covered."
+)
+KINDS = [("Electronics", "Headphones"), ("Home & Kitchen", "Kitchen Knives"), ("Sports", "Running Shoes")]
+
+
+def test_the_warranty_answer_groups_the_kinds_shown_by_what_the_policy_says_of_them():
+    from assistant.chat.prompts import policy_for_kinds
+    from assistant.reply_rules import policy_clauses
+
+    clauses = policy_clauses([WARRANTY], KINDS)
+    shown = [
+        _product("1", "Electronics", "Headphones"),
+        _product("2", "Sports", "Running Shoes"),
+        _product("3", "Home & Kitchen", "Kitchen Knives"),
+        _product("4", "Electronics", "Headphones"),
+    ]
+    assert policy_for_kinds("warranty", "Warranty", WARRANTY, clauses, shown, "en").splitlines() == [
+        "For headphones and kitchen knives, the store's warranty policy says: “Electronics and coffee makers"
+        " carry a 2-year warranty against defects; kitchen knives a lifetime warranty against defects in the"
+        " steel.”",
+        "The store's warranty policy does not list running shoes.",
+        "It also says: “Warranty claims need the order number. Misuse is not covered.”",
+    ]
+
+
+def test_a_kind_the_policy_names_in_other_words_still_reads_its_sentence():
+    """ "Shoes carry a 1-year warranty" names no "Running Shoes" by the category's name: it is quoted as what
+    the policy says of every kind, never left out, beside what the policy lists by kind."""
+    from assistant.chat.prompts import policy_for_kinds
+    from assistant.reply_rules import policy_clauses
+
+    text = "Shoes carry a 1-year warranty. Coffee makers carry a 2-year warranty."
+    clauses = policy_clauses([text], [*KINDS, ("Home & Kitchen", "Coffee Makers")])
+    shown = [_product("2", "Sports", "Running Shoes")]
+    assert policy_for_kinds("warranty", "Warranty", text, clauses, shown, "en").splitlines() == [
+        "The store's warranty policy does not list running shoes; what it lists: “Coffee makers carry a"
+        " 2-year warranty.”",
+        "It also says: “Shoes carry a 1-year warranty.”",
+    ]
+
+
+def test_only_a_warranty_naming_kinds_with_products_shown_is_answered_in_code():
+    from assistant.chat.prompts import policy_for_kinds
+    from assistant.reply_rules import policy_clauses
+
+    shown = [_product("2", "Sports", "Running Shoes")]
+    returns = "Any unused item may be returned within 30 days. Kitchen knives must be unopened."
     assert (
-        about_headphones.checks["outcome"] == "passed"
-        and about_headphones.reply == "Yes, there is a warranty."
+        policy_for_kinds("returns", "Returns", returns, policy_clauses([returns], KINDS), shown, "en") is None
+    )
+    assert (
+        policy_for_kinds("warranty", "Warranty", WARRANTY, policy_clauses([WARRANTY], KINDS), [], "en")
+        is None
+    )
+    plain = "Every product carries a 1-year warranty."
+    assert (
+        policy_for_kinds("warranty", "Warranty", plain, policy_clauses([plain], KINDS), shown, "en") is None
     )
 
 
