@@ -337,7 +337,8 @@ def policy_for_kinds(
     zh = language == "zh"
     policy = POLICIES_BY_KIND[topic] if zh else title.lower()
     lines, quoted = [], set()
-    for said, kinds in groups.items():
+    # The kinds the policy names come first: the sentences quoted for them are not quoted again after.
+    for said, kinds in sorted(groups.items(), key=lambda group: not group[0]):
         if said:
             words = " ".join(said)
             lines.append(
