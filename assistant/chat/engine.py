@@ -171,7 +171,7 @@ class ChatEngine:
         self.params = params or GenerationParams(max_new_tokens=80)
         self.faq = load_faq(sources.home)
         self._names: tuple[int, CatalogNames] | None = None
-        self._policies: tuple[tuple, tuple[Policy, ...]] | None = None
+        self._policies: tuple[tuple, dict[str, tuple[Policy, ...]]] | None = None
 
     # -- the turn -----------------------------------------------------------------------------------
     def ask(self, user_id: str | None, message: str, session_id: str | None = None) -> ChatReply:
@@ -279,8 +279,7 @@ class ChatEngine:
             fallback = ("相关政策：" if language == "zh" else "") + doc.text
             # "Is there a warranty?" after a list of shoes asks about the shoes: the policy is read for them.
             shown = list(self.sources.catalog.get_products(state.shown).values())
-            clauses = policy_clauses([doc.text], self._policy_kinds())
-            if answer := prompts.policy_for_kinds(doc.topic, doc.title, doc.text, clauses, shown, language):
+            if answer := prompts.policy_for_kinds(doc, self.policies(turn.topic), shown, language):
                 return _Plan([], answer)
             earlier = tuple(ShownProduct.of(p) for p in shown)
             grounding = self._grounding(
@@ -395,24 +394,20 @@ class ChatEngine:
             self._names = (count, CatalogNames((p.id, p.title) for p in self.sources.catalog.iter_products()))
         return self._names[1]
 
-    def policies(self) -> tuple[Policy, ...]:
-        """The store's policy texts in clauses, each with the categories it names; rebuilt when the
-        catalog's categories change (a policy for "coffee makers" covers a kind only once it is sold)."""
+    def policies(self, topic: str | None = None) -> tuple[Policy, ...]:
+        """The store's policy texts in clauses, each with the categories it names (`topic`: that policy's
+        alone); rebuilt when the catalog's categories change (a policy for "coffee makers" covers a kind
+        only once it is sold)."""
         categories = tuple(self.sources.catalog.categories())
         if self._policies is None or self._policies[0] != categories:
-            self._policies = (
-                categories,
-                policy_clauses((d.text for d in self.faq.values()), self._policy_kinds(categories)),
-            )
-        return self._policies[1]
-
-    def _policy_kinds(self, categories: tuple | None = None) -> list:
-        """The category paths a policy clause may name. The packaged policies speak of the demo store's
-        kinds ("electronics and coffee makers carry a 2-year warranty"): in a store that sells none of
-        them that clause still covers those alone."""
-        if categories is None:
-            categories = tuple(self.sources.catalog.categories())
-        return [*categories, *(spec.path for spec in DEMO_CATEGORIES)]
+            # The packaged policies speak of the demo store's kinds ("electronics and coffee makers carry a
+            # 2-year warranty"): in a store that sells none of them that clause still covers those alone.
+            kinds = [*categories, *(spec.path for spec in DEMO_CATEGORIES)]
+            self._policies = (categories, {t: policy_clauses([d.text], kinds) for t, d in self.faq.items()})
+        by_topic = self._policies[1]
+        if topic is not None:
+            return by_topic.get(topic, ())
+        return tuple(clause for clauses in by_topic.values() for clause in clauses)
 
     def _grounding(
         self,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.chat.dialogue import kind_name
+from assistant.chat.faq import FaqDocument
 from assistant.fact_check import money
 from assistant.llm.types import ChatMessage
 from assistant.reply_rules import Policy
@@ -308,18 +309,18 @@ def _listed(names: list[str], language: str, joiner: str = "and") -> str:
 
 
 def policy_for_kinds(
-    topic: str, title: str, text: str, clauses: tuple[Policy, ...], shown: list[Product], language: str
+    doc: FaqDocument, clauses: tuple[Policy, ...], shown: list[Product], language: str
 ) -> str | None:
     """A warranty question about the products just shown ("is there a warranty?" after a list), answered
     in code: per kind shown, the policy's sentences that name it, or that it does not list that kind (with
     what it does list, so a kind named in other words is still there to read); then what it says of every
     kind. The model, given the whole text, answered "有保修吗？" after running shoes with what the warranty
     does not cover. None for other policies, with nothing shown, or when no clause names a kind.
-    `clauses` are this policy's (`policy_clauses([text], kinds)`)."""
+    `clauses` are this policy's (`policy_clauses([doc.text], kinds)`)."""
     scoped = [c for c in clauses if c.scope]
-    if topic not in POLICIES_BY_KIND or not scoped or not shown:
+    if doc.topic not in POLICIES_BY_KIND or not scoped or not shown:
         return None
-    sentences = [s.strip() for s in _POLICY_SENTENCE.split(text) if s.strip()]
+    sentences = [s.strip() for s in _POLICY_SENTENCE.split(doc.text) if s.strip()]
     by_kind: dict[str, list[str]] = {}
     for product in shown:
         path = {name.lower() for name in product.category}
@@ -335,7 +336,7 @@ def policy_for_kinds(
     listing = [s for s in sentences if any(c.wording in s for c in scoped)]
     general = [s for s in sentences if s not in listing]
     zh = language == "zh"
-    policy = POLICIES_BY_KIND[topic] if zh else title.lower()
+    policy = POLICIES_BY_KIND[doc.topic] if zh else doc.title.lower()
     lines, quoted = [], set()
     # The kinds the policy names come first: the sentences quoted for them are not quoted again after.
     for said, kinds in sorted(groups.items(), key=lambda group: not group[0]):

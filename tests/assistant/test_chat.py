@@ -466,6 +466,7 @@ KINDS = [("Electronics", "Headphones"), ("Home & Kitchen", "Kitchen Knives"), ("
 
 
 def test_the_warranty_answer_groups_the_kinds_shown_by_what_the_policy_says_of_them():
+    from assistant.chat.faq import FaqDocument
     from assistant.chat.prompts import policy_for_kinds
     from assistant.reply_rules import policy_clauses
 
@@ -476,7 +477,9 @@ def test_the_warranty_answer_groups_the_kinds_shown_by_what_the_policy_says_of_t
         _product("3", "Home & Kitchen", "Kitchen Knives"),
         _product("4", "Electronics", "Headphones"),
     ]
-    assert policy_for_kinds("warranty", "Warranty", WARRANTY, clauses, shown, "en").splitlines() == [
+    assert policy_for_kinds(
+        FaqDocument("warranty", "Warranty", WARRANTY), clauses, shown, "en"
+    ).splitlines() == [
         "For headphones and kitchen knives, the store's warranty policy says: “Electronics and coffee makers"
         " carry a 2-year warranty against defects; kitchen knives a lifetime warranty against defects in the"
         " steel.”",
@@ -488,13 +491,14 @@ def test_the_warranty_answer_groups_the_kinds_shown_by_what_the_policy_says_of_t
 def test_a_kind_the_policy_names_in_other_words_still_reads_its_sentence():
     """ "Shoes carry a 1-year warranty" names no "Running Shoes" by the category's name: it is quoted as what
     the policy says of every kind, never left out, beside what the policy lists by kind."""
+    from assistant.chat.faq import FaqDocument
     from assistant.chat.prompts import policy_for_kinds
     from assistant.reply_rules import policy_clauses
 
     text = "Shoes carry a 1-year warranty. Coffee makers carry a 2-year warranty."
     clauses = policy_clauses([text], [*KINDS, ("Home & Kitchen", "Coffee Makers")])
     shown = [_product("2", "Sports", "Running Shoes")]
-    assert policy_for_kinds("warranty", "Warranty", text, clauses, shown, "en").splitlines() == [
+    assert policy_for_kinds(FaqDocument("warranty", "Warranty", text), clauses, shown, "en").splitlines() == [
         "The store's warranty policy does not list running shoes; what it lists: “Coffee makers carry a"
         " 2-year warranty.”",
         "It also says: “Shoes carry a 1-year warranty.”",
@@ -502,21 +506,30 @@ def test_a_kind_the_policy_names_in_other_words_still_reads_its_sentence():
 
 
 def test_only_a_warranty_naming_kinds_with_products_shown_is_answered_in_code():
+    from assistant.chat.faq import FaqDocument
     from assistant.chat.prompts import policy_for_kinds
     from assistant.reply_rules import policy_clauses
 
     shown = [_product("2", "Sports", "Running Shoes")]
     returns = "Any unused item may be returned within 30 days. Kitchen knives must be unopened."
     assert (
-        policy_for_kinds("returns", "Returns", returns, policy_clauses([returns], KINDS), shown, "en") is None
+        policy_for_kinds(
+            FaqDocument("returns", "Returns", returns), policy_clauses([returns], KINDS), shown, "en"
+        )
+        is None
     )
     assert (
-        policy_for_kinds("warranty", "Warranty", WARRANTY, policy_clauses([WARRANTY], KINDS), [], "en")
+        policy_for_kinds(
+            FaqDocument("warranty", "Warranty", WARRANTY), policy_clauses([WARRANTY], KINDS), [], "en"
+        )
         is None
     )
     plain = "Every product carries a 1-year warranty."
     assert (
-        policy_for_kinds("warranty", "Warranty", plain, policy_clauses([plain], KINDS), shown, "en") is None
+        policy_for_kinds(
+            FaqDocument("warranty", "Warranty", plain), policy_clauses([plain], KINDS), shown, "en"
+        )
+        is None
     )
 
 
