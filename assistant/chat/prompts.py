@@ -331,7 +331,7 @@ def policy_for_kinds(
     groups: dict[tuple[str, ...], list[str]] = {}
     for kind, said in by_kind.items():
         groups.setdefault(tuple(said), []).append(
-            kind_name(kind, language) if language == "zh" else _kind_words(kind)
+            kind_name(kind, language) if language == "zh" or _counted(kind) else f"products in {kind}"
         )
     listing = [s for s in sentences if any(c.wording in s for c in scoped)]
     general = [s for s in sentences if s not in listing]

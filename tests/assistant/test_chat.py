@@ -505,6 +505,24 @@ def test_a_kind_the_policy_names_in_other_words_still_reads_its_sentence():
     ]
 
 
+def test_a_kind_one_does_not_count_is_named_as_products_in_it():
+    """ "does not list Yoga & Fitness" reads as a slip: a kind that is not a thing one counts is said as
+    the products in it, as the opening line says "picks in Skincare"."""
+    from assistant.chat.faq import FaqDocument
+    from assistant.chat.prompts import policy_for_kinds
+    from assistant.reply_rules import policy_clauses
+
+    shown = [_product("5", "Sports", "Yoga & Fitness"), _product("6", "Beauty", "Skincare")]
+    answer = policy_for_kinds(
+        FaqDocument("warranty", "Warranty", WARRANTY), policy_clauses([WARRANTY], KINDS), shown, "en"
+    )
+    assert answer.splitlines()[0] == (
+        "The store's warranty policy does not list products in Yoga & Fitness or products in Skincare; what it"
+        " lists: “Electronics and coffee makers carry a 2-year warranty against defects; kitchen knives a"
+        " lifetime warranty against defects in the steel.”"
+    )
+
+
 def test_only_a_warranty_naming_kinds_with_products_shown_is_answered_in_code():
     from assistant.chat.faq import FaqDocument
     from assistant.chat.prompts import policy_for_kinds
