@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.language import ORDINALS, detect_language
@@ -92,16 +92,26 @@ def _stem(name: str) -> str:
 
 
 def _says_category(text: str, name: str) -> bool:
+    if not re.search(r"[a-z0-9]", name, re.I):
+        return name in text  # Chinese has no spaces to bound a word by
     return re.search(rf"(?<!\w){re.escape(_stem(name))}", text.lower()) is not None
 
 
-def policy_clauses(texts: Iterable[str], categories: Iterable[Sequence[str]]) -> tuple[Policy, ...]:
+def policy_clauses(
+    texts: Iterable[str], categories: Iterable[Sequence[str]], aliases: Mapping[str, str] | None = None
+) -> tuple[Policy, ...]:
     """The store's policy texts cut into clauses, each with the categories it names: "Electronics and
-    coffee makers carry a 2-year warranty; kitchen knives a lifetime warranty" covers three kinds, not all."""
+    coffee makers carry a 2-year warranty; kitchen knives a lifetime warranty" covers three kinds, not all.
+    `aliases` are other names of categories (a policy in Chinese says 咖啡机 for coffee makers)."""
     names = {c.lower().strip() for path in categories for c in path if c.strip()}
+    spellings = {name: name for name in names} | {
+        alias: name for alias, name in (aliases or {}).items() if name in names
+    }
     clauses = (c.strip() for t in texts for c in re.split(r"(?<=[.;!?])\s+|[。；！？]", t))
     return tuple(
-        Policy(c.lower(), frozenset(n for n in names if _says_category(c, n)), c) for c in clauses if c
+        Policy(c.lower(), frozenset(n for said, n in spellings.items() if _says_category(c, said)), c)
+        for c in clauses
+        if c
     )
 
 

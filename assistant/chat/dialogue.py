@@ -92,6 +92,7 @@ ZH_TERMS = {
     "登山鞋": "hiking boots",
     "徒步鞋": "hiking boots",
     "耳机": "headphones",
+    "电子产品": "electronics",
     "咖啡机": "coffee makers",
     "背包": "backpacks",
     "双肩包": "backpacks",

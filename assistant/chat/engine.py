@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.chat import prompts
-from assistant.chat.dialogue import understand
+from assistant.chat.dialogue import ZH_TERMS, understand
 from assistant.chat.faq import load_faq
 from assistant.chat.sessions import DialogueState, SessionStore, Turn
 from assistant.chat.wishes import wish_line
@@ -275,11 +275,15 @@ class ChatEngine:
         if turn.intent == "clarify":
             return _Plan([], turn.question)
         if turn.intent == "faq":
-            doc = self.faq.get(turn.topic)
+            # The store's own wording in the shopper's language where it wrote one: a model translating
+            # a policy can change what it says.
+            doc = self.faq[turn.topic].in_language(language)
             fallback = ("相关政策：" if language == "zh" else "") + doc.text
             # "Is there a warranty?" after a list of shoes asks about the shoes: the policy is read for them.
             shown = list(self.sources.catalog.get_products(state.shown).values())
-            if answer := prompts.policy_for_kinds(doc, self.policies(turn.topic), shown, language):
+            if answer := prompts.policy_for_kinds(
+                doc, self.policies(turn.topic, doc.language), shown, language
+            ):
                 return _Plan([], answer)
             earlier = tuple(ShownProduct.of(p) for p in shown)
             grounding = self._grounding(
@@ -394,20 +398,30 @@ class ChatEngine:
             self._names = (count, CatalogNames((p.id, p.title) for p in self.sources.catalog.iter_products()))
         return self._names[1]
 
-    def policies(self, topic: str | None = None) -> tuple[Policy, ...]:
+    def policies(self, topic: str | None = None, language: str | None = None) -> tuple[Policy, ...]:
         """The store's policy texts in clauses, each with the categories it names (`topic`: that policy's
-        alone); rebuilt when the catalog's categories change (a policy for "coffee makers" covers a kind
-        only once it is sold)."""
+        alone, in `language`'s version of it; else every version of every policy, since a reply in either
+        language is checked); rebuilt when the catalog's categories change (a policy for "coffee makers"
+        covers a kind only once it is sold)."""
         categories = tuple(self.sources.catalog.categories())
         if self._policies is None or self._policies[0] != categories:
             # The packaged policies speak of the demo store's kinds ("electronics and coffee makers carry a
             # 2-year warranty"): in a store that sells none of them that clause still covers those alone.
             kinds = [*categories, *(spec.path for spec in DEMO_CATEGORIES)]
-            self._policies = (categories, {t: policy_clauses([d.text], kinds) for t, d in self.faq.items()})
-        by_topic = self._policies[1]
+            self._policies = (
+                categories,
+                {
+                    (topic, version.language): policy_clauses([version.text], kinds, ZH_TERMS)
+                    for topic, doc in self.faq.items()
+                    for version in doc.versions
+                },
+            )
+        by_version = self._policies[1]
         if topic is not None:
-            return by_topic.get(topic, ())
-        return tuple(clause for clauses in by_topic.values() for clause in clauses)
+            if (doc := self.faq.get(topic)) is None:
+                return ()
+            return by_version.get((topic, doc.in_language(language or doc.language).language), ())
+        return tuple(clause for clauses in by_version.values() for clause in clauses)
 
     def _grounding(
         self,

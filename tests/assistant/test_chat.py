@@ -437,6 +437,9 @@ def test_a_warranty_question_after_a_list_is_answered_for_the_kinds_shown(shop):
     )
     assert "Yes, there is a warranty." not in about_headphones.reply
     assert zh_about_shoes.language == "zh" and zh_about_shoes.reply.startswith("店铺的保修政策没有列出跑鞋")
+    # A Chinese shopper reads the store's own Chinese wording of the policy (warranty.zh.md), not English.
+    assert "“电子产品和咖啡机享有 2 年缺陷保修；厨房刀具享有钢材缺陷终身保修。”" in zh_about_shoes.reply
+    assert "warranty" not in zh_about_shoes.reply.lower()
 
 
 def test_a_warranty_question_with_nothing_shown_is_still_checked_against_the_policy(shop):
@@ -571,6 +574,29 @@ def test_reviews_differing_by_case_punctuation_or_a_word_are_quoted_once():
         encoder=lambda: SimpleNamespace(encode=lambda batch: np.ones((len(batch), 4))),
     )
     assert sorted(engine._passages("P1", "are they comfortable?")) == sorted([texts[0], texts[3]])
+
+
+def test_a_policy_is_read_in_the_shoppers_language_where_the_store_wrote_it(tmp_path):
+    """`<topic>.<language>.md` is the same policy in another language. A store's files for a topic replace
+    the packaged ones in every language: the packaged Chinese warranty must not speak for a store whose
+    own warranty differs."""
+    from assistant.chat.faq import load_faq
+
+    packaged = load_faq()
+    assert packaged["warranty"].language == "en"
+    assert packaged["warranty"].in_language("zh").text.startswith("电子产品和咖啡机享有 2 年缺陷保修")
+    assert packaged["warranty"].in_language("ja") is packaged["warranty"]  # none written: the store's own
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    (faq / "warranty.md").write_text("# Warranty\nEverything carries a 3-year warranty.\n", encoding="utf-8")
+    (faq / "returns.zh.md").write_text("# 退货\n签收后 14 天内\n可以退货。\n", encoding="utf-8")
+    store = load_faq(tmp_path)
+    assert store["warranty"].text == "Everything carries a 3-year warranty."
+    assert store["warranty"].in_language("zh") is store["warranty"]
+    # Written only in Chinese: that is the policy, for every shopper; its lines join without a space.
+    assert store["returns"].language == "zh" and store["returns"].text == "签收后 14 天内可以退货。"
+    assert store["returns"].in_language("en") is store["returns"]
+    assert store["shipping"] == packaged["shipping"]
 
 
 def test_the_packaged_warranty_covers_its_own_kinds_in_a_store_that_sells_none_of_them():

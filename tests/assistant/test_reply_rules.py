@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assistant.chat.dialogue import ZH_TERMS
 from assistant.chat.faq import load_faq
 from assistant.reply_rules import (
     CatalogNames,
@@ -516,6 +517,34 @@ def test_a_store_policy_the_policy_texts_do_not_state_for_that_product_is_caught
 )
 def test_a_policy_the_texts_state_for_that_kind_or_a_hedge_passes(sentence, context):
     assert "policy" not in rules(sentence, context)
+
+
+# The store's policies as it wrote them in Chinese, read alone: its clauses name kinds in Chinese.
+ZH_POLICIES = policy_clauses(
+    [doc.in_language("zh").text for doc in load_faq().values()],
+    [
+        ("Sports & Outdoors", "Running Shoes"),
+        ("Electronics", "Headphones"),
+        ("Home & Kitchen", "Kitchen Knives"),
+    ],
+    ZH_TERMS,
+)
+
+
+@pytest.mark.parametrize(
+    "sentence, shown, caught",
+    [
+        # the warranty names electronics (电子产品), not shoes
+        ("这双跑鞋享有 2 年缺陷保修。", RUNNING, True),
+        ("这款耳机享有 5 年保修。", AUDIO, True),  # 2 years, not 5
+        ("是的，有保修。", RUNNING, True),
+        ("这款耳机享有 2 年缺陷保修。", AUDIO, False),
+        ("跑鞋不在保修范围内。", RUNNING, False),
+    ],
+)
+def test_a_policy_written_in_chinese_covers_the_kinds_it_names_in_chinese(sentence, shown, caught):
+    context = replace(policy(shown, words="有保修吗？", language="zh"), policies=ZH_POLICIES)
+    assert ("policy" in rules(sentence, context)) is caught
 
 
 @pytest.mark.parametrize(
