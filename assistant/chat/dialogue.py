@@ -81,7 +81,7 @@ _FILLER = re.compile(r"^\s*but\b|\b(?:please|instead|too|then|as well)\b", re.I)
 WISH_ELSEWHERE = 0.9
 _QUESTION = re.compile(
     r"\?|？|\b(is it|are they|does it|do they|do people|how (?:is|are|does)|will it|can it|"
-    r"what do (?:people|reviews|reviewers))\b|吗|怎么样|如何",
+    r"what do (?:people|reviews|reviewers))\b|吗|怎么样|如何|多少|什么|哪",
     re.I,
 )
 # Chinese shopping words for the kinds of products, so a Chinese request finds an English catalog's
@@ -120,13 +120,31 @@ _LATTER = re.compile(r"\b(latter|second one|the second|the other)\b|后者|第�
 # gap between the kinds' scores scaled by the category step's temperature: 0.68 at 0.08 is the gap that
 # 0.6 was at 0.06 (0.6 ** (0.06 / 0.08)), so tuning the temperature did not change when the chat asks.
 CLARIFY_RATIO = 0.68
+# A question that picks among the products shown: "which one is lightest?", "which ones are waterproof?".
+_WHICH = re.compile(
+    r"\bwhich\b(?!\s+(?:kinds?|types?|categor(?:y|ies)|brands?)\b)|\b(?:any|all|none|each) of (?:these|them|those)\b|"
+    r"哪(?:一?[个款双件台把])|(?:这几|这些).{0,4}(?:都|有没有)",
+    re.I,
+)
+# Words of a new need. Without them a question while products are shown is about those products ("what's
+# the battery life like?", "how big is the bottle?"), though it names no "it": read as a need, it searched
+# the catalog for "battery life".
+_NEED_CUE = re.compile(
+    r"\b(?:need|want|looking for|recommend|suggest|something|anything|gifts?|present|show me|find me|"
+    r"do you (?:have|sell|carry)|is there|are there|got any|what about|how about)\b|"
+    r"\bfor (?:my|a|an|his|her|our|their|me|someone)\b|\b(?:a|an) (?:good|nice|great|decent|cheap|new)\b|"
+    r"想要|想买|需要|推荐|送给?|礼物|有没有|有什么",
+    re.I,
+)
+# "Tell me more about the third": a question about a product named by its place, though it asks nothing.
+_TELL = re.compile(r"\b(?:tell me|more) about\b|\bdetails\b|介绍|说说|讲讲|详细", re.I)
 _FIRST_TWO = re.compile(r"\b(?:first|top|these|those) two\b|\bboth\b|前两", re.I)
 _ONLY = re.compile(r"\b(only|just)\b|只要|只看", re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class Understanding:
-    intent: str  # need | refine | compare | product_question | faq
+    intent: str  # need | refine | compare | which | product_question | faq | clarify
     targets: tuple[str, ...]  # product ids the turn refers to
     state: DialogueState
     topic: str | None = None  # the FAQ topic, for faq turns
@@ -176,7 +194,12 @@ def _chosen_kind(
     return None
 
 
-_VERB_LAST = re.compile(r"\b(?:it|they|does|do|will|would|to|can|should|must|that)\s+$")  # "does it last?"
+# "last" is a place only as "the last (one)", "that last one" or "the first and last": "how long does the
+# battery last?" asks a time.
+_LAST_PLACE = re.compile(
+    r"\b(?:the|that|this|your)\s+$|\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)\s+"
+    r"(?:and|or|vs\.?|versus|&)\s+$"
+)
 
 
 def _ordinal_targets(message: str, shown: list[str]) -> list[str]:
@@ -185,7 +208,7 @@ def _ordinal_targets(message: str, shown: list[str]) -> list[str]:
     for word, position in ORDINALS.items():
         pattern = re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b"
         for m in re.finditer(pattern, lowered):
-            if word == "last" and _VERB_LAST.search(lowered[: m.start()]):
+            if word == "last" and not _LAST_PLACE.search(lowered[: m.start()]):
                 continue
             found.append((m.start(), position))
     targets = []
@@ -290,6 +313,15 @@ def understand(
         asked = replace(more.state, need=wish, extra_terms=[], pending=list(pair), shown=[])
         language = detect_language(message, state.language)
         return Understanding("clarify", (), asked, question=clarify_question(pair, language))
+    if (
+        turn.intent == "product_question"
+        and guess_kind is not None
+        and not (_PRONOUN.search(message) or _ordinal_targets(message, state.shown))
+        and _wish_elsewhere(message, state, guess_kind, quick_guess or guess_kind)
+    ):
+        # Named no product shown, and surely about another kind ("what's good for dry skin?" after
+        # running shoes): a new need.
+        turn = _new_need(message, parse_query(message, brands, categories), state, SearchFilters(), [])
     filters = turn.state.filters
     # A named brand settles the kind well enough: asking between kinds it may not sell would only confuse.
     if turn.intent != "need" or guess_kind is None or filters.get("categories") or filters.get("brands"):
@@ -434,18 +466,20 @@ def _understand(
             # "compare the first two", "compare them", or one named: fill from what was shown, in order.
             targets = list(dict.fromkeys([*targets, *state.shown]))
         return Understanding("compare", tuple(targets[:2]), state)
+    named_kind = bool(parsed.filters.categories)
+    among = targets if len(targets) >= 2 else [] if targets else state.shown
+    if _WHICH.search(message) and _QUESTION.search(message) and len(among) >= 2 and not named_kind:
+        return Understanding("which", tuple(among), state)
 
     filters = SearchFilters.from_dict(state.filters) if state.filters else SearchFilters()
     filters, about_shown_products = _shown_refinement(message, state, filters, targets, prices)
     filters, spoken = _spoken_refinement(filters, parsed.filters)
     refined = about_shown_products or spoken or bool(colors)
 
-    about_shown = bool(_PRONOUN.search(message)) and not parsed.filters.categories
-    if (
-        _QUESTION.search(message)
-        and (targets or state.shown)
-        and (about_shown or not has_need)
-        and not refined
-    ):
+    # "Ones that are wider?" asks for more of the kind shown (a refinement, `_one_more`), not about them.
+    wants = _NEED_CUE.search(message) or _ONE_MORE.match(message) or _ONE_MORE_ZH.match(message)
+    about_shown = bool(_PRONOUN.search(message)) or not wants
+    asks = _QUESTION.search(message) or (targets and _TELL.search(message))
+    if asks and (targets or state.shown) and (about_shown or not has_need) and not refined and not named_kind:
         return Understanding("product_question", tuple(targets[:1] or state.shown[:1]), state)
     return _need_or_refinement(message, parsed, state, filters, refined, colors, has_need)

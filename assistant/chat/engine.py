@@ -25,6 +25,7 @@ from assistant.chat import prompts
 from assistant.chat.dialogue import ZH_TERMS, understand
 from assistant.chat.faq import load_faq
 from assistant.chat.sessions import DialogueState, SessionStore, Turn
+from assistant.chat.which import which_answer
 from assistant.chat.wishes import wish_line
 from assistant.demo_catalog import CATEGORIES as DEMO_CATEGORIES
 from assistant.fact_check import FactCheckResult, ProductFacts, check_text, repair
@@ -312,6 +313,28 @@ class ChatEngine:
                 prompts.question_prompt(message, product, passages, language),
                 grounding,
                 prompts.question_template(product, quotable, language),
+                "\n",
+            )
+        if turn.intent == "which":
+            found = self.sources.catalog.get_products(list(turn.targets))
+            products = [found[pid] for pid in turn.targets if pid in found]
+            if answer := which_answer(message, products, language):
+                return _Plan([RankedItem(p, 1.0, ()) for p in products], answer)
+            items = [RankedItem(p, 1.0, (), tuple(self._passages(p.id, message, 1))) for p in products]
+            grounding = self._grounding(
+                message,
+                catalog_brands,
+                language,
+                items,
+                reviews=tuple(i.evidence[0] for i in items if i.evidence),
+                said_now=message,
+            )
+            return _Plan(
+                items,
+                prompts.which_header(len(items), language),
+                prompts.which_prompt(message, state.need, items, language),
+                grounding,
+                prompts.which_fallback(items, language),
                 "\n",
             )
         if turn.intent == "compare":

@@ -673,3 +673,36 @@ def test_a_wish_for_one_more_is_answered_by_which_products_shown_have_it(shop):
         named = p["title"].split(",")[0] in line
         assert named == (p["id"] in plush and len(plush) < len(r2.products)), (p["title"], line)
     assert line.startswith("None of these") == (not plush)
+
+
+def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them(shop):
+    """ "Which is the cheapest?" after a list was read as a new need (a search for "cheapest"); now the
+    catalog answers it, and what the catalog cannot settle the model answers from all their texts."""
+    from assistant.reply_rules import plain_title
+
+    listed = shop.ask(None, "rain jackets")
+    cheapest = shop.ask(None, "which is the cheapest?", listed.session)
+    assert cheapest.intent == "which" and _ids(cheapest) == _ids(listed)
+    low = min((p for p in listed.products if p["price"] is not None), key=lambda p: p["price"])
+    assert cheapest.reply.startswith(f"The {plain_title(low['title'])} (${low['price']:.2f}) is the cheapest")
+    assert cheapest.checks["outcome"] == "template"
+
+    model = shop.generator
+    try:
+        shop.__dict__["generator"] = _Says("The listings and reviews do not say which suits cycling.")
+        hedged = shop.ask(None, "which one is best for cycling?", listed.session)
+        shop.__dict__["generator"] = _Says("It is only $1.23 this week.")
+        priced = shop.ask(None, "which one is best for cycling?", listed.session)
+    finally:
+        shop.__dict__["generator"] = model
+    assert hedged.intent == "which" and _ids(hedged) == _ids(listed)
+    assert (
+        hedged.reply
+        == f"Of the {len(listed.products)} shown:\nThe listings and reviews do not say which suits cycling."
+    )
+    # A price no product has, among several, cannot be mended: the facts side by side instead.
+    assert (
+        "$1.23" not in priced.reply
+        and "The listings and reviews don't settle that.\nSide by side:" in priced.reply
+    )
+    _assert_real_and_listed(shop, priced)

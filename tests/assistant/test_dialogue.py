@@ -277,3 +277,68 @@ def test_one_more_wish_keeps_the_limits_set_before_and_adds_its_own():
 )
 def test_a_one_phrase_that_is_no_wish_about_the_list_is_not_a_refinement(message, state):
     assert ask(message, state).intent != "refine"
+
+
+@pytest.mark.parametrize(
+    ("message", "target"),
+    [
+        # No "it", yet about the products shown: read as needs, these searched the catalog for "battery".
+        ("what's the battery life like?", "P1"),
+        ("how big is the bottle?", "P1"),
+        ("what do reviewers say about the cushioning?", "P1"),
+        ("how long does the battery last?", "P1"),  # "last" as a verb, not the last product
+        ("is the last one waterproof?", "P3"),
+        ("tell me more about the second", "P2"),
+        ("第三个多少钱", "P3"),
+    ],
+)
+def test_a_question_with_no_new_need_after_a_list_is_about_the_products_shown(message, target):
+    turn = ask(message, SHOWN)
+    assert turn.intent == "product_question" and turn.targets == (target,)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which one has the best grip?",
+        "which is the cheapest?",
+        "which would you pick?",
+        "are all of them breathable?",
+        "do any of these have a wide toe box?",
+        "哪款最便宜",
+        "哪双最轻？",
+        "这几双都防水吗？",
+    ],
+)
+def test_a_question_picking_among_the_products_shown_is_about_all_of_them(message):
+    turn = ask(message, SHOWN)
+    assert turn.intent == "which" and turn.targets == ("P1", "P2", "P3")
+    assert turn.state.shown == SHOWN.shown and turn.state.need == SHOWN.need
+
+
+@pytest.mark.parametrize(
+    ("message", "targets"),
+    [
+        ("which of the first and the third is lighter?", ("P1", "P3")),
+        ("which is lighter, the second or last?", ("P2", "P3")),  # "last" after "second or" is a place
+    ],
+)
+def test_a_question_picking_between_two_named_products_is_about_those_two(message, targets):
+    turn = ask(message, SHOWN)
+    assert turn.intent == "which" and turn.targets == targets
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what's a good gift for my dad who runs?",
+        "do you have rain jackets?",
+        "something for the rain?",
+        "which rain jacket is best for cycling?",  # names a kind: a need, not a pick among running shoes
+        "what's good for dry skin?",  # no cue word, but surely another kind
+        "有没有适合送爸爸的礼物？",
+    ],
+)
+def test_a_question_asking_for_something_new_after_a_list_is_a_need(message):
+    turn = ask(message, SHOWN)
+    assert turn.intent in ("need", "clarify") and not turn.targets
