@@ -49,8 +49,11 @@ _CHEAPER = re.compile(
     r"\b(cheaper|less expensive|lower price|more affordable|budget)\b|便宜|(?:别|不要)太贵", re.I
 )
 _PRICIER = re.compile(r"\b(more expensive|premium|higher end|fancier)\b|贵一点|高端", re.I)
+# 比较 compares only as a verb ("比较一下", "比较这两款"); before an adjective it is "rather" ("我脚比较宽").
 _COMPARE = re.compile(
-    r"\b(compare|comparison|versus|vs\.?|difference between|which is better)\b|比较|对比|哪个好", re.I
+    r"\b(compare|comparison|versus|vs\.?|difference between|which is better)\b|"
+    r"比较(?=一下|下|这|那|第|[两二三]|它们|$|[？?。！!])|对比|哪个好",
+    re.I,
 )
 _REJECT = re.compile(
     r"\b(not (?:that|this|the \w+) one|don'?t like (?:that|this|it|the \w+ one)|something else|"
@@ -68,6 +71,17 @@ _ONE_MORE = re.compile(
 # "要轻一点的吗" (a lighter one?). A message with a kind after the 的 ("有没有防水的跑鞋") is a need as before.
 _ONE_MORE_ZH = re.compile(
     r"^\s*(?:那|那么|还)?(?:有没有|有无|要|来|换)一?[个款双件些]?(?P<wish>[^？?。！!，,]+?)的(?:吗|呢|吧)?\s*[？?。！!]?\s*$"
+)
+# What the shopper tells of themselves while products are shown ("I have wide feet", "my runs are mostly on
+# trails", "我是扁平足") asks for those of the kind shown that suit it: read as a new need, it searched the
+# whole catalog for "wide feet" and dropped the limits given. A statement that asks for something (a need
+# cue) or names a kind is a need as before.
+_SITUATION = re.compile(
+    r"^\s*(?:(?:but|and|well|also|oh|ok(?:ay)?)\s*,?\s+)*(?P<wish>(?:i|i'm|i've|my|we|we're|our)\b[^?？]+?)[.!]?\s*$",
+    re.I,
+)
+_SITUATION_ZH = re.compile(
+    r"^\s*(?:但是?|不过|而且)?(?P<wish>我(?!们的店|想|要|需要|找)[^？?。！!吗]{1,24})[。！!]?\s*$"
 )
 # And without a 的, led by what the shopper wants or does not want: "不要有香味" (none with a scent), "最好轻一点"
 # (lighter, ideally). A negation stays in the wish; "要" and its like do not.
@@ -229,6 +243,10 @@ def _one_more(message: str, state: DialogueState, turn: Understanding) -> Unders
         _CHEAPER.search(message) or _PRICIER.search(message) or _REJECT.search(message)
     ):
         match = _WISH_ZH.match(message)
+    if match is None and not (
+        _NEED_CUE.search(message) or _PRONOUN.search(message) or _ordinal_targets(message, state.shown)
+    ):  # "I like the first one" tells nothing of the shopper
+        match = _SITUATION.match(message) or _SITUATION_ZH.match(message)
     wish = " ".join(_FILLER.sub(" ", match["wish"]).split()) if match else ""
     names_a_kind_itself = turn.intent == "need" and turn.state.filters.get("categories")
     if not wish or not state.need or not state.shown or names_a_kind_itself:
@@ -481,5 +499,6 @@ def _understand(
     about_shown = bool(_PRONOUN.search(message)) or not wants
     asks = _QUESTION.search(message) or (targets and _TELL.search(message))
     if asks and (targets or state.shown) and (about_shown or not has_need) and not refined and not named_kind:
-        return Understanding("product_question", tuple(targets[:1] or state.shown[:1]), state)
+        about = targets[0] if targets else state.focus if state.focus in state.shown else state.shown[0]
+        return Understanding("product_question", (about,), replace(state, focus=about))
     return _need_or_refinement(message, parsed, state, filters, refined, colors, has_need)

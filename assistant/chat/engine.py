@@ -319,7 +319,9 @@ class ChatEngine:
             found = self.sources.catalog.get_products(list(turn.targets))
             products = [found[pid] for pid in turn.targets if pid in found]
             if answer := which_answer(message, products, language):
-                return _Plan([RankedItem(p, 1.0, ()) for p in products], answer)
+                new_state.focus = answer.picked[0] if len(answer.picked) == 1 else ""
+                return _Plan([RankedItem(p, 1.0, ()) for p in products], answer.text)
+            new_state.focus = ""  # the model's pick is not known to code: "it" goes back to the first shown
             items = [RankedItem(p, 1.0, (), tuple(self._passages(p.id, message, 1))) for p in products]
             grounding = self._grounding(
                 message,
@@ -342,7 +344,7 @@ class ChatEngine:
             items = [RankedItem(found[pid], 1.0, ()) for pid in turn.targets if pid in found]
             return _Plan(items, prompts.compare_template(items, language))
         items, nothing_fit = self._find(user_id, new_state, timings)
-        new_state.shown = [i.product.id for i in items]
+        new_state.shown, new_state.focus = [i.product.id for i in items], ""
         filters = SearchFilters.from_dict(new_state.filters) if new_state.filters else SearchFilters()
         # A refinement ("cheaper") means nothing alone: the model reads it with the need it refines.
         asked = message if turn.intent == "need" or not state.need else f"{state.need}; then: {message}"

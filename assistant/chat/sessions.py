@@ -47,6 +47,9 @@ class DialogueState:
     shown: list[str] = field(default_factory=list)
     language: str = "en"
     pending: list[str] = field(default_factory=list)  # the kinds of product a clarifying question offered
+    # The product the last answer was about, when it was one of those shown and not the first ("the third
+    # one", the cheapest): what "it" means next. A new list clears it.
+    focus: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.chat.dialogue import kind_name
-from assistant.chat.wishes import asked_for
+from assistant.chat.wishes import Test, asked_for
 from assistant.fact_check import money
 from assistant.reply_rules import plain_title
 from retrieval.records import Product
+
+
+@dataclass(frozen=True, slots=True)
+class WhichAnswer:
+    text: str
+    picked: tuple[str, ...]  # the ids the answer names as the pick: one of them is what "it" means next
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +89,7 @@ def _names(
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + f" and {named[-1]}"
 
 
-def _superlative(question: str, products: Sequence[Product], language: str) -> str | None:
+def _superlative(question: str, products: Sequence[Product], language: str) -> WhichAnswer | None:
     for s in _SUPERLATIVES:
         if not s.asked.search(question):
             continue
@@ -93,23 +99,31 @@ def _superlative(question: str, products: Sequence[Product], language: str) -> s
         best = (max if s.most else min)(v for v, _ in known)
         winners = [p for v, p in known if v == best]
         unknown = len(products) - len(known)
+        picked = tuple(p.id for p in winners)
         if language == "zh":
             note = f"（另有 {unknown} 款没有这项信息）" if unknown else ""
-            return s.zh.format(names=_names(winners, "zh", s.shown)) + note + "。"
+            return WhichAnswer(s.zh.format(names=_names(winners, "zh", s.shown)) + note + "。", picked)
         one = len(winners) == 1
         sentence = s.en.format(
             names=_names(winners, "en", s.shown), be="is" if one else "are", have="has" if one else "have"
         )
         note = f" ({unknown} of them {'does' if unknown == 1 else 'do'} not list one)" if unknown else ""
-        return sentence[0].upper() + sentence[1:] + note + "."
+        return WhichAnswer(sentence[0].upper() + sentence[1:] + note + ".", picked)
     return None
 
 
-def _features(question: str, products: Sequence[Product], language: str) -> str | None:
+def _features(question: str, products: Sequence[Product], language: str) -> WhichAnswer | None:
     asked = asked_for(question, products)
     if not asked:
         return None
     have = [p for p in products if all(test(p) for test in asked.values())]
+    picked = tuple(p.id for p in have) if len(have) < len(products) else ()
+    return WhichAnswer(_feature_text(asked, have, products, language), picked)
+
+
+def _feature_text(
+    asked: dict[str, Test], have: list[Product], products: Sequence[Product], language: str
+) -> str:
     if language == "zh":
         label = "、".join(kind_name(a, "zh") for a in asked)
         if len(have) == len(products):
@@ -127,7 +141,7 @@ def _features(question: str, products: Sequence[Product], language: str) -> str 
     return f"None of these lists it ({label}) in the catalog."
 
 
-def which_answer(question: str, products: Sequence[Product], language: str) -> str | None:
+def which_answer(question: str, products: Sequence[Product], language: str) -> WhichAnswer | None:
     """The answer in code to a question picking among `products` (those shown, in order), or None when
     the catalog's numbers and feature words do not settle it."""
     if len(products) < 2:

@@ -686,6 +686,9 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
     low = min((p for p in listed.products if p["price"] is not None), key=lambda p: p["price"])
     assert cheapest.reply.startswith(f"The {plain_title(low['title'])} (${low['price']:.2f}) is the cheapest")
     assert cheapest.checks["outcome"] == "template"
+    assert low["id"] != _ids(listed)[0]  # so that "it" below can only be the cheapest by the answer
+    follow_up = shop.ask(None, "is it waterproof?", listed.session)  # "it" is the cheapest now, not the first
+    assert follow_up.intent == "product_question" and _ids(follow_up) == [low["id"]]
 
     model = shop.generator
     try:
@@ -706,3 +709,13 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
         and "The listings and reviews don't settle that.\nSide by side:" in priced.reply
     )
     _assert_real_and_listed(shop, priced)
+
+
+def test_what_a_shopper_tells_of_themselves_keeps_the_kind_and_the_limits_shown(shop):
+    """ "I have wide feet" after running shoes under $150 searched the whole catalog for wide feet."""
+    listed = shop.ask(None, "running shoes under $150")
+    told = shop.ask(None, "I have wide feet", listed.session)
+    assert told.intent == "refine" and told.products
+    assert all("Running Shoes" in p["category"] and p["price"] <= 150 for p in told.products)
+    # The wish line reads the statement against each product's own texts, as it does "one with a wide fit".
+    assert "(wide fit)" in told.reply

@@ -3,6 +3,8 @@ after a list as a question about the products shown."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.chat.dialogue import understand
@@ -295,6 +297,47 @@ def test_a_one_phrase_that_is_no_wish_about_the_list_is_not_a_refinement(message
 def test_a_question_with_no_new_need_after_a_list_is_about_the_products_shown(message, target):
     turn = ask(message, SHOWN)
     assert turn.intent == "product_question" and turn.targets == (target,)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I have wide feet",
+        "my feet hurt after long runs",
+        "I run on trails mostly",
+        "我脚比较宽",
+        "我是扁平足",
+    ],
+)
+def test_what_a_shopper_tells_of_themselves_refines_the_kind_shown(message):
+    """Read as new needs, these searched the whole catalog for "wide feet" and dropped the kind shown;
+    "我脚比较宽" was a comparison (比较 as "rather")."""
+    turn = ask(message, SHOWN)
+    assert turn.intent == "refine" and turn.state.need == SHOWN.need and turn.state.extra_terms == [message]
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("I need rain jackets", "need"),  # asks for something: a need
+        ("I have dry skin", "clarify"),  # surely another kind: asked back, not read as shoes
+        ("I like the first one", "refine"),  # tells nothing of the shopper: the list stays as it is
+        ("比较一下第一个和第二个", "compare"),
+    ],
+)
+def test_a_statement_that_asks_for_another_kind_or_tells_nothing_is_no_situation(message, intent):
+    turn = ask(message, SHOWN)
+    assert turn.intent == intent and turn.state.extra_terms == []
+
+
+def test_it_means_the_product_the_last_answer_was_about():
+    third = ask("does the third one run small?", SHOWN)
+    assert third.targets == ("P3",) and third.state.focus == "P3"
+    for follow_up in ("is it waterproof?", "它防水吗？"):
+        assert ask(follow_up, third.state).targets == ("P3",)
+    assert ask("is the first one waterproof?", third.state).targets == ("P1",)  # a place named wins
+    gone = replace(third.state, shown=["P7", "P8"])  # a focus from an earlier list means nothing now
+    assert ask("is it waterproof?", gone).targets == ("P7",)
 
 
 @pytest.mark.parametrize(

@@ -51,12 +51,12 @@ JACKETS = [
     ],
 )
 def test_a_price_or_rating_superlative_is_answered_from_the_catalog(question, answer):
-    assert which_answer(question, JACKETS, "zh" if question.startswith("哪") else "en") == answer
+    assert which_answer(question, JACKETS, "zh" if question.startswith("哪") else "en").text == answer
 
 
 def test_a_product_with_no_price_is_not_taken_for_the_cheapest_and_is_said_to_have_none():
     products = [*JACKETS, Product("J4", "Unpriced Jacket", "", rating=3.0)]
-    assert which_answer("which is the cheapest?", products, "en") == (
+    assert which_answer("which is the cheapest?", products, "en").text == (
         "The Driftline Light Jacket ($59.50) is the cheapest of these (1 of them does not list one)."
     )
     assert which_answer("which is the cheapest?", [Product("A", "A"), Product("B", "B")], "en") is None
@@ -75,7 +75,20 @@ def test_a_product_with_no_price_is_not_taken_for_the_cheapest_and_is_said_to_ha
     ],
 )
 def test_a_feature_is_answered_from_each_products_own_catalog_texts(question, language, answer):
-    assert which_answer(question, JACKETS, language) == answer
+    assert which_answer(question, JACKETS, language).text == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "picked"),
+    [
+        ("which is the cheapest?", ("J3",)),
+        ("which is the best rated?", ("J2", "J3")),  # a tie picks both
+        ("which ones are waterproof?", ("J2",)),
+        ("which is noise cancelling?", ()),  # none has it: nothing picked
+    ],
+)
+def test_the_answer_says_which_products_it_picked(question, picked):
+    assert which_answer(question, JACKETS, "en").picked == picked
 
 
 @pytest.mark.parametrize("question", ["which is best for cycling?", "which would you pick?", "哪个更好看？"])
