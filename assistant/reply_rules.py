@@ -210,7 +210,7 @@ ATTRIBUTES: dict[str, str] = {
     r"(?:rain|storm|shower)[- ]?proof|stay(?:s|ed|ing)? dry|"
     r"keep(?:s|ing)? (?:you|them|it|everything|(?:your|their) (?:\w+ ){0,2}\w+)(?: nice and| bone)? dry|"
     r"\bdry (?:in|through) (?:any |the |a |heavy )?(?:rain|downpours?|showers?|storms?|wet)|防水|不怕(?:雨|水)",
-    "lightweight": r"light[- ]?weight|feather[- ]?light|so light|轻便|轻巧|很轻",
+    "lightweight": r"light[- ]?weight|feather[- ]?light|so light|lightest|轻便|轻巧|很轻|最轻",
     "quiet": r"\bquiet|silent|whisper|安静|静音",
     "wide fit": r"wide (?:fit|feet|foot|toe)|宽脚|宽楦",
     "runs small": r"runs? small|snug|half a size up|偏小",
@@ -234,6 +234,40 @@ ATTRIBUTES: dict[str, str] = {
     "damascus": r"damascus",
     "mesh": r"\bmesh\b|网面",
 }
+# The features as a Chinese shopper reads them, in composed text ("按商品信息，写明防水的是…"); a feature
+# not here is shown as the catalog spells it.
+FEATURE_NAMES_ZH = {
+    "waterproof": "防水",
+    "lightweight": "轻便",
+    "quiet": "安静",
+    "wide fit": "宽楦",
+    "runs small": "尺码偏小",
+    "noise cancelling": "降噪",
+    "battery": "续航长",
+    "long battery": "续航长",
+    "breathable": "透气",
+    "warm": "保暖",
+    "durable": "耐用",
+    "comfortable": "舒适",
+    "gentle": "温和",
+    "fragrance free": "无香",
+    "non-slip": "防滑",
+    "sharp": "锋利",
+    "easy to clean": "易清洗",
+    "laptop sleeve": "电脑隔层",
+    "padded straps": "加厚肩带",
+    "fast brewing": "冲煮快",
+    "wireless": "无线",
+    "leather": "真皮",
+    "stainless steel": "不锈钢",
+    "mesh": "网面",
+}
+
+
+def feature_name(feature: str, language: str) -> str:
+    return FEATURE_NAMES_ZH.get(feature.lower(), feature) if language == "zh" else feature
+
+
 # Judgements are claims too: "good quality", "easy to use", "known for ..." need a text that says them,
 # or a small model fills them in from what it believes about a brand.
 JUDGEMENTS: dict[str, str] = {

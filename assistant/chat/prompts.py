@@ -16,9 +16,10 @@ import re
 
 from assistant.chat.dialogue import kind_name
 from assistant.chat.faq import FaqDocument
+from assistant.chat.reasons import reason_in
 from assistant.fact_check import money
 from assistant.llm.types import ChatMessage
-from assistant.reply_rules import Policy
+from assistant.reply_rules import Policy, feature_name
 from ranking.records import RankedItem
 from retrieval.categories import category_label
 from retrieval.filters import category_matches
@@ -61,7 +62,7 @@ def product_line(rank: int, item: RankedItem, language: str) -> str:
         rating = f"评分 {p.rating:.1f}（{p.rating_count}条）" if p.rating is not None else "暂无评分"
     else:
         rating = f"★{p.rating:.1f} ({p.rating_count})" if p.rating is not None else "no ratings yet"
-    why = f" — {item.reason}" if item.reason else ""
+    why = f" — {reason_in(item.reason, language)}" if item.reason else ""
     return f"{rank}. {p.title} [{p.id}] — {money(p.price, p.currency)} — {rating}{why}"
 
 
@@ -325,8 +326,13 @@ def compare_template(items: list[RankedItem], language: str) -> str:
     lines = []
     for item in items:
         p = item.product
-        features = p.attributes.get("features", "")
-        rating = f"{p.rating:.1f}" if p.rating is not None else "n/a"
+        features = "、" if language == "zh" else ", "
+        features = features.join(
+            feature_name(f.strip(), language)
+            for f in p.attributes.get("features", "").split(",")
+            if f.strip()
+        )
+        rating = f"{p.rating:.1f}" if p.rating is not None else "暂无" if language == "zh" else "n/a"
         label = ("评分", "品牌") if language == "zh" else ("rating", "brand")
         lines.append(
             f"- {p.title} [{p.id}]: {money(p.price, p.currency)}, {label[0]} {rating}, {label[1]} {p.brand}"

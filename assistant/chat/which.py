@@ -10,10 +10,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.chat.dialogue import kind_name
-from assistant.chat.wishes import Test, asked_for
+from assistant.chat.wishes import Test, asked_for, product_names
 from assistant.fact_check import money
-from assistant.reply_rules import plain_title
+from assistant.reply_rules import feature_name
 from retrieval.records import Product
 
 
@@ -31,6 +30,7 @@ class _Superlative:
     en: str  # "{names} {be} the cheapest of these": each name with its value in brackets
     zh: str
     shown: Callable[[Product, str], str]  # the value, as the shopper reads it in a language
+    none: tuple[str, str]  # said in English and Chinese when none of the products has the value
 
 
 _SUPERLATIVES = (
@@ -44,6 +44,7 @@ _SUPERLATIVES = (
         "{names} {be} the cheapest of these",
         "这几款里最便宜的是{names}",
         lambda p, _: money(p.price, p.currency),
+        ("None of these lists a price.", "这几款都没有标价。"),
     ),
     _Superlative(
         re.compile(
@@ -55,6 +56,7 @@ _SUPERLATIVES = (
         "{names} {be} the most expensive of these",
         "这几款里最贵的是{names}",
         lambda p, _: money(p.price, p.currency),
+        ("None of these lists a price.", "这几款都没有标价。"),
     ),
     _Superlative(
         re.compile(
@@ -66,27 +68,18 @@ _SUPERLATIVES = (
         "{names} {be} the best rated of these",
         "这几款里评分最高的是{names}",
         lambda p, _: f"{p.rating:.1f}/5",
+        ("None of these has a rating yet.", "这几款都还没有评分。"),
     ),
     _Superlative(
         re.compile(r"\b(?:most (?:reviewed|reviews|ratings)|most popular)\b|评价最多|最受欢迎", re.I),
-        lambda p: p.rating_count,  # none yet is a count too
+        lambda p: p.rating_count or None,  # no ratings is nothing to rank by
         True,
         "{names} {have} the most ratings of these",
         "这几款里评价最多的是{names}",
         lambda p, language: f"{p.rating_count} 条评分" if language == "zh" else f"{p.rating_count} ratings",
+        ("None of these has a rating yet.", "这几款都还没有评分。"),
     ),
 )
-
-
-def _names(
-    products: Sequence[Product], language: str, shown: Callable[[Product, str], str] | None = None
-) -> str:
-    brackets = "（{}）" if language == "zh" else " ({})"
-    named = [plain_title(p.title) + (brackets.format(shown(p, language)) if shown else "") for p in products]
-    if language == "zh":
-        return "、".join(named)
-    named = [f"the {n}" for n in named]
-    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + f" and {named[-1]}"
 
 
 def _superlative(question: str, products: Sequence[Product], language: str) -> WhichAnswer | None:
@@ -94,18 +87,20 @@ def _superlative(question: str, products: Sequence[Product], language: str) -> W
         if not s.asked.search(question):
             continue
         known = [(v, p) for p in products if (v := s.value(p)) is not None]
-        if not known:
-            return None  # the catalog holds no such number for these: the model says the texts do not tell
+        if not known:  # said in code: the model, asked, wrote guesses the checks dropped
+            return WhichAnswer(s.none[1] if language == "zh" else s.none[0], ())
         best = (max if s.most else min)(v for v, _ in known)
         winners = [p for v, p in known if v == best]
         unknown = len(products) - len(known)
         picked = tuple(p.id for p in winners)
         if language == "zh":
             note = f"（另有 {unknown} 款没有这项信息）" if unknown else ""
-            return WhichAnswer(s.zh.format(names=_names(winners, "zh", s.shown)) + note + "。", picked)
+            return WhichAnswer(s.zh.format(names=product_names(winners, "zh", s.shown)) + note + "。", picked)
         one = len(winners) == 1
         sentence = s.en.format(
-            names=_names(winners, "en", s.shown), be="is" if one else "are", have="has" if one else "have"
+            names=product_names(winners, "en", s.shown),
+            be="is" if one else "are",
+            have="has" if one else "have",
         )
         note = f" ({unknown} of them {'does' if unknown == 1 else 'do'} not list one)" if unknown else ""
         return WhichAnswer(sentence[0].upper() + sentence[1:] + note + ".", picked)
@@ -125,18 +120,18 @@ def _feature_text(
     asked: dict[str, Test], have: list[Product], products: Sequence[Product], language: str
 ) -> str:
     if language == "zh":
-        label = "、".join(kind_name(a, "zh") for a in asked)
+        label = "、".join(feature_name(a, "zh") for a in asked)
         if len(have) == len(products):
             return f"按商品信息，这{len(products)}款都写明了{label}。"
         if have:
-            return f"按商品信息，写明{label}的是{_names(have, 'zh')}；其他几款没有写到。"
+            return f"按商品信息，写明{label}的是{product_names(have, 'zh')}；其他几款没有写到。"
         return f"这几款的商品信息都没有写到{label}。"
     label = " and ".join(asked)
     if len(have) == len(products):
         return f"All {len(products)} list it ({label}) in their catalog details."
     if have:
         verb = "lists" if len(have) == 1 else "list"
-        name = _names(have, "en")
+        name = product_names(have, "en")
         return f"Of these, {name} {verb} it ({label}) in the catalog; the others do not."
     return f"None of these lists it ({label}) in the catalog."
 

@@ -45,12 +45,16 @@ def asked_for(wish: str, products: Sequence[Product]) -> dict[str, Test]:
     return asked
 
 
-def _names(products: Sequence[Product], language: str) -> str:
-    titles = [plain_title(p.title) for p in products]
+def product_names(
+    products: Sequence[Product], language: str, shown: Callable[[Product, str], str] | None = None
+) -> str:
+    """ "the A, the B and the C" ("A、B、C"), each with `shown(product, language)` in brackets when given."""
+    brackets = "（{}）" if language == "zh" else " ({})"
+    named = [plain_title(p.title) + (brackets.format(shown(p, language)) if shown else "") for p in products]
     if language == "zh":
-        return "、".join(titles)
-    titles = [f"the {t}" for t in titles]
-    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + f" and {titles[-1]}"
+        return "、".join(named)
+    named = [f"the {n}" for n in named]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + f" and {named[-1]}"
 
 
 def wish_line(wish: str, items: Sequence[RankedItem], language: str) -> str:
@@ -68,7 +72,7 @@ def wish_line(wish: str, items: Sequence[RankedItem], language: str) -> str:
                 f"这{len(products)}款都符合你说的{said}。" if len(products) > 1 else f"它符合你说的{said}。"
             )
         if have:
-            return f"其中{_names(have, 'zh')}符合你说的{said}。"
+            return f"其中{product_names(have, 'zh')}符合你说的{said}。"
         return f"这些商品的说明都没有写到{said}，以下是最接近的。"
     label = " and ".join(asked)
     if len(have) == len(products):
@@ -79,5 +83,5 @@ def wish_line(wish: str, items: Sequence[RankedItem], language: str) -> str:
         )
     if have:
         verb = "has" if len(have) == 1 else "have"
-        return f"Of these, {_names(have, 'en')} {verb} what you asked for ({label})."
+        return f"Of these, {product_names(have, 'en')} {verb} what you asked for ({label})."
     return f"None of these lists what you asked for ({label}); they are the nearest I found."

@@ -79,6 +79,7 @@ def test_a_scripted_eight_turn_conversation_keeps_its_constraints(shop):
     assert r8.language == "zh" and r8.intent == "need"
     assert all(p["price"] <= 200 and "Running Shoes" in p["category"] for p in r8.products)
     assert detect_language(r8.reply) == "zh"
+    assert "matches your search" not in r8.reply  # the ranker's reasons are said in Chinese too
 
     transcript = shop.transcript(session)
     assert [t["role"] for t in transcript["turns"]] == ["user", "assistant"] * 8

@@ -25,7 +25,14 @@ JACKETS = [
         rating_count=12,
         attributes={"features": "waterproof, hood"},
     ),
-    Product("J3", "Driftline Light Jacket (M)", "A light layer for breezy days.", price=59.5, rating=4.7),
+    Product(
+        "J3",
+        "Driftline Light Jacket (M)",
+        "A light layer for breezy days.",
+        price=59.5,
+        rating=4.7,
+        rating_count=3,
+    ),
 ]
 
 
@@ -59,7 +66,10 @@ def test_a_product_with_no_price_is_not_taken_for_the_cheapest_and_is_said_to_ha
     assert which_answer("which is the cheapest?", products, "en").text == (
         "The Driftline Light Jacket ($59.50) is the cheapest of these (1 of them does not list one)."
     )
-    assert which_answer("which is the cheapest?", [Product("A", "A"), Product("B", "B")], "en") is None
+    unrated = [Product("A", "A"), Product("B", "B")]
+    assert which_answer("which is the cheapest?", unrated, "en").text == "None of these lists a price."
+    assert which_answer("哪款评分最高？", unrated, "zh").text == "这几款都还没有评分。"
+    assert which_answer("which is the most popular?", unrated, "en").text == "None of these has a rating yet."
 
 
 @pytest.mark.parametrize(
@@ -72,6 +82,8 @@ def test_a_product_with_no_price_is_not_taken_for_the_cheapest_and_is_said_to_ha
         ),
         ("哪款防水？", "zh", "按商品信息，写明防水的是Stormcrest Trek Rain Jacket；其他几款没有写到。"),
         ("which is noise cancelling?", "en", "None of these lists it (noise cancelling) in the catalog."),
+        # "Lightest" is no number the catalog holds: which products list the feature is what it settles.
+        ("哪件最轻？", "zh", "这几款的商品信息都没有写到轻便。"),
     ],
 )
 def test_a_feature_is_answered_from_each_products_own_catalog_texts(question, language, answer):
