@@ -452,16 +452,26 @@ def _content_words(text: str) -> set[str]:
 
 
 def _by_title(lowered: str, shown: tuple[ShownProduct, ...]) -> dict[str, tuple[int, ShownProduct]]:
-    """The shown products a lowercased sentence names by title: brand and model words."""
-    found: dict[str, tuple[int, ShownProduct]] = {}
+    """The shown products a lowercased sentence names by title: brand and one or two model words.
+
+    The model words count from the end of the brand: with "Wayfarer Co" the first two words were the
+    brand alone, and a sentence about the Wayfarer Co Ridge 7 was read as naming the Wayfarer Co Flow 2
+    too. A name inside a longer one named ("Zenflex Nova" in "Zenflex Nova 4") is the longer one's."""
+    spans: dict[str, tuple[int, int, ShownProduct]] = {}
     for p in shown:
         words = _words(p.title)
-        for size in (3, 2):
+        brand = _words(p.brand)
+        lead = len(brand) if brand and words[: len(brand)] == brand else 1
+        for size in (lead + 2, lead + 1):
             at = lowered.find(" ".join(words[:size])) if len(words) >= size else -1
             if at >= 0:
-                found.setdefault(p.id, (at, p))
+                spans[p.id] = (at, at + len(" ".join(words[:size])), p)
                 break
-    return found
+    return {
+        pid: (at, p)
+        for pid, (at, end, p) in spans.items()
+        if not any(a <= at and end <= e and e - a > end - at for a, e, _ in spans.values())
+    }
 
 
 def _by_brand(lowered: str, shown: tuple[ShownProduct, ...]) -> dict[str, tuple[int, ShownProduct]]:
@@ -528,6 +538,20 @@ def _prompt_words(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+# Where a fact comes from, in the worked examples' words ("the description mentions", "a reviewer says"):
+# the way of citing the examples teach, no situation of theirs. "The description mentions" was dropped.
+_SOURCE_WORDS = {
+    "description",
+    "mentions",
+    "mention",
+    "mentioned",
+    "says",
+    "reviewer",
+    "reviewers",
+    "listing",
+}
+
+
 def _example_situation(sentence: str, ctx: ReplyContext) -> list[str]:
     """Two words of a worked example, in a row or one word apart ("rocky mountain trails" says its "rocky
     trails"), that nothing of this turn says ("your rocky trails" when the shopper asked for rain
@@ -546,7 +570,10 @@ def _example_situation(sentence: str, ctx: ReplyContext) -> list[str]:
             if (first, second) not in pairs:
                 continue
             known = theirs if "your" in words[max(0, i - 2) : i] else own
-            if all(w.isascii() and w not in known and w not in _STOP and len(w) > 3 for w in (first, second)):
+            if all(
+                w.isascii() and w not in known and w not in _STOP and w not in _SOURCE_WORDS and len(w) > 3
+                for w in (first, second)
+            ):
                 found.add(f"{first} {second}")
     return sorted(found)
 

@@ -712,11 +712,18 @@ def test_what_a_product_is_for_may_use_its_own_words():
         ),
         ("Reviewers say the Stridewell Luma 8 Plus is comfortable from the first minute.", "running shoes"),
         ("Stridewell Luma 8 Plus Running Shoes 透气，适合走碎石山路的你。", "跑鞋"),
+        # The which-example's way of citing its sources (the model's answer was dropped for it).
+        (
+            "For beginners, the Stridewell Luma 8 Plus: the description mentions a breathable upper.",
+            "running shoes",
+        ),
     ],
 )
 def test_words_the_shopper_or_the_products_use_are_no_copied_example(sentence, words):
     language = "zh" if "跑鞋" in words else "en"
-    assert "prompt_words" not in rules(sentence, ctx(SHOES, language=language, words=words))
+    cited = EXAMPLE + " The description mentions a waterproof membrane."
+    context = replace(ctx(SHOES, language=language, words=words), prompt_examples=(EXAMPLE, cited))
+    assert "prompt_words" not in rules(sentence, context)
 
 
 @pytest.mark.parametrize(
@@ -971,3 +978,31 @@ def test_a_shown_name_holding_another_products_first_words_is_no_unshown_product
 def test_a_sentence_that_says_nothing_and_answers_nothing_is_filler(sentence, words, caught):
     context = replace(ctx(SHOES, words=words, language="en" if words.isascii() else "zh"), said_now=words)
     assert ("filler" in rules(sentence, context)) is caught
+
+
+RIDGE = ShownProduct(
+    "B1",
+    "Wayfarer Co Ridge 7 Everyday Backpack, White",
+    "Wayfarer Co",
+    112.99,
+    None,
+    "waterproof, padded straps.",
+)
+FLOW = ShownProduct("B2", "Wayfarer Co Flow 2 Lite Backpack, Black", "Wayfarer Co", 78.99, None, "durable.")
+NOVA4 = ShownProduct("M1", "Zenflex Nova 4 Everyday Yoga Mat", "Zenflex", 64.99, None, "non-slip.")
+NOVA8 = ShownProduct("M2", "Zenflex Nova 8 Plus Yoga Mat", "Zenflex", 70.0, None, "lightweight.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown", "caught"),
+    [
+        # A two-word brand: the first two title words were the brand alone, so naming one backpack named
+        # both, and its true "waterproof" was charged to the other (seen in a which-answer).
+        ("The Wayfarer Co Ridge 7 Everyday Backpack is waterproof.", (RIDGE, FLOW), False),
+        ("The Wayfarer Co Flow 2 Lite Backpack is waterproof.", (RIDGE, FLOW), True),
+        ("The Zenflex Nova 4 is non-slip.", (NOVA4, NOVA8), False),
+        ("The Zenflex Nova 8 is non-slip.", (NOVA4, NOVA8), True),
+    ],
+)
+def test_a_product_named_is_told_apart_from_others_of_its_brand(sentence, shown, caught):
+    assert ("attribute" in rules(sentence, ctx(*shown, words="backpacks and mats"))) == caught
