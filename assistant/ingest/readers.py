@@ -14,6 +14,7 @@ import gzip
 import io
 import itertools
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,10 +42,26 @@ class RowIssue:
         return asdict(self)
 
 
+# What a damaged or cut-off gzip stream raises while it is read (gzip.BadGzipFile is an OSError).
+_GZIP_ERRORS = (EOFError, OSError, zlib.error)
+
+
 def _open_bytes(path: Path) -> io.BufferedIOBase:
     with open(path, "rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")  # type: ignore[return-value]
+    if magic != b"\x1f\x8b":
+        return open(path, "rb")
+    try:
+        with gzip.open(path, "rb") as fh:
+            fh.read(1)
+    except _GZIP_ERRORS as exc:
+        if path.suffix.lower() == ".gz":
+            raise ValueError(
+                f"{path}: not a readable gzip file ({exc}); compress it again with gzip, or give it uncompressed"
+            ) from exc
+        # A text file whose first two bytes happen to be gzip's mark: it crashed the reader before.
+        return open(path, "rb")
+    return gzip.open(path, "rb")  # type: ignore[return-value]
 
 
 def _base_suffix(path: Path) -> str:
@@ -153,11 +170,20 @@ def _read_jsonl(path: Path) -> Iterator[RawRow | RowIssue]:
         if head == b"[":  # a JSON array of objects rather than one object a line
             yield from _json_array_items(fh, source)
             return
-        lines = itertools.chain([head + fh.readline()], fh)
-        for number, raw in enumerate(lines, start=1 + skipped.count(b"\n")):
-            row = _json_line(source, number, raw)
-            if row is not None:
-                yield row
+        first = skipped.count(b"\n") + 1
+        number = first - 1  # the last line read, for a damaged stream's issue
+        try:
+            for number, raw in enumerate(itertools.chain([head + fh.readline()], fh), start=first):
+                row = _json_line(source, number, raw)
+                if row is not None:
+                    yield row
+        except _GZIP_ERRORS as exc:
+            yield RowIssue(
+                source,
+                number + 1,
+                f"the compressed file is damaged or cut off here ({exc}); the rows before it were read: "
+                "compress the file again",
+            )
 
 
 def _read_csv(path: Path) -> Iterator[RawRow | RowIssue]:

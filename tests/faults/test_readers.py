@@ -11,6 +11,7 @@ import tracemalloc
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,29 @@ def test_search_json_prints_the_score_as_a_number(capsys):
     print_json([candidate.to_dict()])
     score = json.loads(capsys.readouterr().out)[0]["score"]
     assert isinstance(score, float) and abs(score - 0.123457) < 1e-6
+
+
+def test_a_text_file_that_opens_with_gzips_mark_is_read_as_text(tmp_path):
+    """Found by the property test above: a line starting with the bytes 1f 8b crashed the reader."""
+    path = tmp_path / "junk.jsonl"
+    path.write_bytes(b'\x1f\x8b\n{"id": "ok"}\n')
+    got = list(read_rows(path))
+    assert isinstance(got[0], RowIssue) and got[0].line == 1
+    assert [(r.line, r.data) for r in got if isinstance(r, RawRow)] == [(2, {"id": "ok"})]
+
+
+def test_a_cut_off_gzip_file_keeps_the_rows_before_the_cut_and_names_the_place(tmp_path):
+    whole = gzip.compress(
+        b"".join(f'{{"id": "p{i}", "pad": "{"x" * 40}{i}"}}\n'.encode() for i in range(2000))
+    )
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    got = list(read_rows(path))
+    rows = [r for r in got if isinstance(r, RawRow)]
+    assert rows and [r.data["id"] for r in rows] == [f"p{i}" for i in range(len(rows))]
+    assert isinstance(got[-1], RowIssue) and got[-1].line == len(rows) + 1
+    assert "compress the file again" in got[-1].reason
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"\x1f\x8b\x00garbage")
+    with pytest.raises(ValueError, match="not a readable gzip file"):
+        list(read_rows(broken))
