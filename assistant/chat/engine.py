@@ -47,6 +47,7 @@ from ranking.records import RankedItem
 from retrieval.catalog_store import CatalogStore
 from retrieval.db import Database
 from retrieval.query import SearchFilters
+from retrieval.records import Product
 
 if TYPE_CHECKING:
     from assistant.llm.types import Generator as TextGenerator
@@ -316,8 +317,7 @@ class ChatEngine:
                 "\n",
             )
         if turn.intent == "which":
-            found = self.sources.catalog.get_products(list(turn.targets))
-            products = [found[pid] for pid in turn.targets if pid in found]
+            products = self._products(turn.targets)
             if answer := which_answer(message, products, language):
                 new_state.focus = answer.picked[0] if len(answer.picked) == 1 else ""
                 return _Plan([RankedItem(p, 1.0, ()) for p in products], answer.text)
@@ -340,8 +340,7 @@ class ChatEngine:
                 "\n",
             )
         if turn.intent == "compare":
-            found = self.sources.catalog.get_products(list(turn.targets))
-            items = [RankedItem(found[pid], 1.0, ()) for pid in turn.targets if pid in found]
+            items = [RankedItem(p, 1.0, ()) for p in self._products(turn.targets)]
             return _Plan(items, prompts.compare_template(items, language))
         items, nothing_fit = self._find(user_id, new_state, timings)
         new_state.shown, new_state.focus = [i.product.id for i in items], ""
@@ -403,6 +402,11 @@ class ChatEngine:
         timings["retrieval_s"] = timings.get("retrieval_s", 0.0) + searched - started
         timings["ranking_s"] = timings.get("ranking_s", 0.0) + time.perf_counter() - searched
         return items
+
+    def _products(self, ids: tuple[str, ...]) -> list[Product]:
+        """The catalog's products for these ids, in their order; one no longer in the catalog is left out."""
+        found = self.sources.catalog.get_products(list(ids))
+        return [found[pid] for pid in ids if pid in found]
 
     def _passages(self, product_id: str, question: str, n: int = 3) -> list[str]:
         # Two shoppers may write the same words, or nearly (case, punctuation, a word): one quote is enough.

@@ -326,8 +326,8 @@ def compare_template(items: list[RankedItem], language: str) -> str:
     lines = []
     for item in items:
         p = item.product
-        features = "、" if language == "zh" else ", "
-        features = features.join(
+        separator = "、" if language == "zh" else ", "
+        features = separator.join(
             feature_name(f.strip(), language)
             for f in p.attributes.get("features", "").split(",")
             if f.strip()

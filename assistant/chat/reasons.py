@@ -12,7 +12,6 @@ import re
 from assistant.chat.dialogue import kind_name
 
 _DID = {"bought": "买过", "liked": "喜欢", "viewed": "看过"}
-_IN_KIND = {"popular": "{kind}里的热门款", "trending": "{kind}里正流行", "new": "{kind}新品"}
 _SHAPES: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(pattern), zh)
     for pattern, zh in (
@@ -22,7 +21,9 @@ _SHAPES: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"^in your usual price band$", "在你常买的价位内"),
         (r"^from (?P<brand>.+), a brand you like$", "来自你喜欢的品牌 {brand}"),
         (r"^you often shop (?P<kind>.+)$", "你常逛{kind}"),
-        (r"^(?P<shape>popular|trending|new) in (?P<kind>.+)$", "{shape}"),
+        (r"^popular in (?P<kind>.+)$", "{kind}里的热门款"),
+        (r"^trending in (?P<kind>.+)$", "{kind}里正流行"),
+        (r"^new in (?P<kind>.+)$", "{kind}新品"),
         (r"^an alternative to (?P<title>.+), which you looked at lately$", "可替代你最近看过的 {title}"),
         (r"^goes with (?P<title>.+), which you looked at lately$", "和你最近看过的 {title} 搭配"),
         (
@@ -40,9 +41,11 @@ def reason_in(reason: str, language: str) -> str:
     for pattern, zh in _SHAPES:
         if m := pattern.match(reason):
             found = m.groupdict()
-            kind = kind_name(found["kind"], "zh") if "kind" in found else ""
-            if "shape" in found:
-                return _IN_KIND[found["shape"]].format(kind="本店" if kind == "the store" else kind)
-            did = _DID.get(found.get("did", ""), "")
-            return zh.format(brand=found.get("brand"), kind=kind, title=found.get("title"), did=did)
+            kind = found.get("kind", "")
+            return zh.format(
+                brand=found.get("brand"),
+                kind="本店" if kind == "the store" else kind_name(kind, "zh"),
+                title=found.get("title"),
+                did=_DID.get(found.get("did", ""), ""),
+            )
     return reason

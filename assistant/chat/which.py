@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.chat.wishes import Test, asked_for, product_names
+from assistant.chat.wishes import Test, asked_for, having, product_names
 from assistant.fact_check import money
 from assistant.reply_rules import feature_name
 from retrieval.records import Product
@@ -111,7 +111,7 @@ def _features(question: str, products: Sequence[Product], language: str) -> Whic
     asked = asked_for(question, products)
     if not asked:
         return None
-    have = [p for p in products if all(test(p) for test in asked.values())]
+    have = having(asked, products)
     picked = tuple(p.id for p in have) if len(have) < len(products) else ()
     return WhichAnswer(_feature_text(asked, have, products, language), picked)
 

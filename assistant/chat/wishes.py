@@ -45,6 +45,11 @@ def asked_for(wish: str, products: Sequence[Product]) -> dict[str, Test]:
     return asked
 
 
+def having(asked: dict[str, Test], products: Sequence[Product]) -> list[Product]:
+    """The products whose own texts pass every test asked for."""
+    return [p for p in products if all(test(p) for test in asked.values())]
+
+
 def product_names(
     products: Sequence[Product], language: str, shown: Callable[[Product, str], str] | None = None
 ) -> str:
@@ -64,7 +69,7 @@ def wish_line(wish: str, items: Sequence[RankedItem], language: str) -> str:
     asked = asked_for(wish, products)
     if not products or not asked:
         return ""
-    have = [p for p in products if all(test(p) for test in asked.values())]
+    have = having(asked, products)
     if language == "zh":
         said = f"“{wish.strip()}”"
         if len(have) == len(products):

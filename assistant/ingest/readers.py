@@ -51,17 +51,18 @@ def _open_bytes(path: Path) -> io.BufferedIOBase:
         magic = probe.read(2)
     if magic != b"\x1f\x8b":
         return open(path, "rb")
+    fh = gzip.open(path, "rb")  # noqa: SIM115 (handed to the caller, who closes it)
     try:
-        with gzip.open(path, "rb") as fh:
-            fh.read(1)
+        fh.peek(1)  # reads the header and the first block, and keeps them for the reader
     except _GZIP_ERRORS as exc:
+        fh.close()
         if path.suffix.lower() == ".gz":
             raise ValueError(
                 f"{path}: not a readable gzip file ({exc}); compress it again with gzip, or give it uncompressed"
             ) from exc
         # A text file whose first two bytes happen to be gzip's mark: it crashed the reader before.
         return open(path, "rb")
-    return gzip.open(path, "rb")  # type: ignore[return-value]
+    return fh  # type: ignore[return-value]
 
 
 def _base_suffix(path: Path) -> str:
