@@ -36,6 +36,7 @@ RULES = (
     "policy",
     "filler",
     "vague_negative",
+    "inference",
 )
 
 
@@ -922,6 +923,93 @@ def _relation(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+# -- what the model concludes from a feature: "cushioned, so you can wear it for hours without discomfort" --
+# The feature may be in the texts; the conclusion is the model's, and a shopper reads it as the store's word.
+_SO = re.compile(
+    r"\bso (?:that )?(?:it|they|you|this|these|your)\b|\bwhich (?:makes|means|lets|allows|helps|keeps)\b|"
+    r"\b(?:making|meaning|letting|allowing|helping) (?:it|them|you|your)\b|\b(?:therefore|thus|hence)\b|"
+    r"所以|因此|因而|从而|使得|这样(?:就|你|一来)|能让|可以让",
+    re.I,
+)
+_CONCLUSION_END = re.compile(r"[,;:—–，；：.!?。！？]")
+# Words any conclusion is made of: they claim nothing by themselves.
+_PLAIN = frozenset(
+    _words(
+        "can could will would should may might won't can't cannot make makes keep keeps stay "
+        "stays let lets help helps use using need needs want get gets feel feels more less much "
+        "well even great good ideal perfect nice sure easily easy able all day one ones both "
+        "either whichever choice option pick suit suits suited fit fits work works"
+    )
+)
+_ZH_PLAIN = frozenset(
+    "的了你您很更也都就会能可以让得着在是和与及它们这那款双个些点用起来非常比较更加适合选择穿戴"
+)
+
+
+def _stem_word(word: str) -> str:
+    """A word as a conclusion and a text may both spell it: "runs", "running" and "run" are one."""
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) >= 4 and word[-1] == word[-2]:
+        word = word[:-1]  # "runn" (running) is "run"
+    return word[:6]
+
+
+def _unsupported(clause: str, support: str) -> list[str]:
+    """The words of `clause` that `support` never uses: English words by stem, Chinese by pairs of
+    characters (no spaces bound a Chinese word)."""
+    known = {_stem_word(w) for w in _words(support)}
+    missing = [
+        w
+        for w in _words(clause)
+        if len(w) > 2 and w not in _STOP and w not in _PLAIN and _stem_word(w) not in known
+    ]
+    for run in re.findall(r"[\u4e00-\u9fff]+", clause):
+        chars = [c for c in run if c not in _ZH_PLAIN]
+        missing += [a + b for a, b in itertools.pairwise(chars) if a + b not in support]
+        if len(chars) == 1 and chars[0] not in support:
+            missing.append(chars[0])
+    return missing
+
+
+def _inference(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
+    m = _SO.search(_QUOTED.sub(" ", sentence))
+    if not m or not ctx.shown:
+        return []
+    after = _CONCLUSION_END.search(sentence, m.end())
+    end = after.start() if after else len(sentence)
+    clause = sentence[m.end() : end]
+    # What the texts say, the shopper's own words, and the Chinese names of the features the texts state.
+    texts = [ctx.shopper_words, ctx.said_now, *ctx.reviews, *(p.support for p in ctx.shown)]
+    texts += [
+        FEATURE_NAMES_ZH[f]
+        for f, pattern in FEATURES.items()
+        if f in FEATURE_NAMES_ZH and any(states(pattern, p.support) for p in ctx.shown)
+    ]
+    missing = _unsupported(clause, " ".join(texts).lower())
+    if not missing:
+        return []
+    return [
+        RuleBreak(
+            "inference", sentence[m.start() : end].strip(), f"concludes '{missing[0]}', which no text says"
+        )
+    ]
+
+
+def _cut_inference(sentence: str, _ctx: ReplyContext, found: RuleBreak) -> str | None:
+    """The sentence up to its conclusion, when what comes before says something of its own: "Cushioned,
+    so you can run for hours." keeps nothing; "The Zen 3 is cushioned, so ..." keeps "The Zen 3 is cushioned."."""
+    at = sentence.find(found.span)
+    head = sentence[:at].rstrip(" ,;:—–，；：、")
+    if at < 0 or len(_words(head)) + len(re.findall(r"[\u4e00-\u9fff]", head)) // 2 < 3:
+        return None
+    rest = sentence[at + len(found.span) :]  # a clause after the conclusion stands, with its mark
+    end = re.search(r"[.!?。！？]\s*$", sentence)
+    return head + rest if rest.strip(" .!?。！？") else head + (end.group(0).strip() if end else "")
+
+
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
 
 
@@ -1335,7 +1423,7 @@ def _name_the_unsaid(sentence: str, ctx: ReplyContext, _found: RuleBreak) -> str
     return f"The {source or 'description and reviews'} of the {title} don't mention {what}."
 
 
-_REPAIRS = {"echo": _cut_echo, "vague_negative": _name_the_unsaid}
+_REPAIRS = {"echo": _cut_echo, "vague_negative": _name_the_unsaid, "inference": _cut_inference}
 
 
 _CLAUSE = re.compile(r"[^.!?;。！？；]+")
@@ -1420,6 +1508,7 @@ _CHECKS = (
     _limit,
     _history,
     _relation,
+    _inference,
     _language,
     _garbled,
     _echo,

@@ -3,17 +3,20 @@
     python bench/chat_quality.py --model default --turns 200 --latency-turns 40 \
         --gift-cards ../shared/datasets/amazon2018_gift_cards
 
-Turns come in scripted four-turn conversations, in English and in Chinese, built from the store's own
-categories, brands and prices: a need, a refinement, a question about a shown product and a store-policy
+Turns come in scripted five-turn conversations, in English and in Chinese, built from the store's own
+categories, brands and prices: a need, a refinement, a question picking among the products shown
+("which is the cheapest?", "are they durable?"), a question about a shown product and a store-policy
 question. Conversations run side by side with their `generate` calls batched, as in the HTTP server.
 
 Each reply is judged as the shopper sees it. The model-written part is read sentence by sentence for
 prompt words, third person, an unshown product, a false comparison, an unsupported attribute, a
-reviewer's voice, a restated limit, an invented past or relation, the shopper's words said back as the
+reviewer's voice, a restated limit, an invented past or relation, a conclusion no text draws ("so you can
+wear it for hours"), the shopper's words said back as the
 reply's own, a store policy the policy texts do not state for that kind of product, a slogan that says
 nothing, a "not mentioned" that names neither product nor thing, a wrong price or brand, a cut-off
 sentence and the wrong language; the whole reply for a review quoted twice in near the same words
-(`repeated_quote`) and for a question about one feature that nothing shown answers (`unanswered`); the
+(`repeated_quote`), for a question about one feature that nothing shown answers (`unanswered`) and for
+a "which is the cheapest / best rated?" answered with another product (`wrong_pick`); the
 composed list is read for reasons that make no sense to a person (judged against a hand-written list
 of categories people combine, independent of the ranker's own rule). The share of turns with no defect
 at all is the headline; the defects the engine caught and dropped before the shopper saw them are
@@ -50,6 +53,7 @@ from assistant.reply_rules import (
     answer_the_asked,
     check_sentence,
     distinct_texts,
+    plain_title,
 )
 from assistant.shop import Shop
 
@@ -63,6 +67,14 @@ SCRIPTS = {
             "best rated {leaf}",
         ],
         "refine": ["cheaper", "only {brand}", "not that one", "something better rated"],
+        "which": [
+            "which one is the cheapest?",
+            "which is best for beginners?",
+            "which would you pick for everyday use?",
+            "are they durable?",
+            "which one is best rated?",
+            "which of these is the lightest?",
+        ],
         "question": [
             "is the first one good quality?",
             "do people say the second one is worth it?",
@@ -74,6 +86,7 @@ SCRIPTS = {
     "zh": {
         "needs": ["我想要{zh}，{cap}元以内", "想买{zh}送朋友", "有没有评分高的{zh}", "{brand}的{zh}怎么样"],
         "refine": ["便宜一点的", "只要{brand}", "不要这个", "换一个"],
+        "which": ["哪个最便宜？", "哪款最适合新手？", "它们耐用吗？", "哪款评分最高？"],
         "question": ["第一个质量好吗？", "第二个值得买吗？", "买家怎么评价第一个？"],
         "policy": ["退货政策是什么？", "发货要多久？", "有保修吗？"],
     },
@@ -97,7 +110,7 @@ _RELATED = re.compile(r"(?:similar to|goes with|pairs with|like) (?:the )?(.+?)(
 
 
 def conversations(shop: Shop, n: int, language: str, seed: int = 0) -> list[list[str]]:
-    """`n` four-turn scripts; "{brand}" in a refinement is filled with a brand shown in the reply before."""
+    """`n` five-turn scripts; "{brand}" in a refinement is filled with a brand shown in the reply before."""
     rng = np.random.default_rng(seed)
     products = list(shop.catalog.iter_products())
     lines = SCRIPTS[language]
@@ -109,7 +122,9 @@ def conversations(shop: Shop, n: int, language: str, seed: int = 0) -> list[list
         need = str(rng.choice(lines["needs"])).format(
             leaf=leaf, zh=zh, brand=p.brand or "any brand", cap=int((p.price or 50) * 1.2) + 1
         )
-        scripts.append([need, *(str(rng.choice(lines[k])) for k in ("refine", "question", "policy"))])
+        scripts.append(
+            [need, *(str(rng.choice(lines[k])) for k in ("refine", "which", "question", "policy"))]
+        )
     return scripts
 
 
@@ -132,6 +147,23 @@ def run_conversation(shop: Shop, user: str | None, script: list[str]) -> list[tu
 
 def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[。！？])|(?<=[.!?])\s+", text) if s and s.strip()]
+
+
+# Which-questions the catalog settles, and how the bench finds the right pick (apart from the engine's).
+_PICKS = (
+    (re.compile(r"cheapest|最便宜"), lambda p: p.price, min),
+    (re.compile(r"best rated|评分最高"), lambda p: p.rating, max),
+)
+
+
+def _wrong_pick(message: str, reply: str, products) -> bool:
+    """Whether a reply to "which is the cheapest?" names none of the products that are."""
+    for asked, value, best in _PICKS:
+        if asked.search(message):
+            known = [(v, p) for p in products if (v := value(p)) is not None]
+            top = best((v for v, _ in known), default=None)
+            return top is not None and not any(v == top and plain_title(p.title) in reply for v, p in known)
+    return False
 
 
 def judge(
@@ -176,6 +208,8 @@ def judge(
         defects.append("language")
     if reply.intent == "product_question" and answer_the_asked(written or reply.reply, context) is not None:
         defects.append("unanswered")  # asked about one feature, and nothing shown speaks of it
+    if reply.intent == "which" and _wrong_pick(message, reply.reply, products.values()):
+        defects.append("wrong_pick")
     quoted = re.findall(r"“([^”]+)”", reply.reply)
     if len(distinct_texts(quoted)) < len(quoted):
         defects.append("repeated_quote")
@@ -238,7 +272,7 @@ def run_store(
     shop: Shop, turns: int, concurrency: int, latency_turns: int, zh_share: float, seed: int
 ) -> dict:
     users = [u.id for u in shop.events.iter_users()][:50] or [None]
-    n = max(1, turns // 4)
+    n = max(1, turns // 5)
     n_zh = int(round(n * zh_share))
     scripts = [("en", s) for s in conversations(shop, n - n_zh, "en", seed)] + [
         ("zh", s) for s in conversations(shop, n_zh, "zh", seed + 1)
@@ -322,7 +356,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", default="default", help="default, fast, test, or a Hugging Face id / path")
-    parser.add_argument("--turns", type=int, default=200, help="turns per store, in four-turn conversations")
+    parser.add_argument("--turns", type=int, default=200, help="turns per store, in five-turn conversations")
     parser.add_argument("--zh-share", type=float, default=0.3, help="share of conversations in Chinese")
     parser.add_argument("--concurrency", type=int, default=8, help="conversations at once (the batch size)")
     parser.add_argument(

@@ -128,6 +128,9 @@ _PRONOUN = re.compile(
     r"\b(it|its|it's|they|them|their|this one|that one|these|those)\b|它|它们|这个|那个|这款|那款|这双|那双",
     re.I,
 )
+# "Are they waterproof?" right after a list asks about all of it; after an answer about one product, "do
+# they run small?" is about that pair of shoes (the focus).
+_THEY = re.compile(r"\b(they|them|their|these|those)\b|它们|这些|这几", re.I)
 _FORMER = re.compile(r"\b(former|first one|the first)\b|前者|第一个|前一个", re.I)
 _LATTER = re.compile(r"\b(latter|second one|the second|the other)\b|后者|第二个|后一个", re.I)
 # Ask back when the second kind is at least this likely next to the first. A ratio of probabilities is a
@@ -499,6 +502,9 @@ def _understand(
     about_shown = bool(_PRONOUN.search(message)) or not wants
     asks = _QUESTION.search(message) or (targets and _TELL.search(message))
     if asks and (targets or state.shown) and (about_shown or not has_need) and not refined and not named_kind:
-        about = targets[0] if targets else state.focus if state.focus in state.shown else state.shown[0]
+        focus = state.focus if state.focus in state.shown else ""
+        if not targets and not focus and len(state.shown) >= 2 and _THEY.search(message):
+            return Understanding("which", tuple(state.shown), state)
+        about = targets[0] if targets else focus or state.shown[0]
         return Understanding("product_question", (about,), replace(state, focus=about))
     return _need_or_refinement(message, parsed, state, filters, refined, colors, has_need)

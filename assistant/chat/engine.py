@@ -39,6 +39,7 @@ from assistant.reply_rules import (
     answer_the_asked,
     check_sentence,
     distinct_texts,
+    mentioned,
     policy_clauses,
     repair_sentence,
 )
@@ -151,6 +152,13 @@ def _without_stray_quote(sentence: str) -> str:
     return sentence
 
 
+def _model_pick(written: str, shown: tuple[ShownProduct, ...]) -> str:
+    """The product a model-written which-answer picked: the one shown product its kept sentences name
+    ("it" next is that one), or "" when they name none or several."""
+    named = {p.id for _, p in mentioned(written, shown)}
+    return named.pop() if len(named) == 1 else ""
+
+
 def _facts(items: list[RankedItem]) -> tuple[ProductFacts, ...]:
     return tuple(
         ProductFacts(
@@ -245,6 +253,8 @@ class ChatEngine:
                 piece, lead = lead + piece, ""
                 text += piece
                 yield piece
+        if turn.intent == "which" and write and plan.messages is not None:
+            new_state.focus = _model_pick(outcome.get("written", ""), plan.grounding.rules.shown)
         if truncated:
             outcome["message_truncated_to"] = MAX_MESSAGE
         if plan.relaxed is not None:
@@ -321,7 +331,7 @@ class ChatEngine:
             if answer := which_answer(message, products, language):
                 new_state.focus = answer.picked[0] if len(answer.picked) == 1 else ""
                 return _Plan([RankedItem(p, 1.0, ()) for p in products], answer.text)
-            new_state.focus = ""  # the model's pick is not known to code: "it" goes back to the first shown
+            new_state.focus = ""  # until the model's words name its pick (`_model_pick`)
             items = [RankedItem(p, 1.0, (), tuple(self._passages(p.id, message, 1))) for p in products]
             grounding = self._grounding(
                 message,

@@ -46,6 +46,10 @@ class RowIssue:
 _GZIP_ERRORS = (EOFError, OSError, zlib.error)
 
 
+def _damaged(exc: Exception) -> str:
+    return f"the compressed file is damaged or cut off here ({exc}); the rows before it were read: compress the file again"
+
+
 def _open_bytes(path: Path) -> io.BufferedIOBase:
     with open(path, "rb") as probe:
         magic = probe.read(2)
@@ -179,12 +183,7 @@ def _read_jsonl(path: Path) -> Iterator[RawRow | RowIssue]:
                 if row is not None:
                     yield row
         except _GZIP_ERRORS as exc:
-            yield RowIssue(
-                source,
-                number + 1,
-                f"the compressed file is damaged or cut off here ({exc}); the rows before it were read: "
-                "compress the file again",
-            )
+            yield RowIssue(source, number + 1, _damaged(exc))
 
 
 def _read_csv(path: Path) -> Iterator[RawRow | RowIssue]:
@@ -192,7 +191,16 @@ def _read_csv(path: Path) -> Iterator[RawRow | RowIssue]:
     bad_lines: dict[int, str] = {}
 
     def decoded(fh) -> Iterator[str]:
-        for number, line in enumerate(fh, start=1):
+        lines, number = iter(fh), 0
+        while True:
+            try:
+                line = next(lines)
+            except StopIteration:
+                return
+            except _GZIP_ERRORS as exc:  # the rows before the damage stand; the issue names its line
+                bad_lines[number + 1] = _damaged(exc)
+                return
+            number += 1
             try:
                 yield line.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:

@@ -45,7 +45,7 @@ TEXT_CHECKS = (
 # ("claims"). Not "language" (push has its own check, and Chinese copy keeps English product names) nor
 # the chat-only rules about what the shopper asked.
 VOICE_RULES = ("address", "prompt_words", "garbled")
-CLAIM_RULES = ("comparison", "attribute", "relation", "history", "reviewer_voice")
+CLAIM_RULES = ("comparison", "attribute", "relation", "inference", "history", "reviewer_voice")
 _WORDS = re.compile(r"[\w\u3400-\u9fff]+")
 _WORDS_AND_CUTS = re.compile(r"[\w\u3400-\u9fff]+|[|]")  # a cut (a removed name) breaks a run of words
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")

@@ -697,6 +697,10 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
         hedged = shop.ask(None, "which one is best for cycling?", listed.session)
         shop.__dict__["generator"] = _Says("It is only $1.23 this week.")
         priced = shop.ask(None, "which one is best for cycling?", listed.session)
+        pick = listed.products[2]
+        shop.__dict__["generator"] = _Says(f"For cycling, the {plain_title(pick['title'])}.")
+        picked = shop.ask(None, "which one is best for cycling?", listed.session)
+        after_pick = shop.ask(None, "is it waterproof?", listed.session)
     finally:
         shop.__dict__["generator"] = model
     assert hedged.intent == "which" and _ids(hedged) == _ids(listed)
@@ -710,6 +714,9 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
         and "The listings and reviews don't settle that.\nSide by side:" in priced.reply
     )
     _assert_real_and_listed(shop, priced)
+    # The model's pick, named in its words, is what "it" means next (it went back to the first shown).
+    assert plain_title(pick["title"]) in picked.reply and picked.checks["outcome"] == "passed"
+    assert after_pick.intent == "product_question" and _ids(after_pick) == [pick["id"]]
 
 
 def test_what_a_shopper_tells_of_themselves_keeps_the_kind_and_the_limits_shown(shop):

@@ -112,7 +112,6 @@ def test_an_answer_that_picks_neither_is_read_as_a_turn_of_its_own():
     "message",
     [
         "does it run small?",
-        "Do they run small?",
         "is it waterproof?",
         "how long does it last on long runs?",
         "它偏小吗？",
@@ -357,6 +356,21 @@ def test_a_question_picking_among_the_products_shown_is_about_all_of_them(messag
     turn = ask(message, SHOWN)
     assert turn.intent == "which" and turn.targets == ("P1", "P2", "P3")
     assert turn.state.shown == SHOWN.shown and turn.state.need == SHOWN.need
+
+
+@pytest.mark.parametrize("message", ["are they waterproof?", "do these come in wide sizes?", "它们防水吗？"])
+def test_they_right_after_a_list_is_the_whole_list_and_after_an_answer_the_product_it_was_about(message):
+    """ "Are they waterproof?" after four shoes asked about the first alone."""
+    turn = ask(message, SHOWN)
+    assert turn.intent == "which" and turn.targets == ("P1", "P2", "P3")
+    third = ask("does the third one run small?", SHOWN)
+    assert ask(message, third.state).targets == ("P3",)  # the pair just answered about
+
+
+@pytest.mark.parametrize("message", ["any cheaper than these?", "do you have ones like these in red?"])
+def test_they_in_a_refinement_still_refines(message):
+    prices = {"P1": 90.0, "P2": 60.0, "P3": 120.0}
+    assert understand(message, SHOWN, BRANDS, CATEGORIES, prices, guess_kind=guess_kind).intent == "refine"
 
 
 @pytest.mark.parametrize(

@@ -280,10 +280,6 @@ def test_each_rule_catches_what_a_shopper_was_shown(sentence, context, rule):
         ),
         ("Run far, run often, and run with friends who run with you.", ctx(SHOES)),
         (
-            "The Stridewell Luma 8 Plus is a good fit for long runs, so you will feel better after them.",
-            ctx(SHOES),
-        ),
-        (
             "For your runs the Stridewell Luma 8 Plus suits you best: it is described as breathable.",
             ctx(SHOES),
         ),
@@ -1006,3 +1002,65 @@ NOVA8 = ShownProduct("M2", "Zenflex Nova 8 Plus Yoga Mat", "Zenflex", 70.0, None
 )
 def test_a_product_named_is_told_apart_from_others_of_its_brand(sentence, shown, caught):
     assert ("attribute" in rules(sentence, ctx(*shown, words="backpacks and mats"))) == caught
+
+
+@pytest.mark.parametrize(
+    "sentence, context, mended",
+    [
+        # Which-answers the default model wrote (stop 29's reading): the feature is the text's, the
+        # conclusion the model's own.
+        (
+            "The Fleetfoot Vista 2 Pro is lightweight, so it can be used for hours without discomfort.",
+            ctx(CHEAP, words="which one is best for beginners?"),
+            "The Fleetfoot Vista 2 Pro is lightweight.",
+        ),
+        (
+            "Fleetfoot Vista 2 Pro 很轻便，所以适合初学者。",
+            ctx(CHEAP, language="zh", words="哪双适合新手？"),
+            "Fleetfoot Vista 2 Pro 很轻便。",
+        ),
+        (
+            "The Stridewell Luma 8 Plus is a good fit for long runs, so you will feel better after them.",
+            ctx(SHOES),
+            "The Stridewell Luma 8 Plus is a good fit for long runs.",
+        ),
+        (
+            "The Auralis Core 8 Max is lightweight, which means you can wear it on long flights, and it is comfortable.",
+            ctx(HEADPHONES, words="headphones"),
+            "The Auralis Core 8 Max is lightweight, and it is comfortable.",
+        ),
+    ],
+)
+def test_a_conclusion_no_text_draws_is_cut_and_the_feature_before_it_stays(sentence, context, mended):
+    broken = check_sentence(sentence, context)
+    assert [b.rule for b in broken] == ["inference"]
+    assert repair_sentence(sentence, broken, context) == mended
+
+
+def test_a_sentence_that_is_all_conclusion_is_dropped():
+    context = ctx(CHEAP, words="which one is best for beginners?")
+    sentence = "So you will never have sore feet again."
+    broken = check_sentence(sentence, context)
+    assert [b.rule for b in broken] == ["inference"] and repair_sentence(sentence, broken, context) is None
+
+
+@pytest.mark.parametrize(
+    "sentence, context",
+    [
+        # The conclusion is the shopper's own purpose, or the text's own words, or a feature in Chinese.
+        (
+            "The Fleetfoot Vista 2 Pro is lightweight, so it suits your long runs.",
+            ctx(CHEAP, words="which is best for long runs?"),
+        ),
+        ("The Stridewell Luma 8 Plus is cut for wide feet, so it is comfortable.", ctx(SHOES)),
+        ("Stridewell Luma 8 Plus 是宽楦，所以很透气。", ctx(SHOES, language="zh", words="跑鞋")),
+        ("Fleetfoot Vista 2 Pro 很轻便，所以适合新手。", ctx(CHEAP, language="zh", words="哪双适合新手？")),
+        (
+            "Both are breathable, so either suits you.",
+            ctx(SHOES, HEADPHONES, words="which one is breathable?"),
+        ),
+        ("One reviewer wrote: “so light I forget I have them on.”", ctx(CHEAP)),
+    ],
+)
+def test_a_conclusion_the_texts_or_the_shopper_give_passes(sentence, context):
+    assert "inference" not in rules(sentence, context)

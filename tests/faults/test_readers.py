@@ -126,17 +126,27 @@ def test_a_text_file_that_opens_with_gzips_mark_is_read_as_text(tmp_path):
     assert [(r.line, r.data) for r in got if isinstance(r, RawRow)] == [(2, {"id": "ok"})]
 
 
-def test_a_cut_off_gzip_file_keeps_the_rows_before_the_cut_and_names_the_place(tmp_path):
-    whole = gzip.compress(
-        b"".join(f'{{"id": "p{i}", "pad": "{"x" * 40}{i}"}}\n'.encode() for i in range(2000))
-    )
-    path = tmp_path / "cut.jsonl.gz"
+@pytest.mark.parametrize(
+    ("name", "header", "line"),
+    [
+        ("cut.jsonl.gz", b"", lambda i: f'{{"id": "p{i}", "pad": "{"x" * 40}{i}"}}\n'),
+        ("cut.csv.gz", b"id,pad\n", lambda i: f"p{i},{'x' * 40}{i}\n"),  # stopped the CSV reader unnamed
+    ],
+)
+def test_a_cut_off_gzip_file_keeps_the_rows_before_the_cut_and_names_the_place(tmp_path, name, header, line):
+    whole = gzip.compress(header + b"".join(line(i).encode() for i in range(2000)))
+    path = tmp_path / name
     path.write_bytes(whole[: len(whole) // 2])
     got = list(read_rows(path))
     rows = [r for r in got if isinstance(r, RawRow)]
-    assert rows and [r.data["id"] for r in rows] == [f"p{i}" for i in range(len(rows))]
-    assert isinstance(got[-1], RowIssue) and got[-1].line == len(rows) + 1
+    first = 2 if header else 1
+    assert rows and [(r.line, r.data["id"]) for r in rows] == [(i + first, f"p{i}") for i in range(len(rows))]
+    assert all(r.data["pad"] == f"{'x' * 40}{i}" for i, r in enumerate(rows))  # no row cut short
+    assert isinstance(got[-1], RowIssue) and got[-1].line == rows[-1].line + 1
     assert "compress the file again" in got[-1].reason
+
+
+def test_a_gzip_file_that_is_no_gzip_is_a_clear_error(tmp_path):
     broken = tmp_path / "broken.jsonl.gz"
     broken.write_bytes(b"\x1f\x8b\x00garbage")
     with pytest.raises(ValueError, match="not a readable gzip file"):
