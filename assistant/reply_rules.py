@@ -37,6 +37,7 @@ RULES = (
     "filler",
     "vague_negative",
     "inference",
+    "unnamed",
 )
 
 
@@ -457,13 +458,15 @@ def _by_title(lowered: str, shown: tuple[ShownProduct, ...]) -> dict[str, tuple[
 
     The model words count from the end of the brand: with "Wayfarer Co" the first two words were the
     brand alone, and a sentence about the Wayfarer Co Ridge 7 was read as naming the Wayfarer Co Flow 2
-    too. A name inside a longer one named ("Zenflex Nova" in "Zenflex Nova 4") is the longer one's."""
+    too. A name inside a longer one named ("Zenflex Nova" in "Zenflex Nova 4") is the longer one's, and
+    of two titles that share brand and model words ("Cloudbreak Vista 1 Plus Rain Jacket", "Cloudbreak
+    Vista 1 Trail Packable Windbreaker") the one the sentence spells on further is named."""
     spans: dict[str, tuple[int, int, ShownProduct]] = {}
     for p in shown:
         words = _words(p.title)
         brand = _words(p.brand)
         lead = len(brand) if brand and words[: len(brand)] == brand else 1
-        for size in (lead + 2, lead + 1):
+        for size in range(len(words), lead, -1):
             at = lowered.find(" ".join(words[:size])) if len(words) >= size else -1
             if at >= 0:
                 spans[p.id] = (at, at + len(" ".join(words[:size])), p)
@@ -1148,9 +1151,11 @@ def _echo(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
-def _cut_echo(sentence: str, _ctx: ReplyContext, found: RuleBreak) -> str | None:
-    """The sentence without the clause that says the shopper's words back, when a clause before it stands:
-    "..., but not that one." loses ", but not that one"; an echo in the first clause leaves nothing."""
+def _cut_clause(sentence: str, _ctx: ReplyContext, found: RuleBreak) -> str | None:
+    """The sentence without the clause that breaks a rule (the shopper's words said back, a review's words
+    said as the reply's own), when a clause before it stands: "..., but not that one." loses
+    ", but not that one"; "...: the description mentions a waterproof upper, so it stays dry through a
+    whole day of rain." (a review's words) keeps the description's part; a first clause leaves nothing."""
     if found.span.endswith(("：", ":")) and sentence.lstrip().startswith(found.span):
         return sentence.lstrip()[len(found.span) :].lstrip() or None  # a label: the answer after it stands
     # The span is the echoed words joined by spaces (Chinese: characters, unspaced); any marks between.
@@ -1383,6 +1388,21 @@ def _vague_negative(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+_IT = re.compile(r"\b(?:it|its|it's|this one|that one)\b|它(?!们)|这款|这双|这个|这件", re.I)
+
+
+def unnamed(sentence: str, before: Sequence[str], shown: tuple[ShownProduct, ...]) -> RuleBreak | None:
+    """A sentence that says "it" among several products shown, when neither it nor a sentence `before`
+    it in the reply names one: "Reviewers say it keeps them cool on long runs." after the sentence naming
+    the shoes was dropped. A rule of the reply, not of one sentence, so not in `check_sentence`."""
+    m = _IT.search(_QUOTED.sub(" ", sentence))
+    if m is None or len(shown) < 2 or any(mentioned(s, shown) for s in (*before, sentence)):
+        return None
+    return RuleBreak(
+        "unnamed", m.group(0), f"says '{m.group(0)}' of one of {len(shown)} products, naming none"
+    )
+
+
 def _pointed_at(sentence: str, ctx: ReplyContext) -> ShownProduct | None:
     """The one product a sentence is about: by ordinal, by name, or the only one shown (a question turn
     shows the product asked about alone, so "the second one" there is that product)."""
@@ -1423,7 +1443,21 @@ def _name_the_unsaid(sentence: str, ctx: ReplyContext, _found: RuleBreak) -> str
     return f"The {source or 'description and reviews'} of the {title} don't mention {what}."
 
 
-_REPAIRS = {"echo": _cut_echo, "vague_negative": _name_the_unsaid, "inference": _cut_inference}
+def _cut_review_clause(sentence: str, ctx: ReplyContext, found: RuleBreak) -> str | None:
+    """A review's words said as the reply's own, cut with their clause; a sentence in a reviewer's first
+    person or a seller's voice is in that voice throughout ("Comfortable from the first minute, and I
+    ordered half a size up."), and is dropped."""
+    if _FIRST_PERSON_EXPERIENCE.search(found.span) or _MERCHANT_VOICE.search(found.span):
+        return None
+    return _cut_clause(sentence, ctx, found)
+
+
+_REPAIRS = {
+    "echo": _cut_clause,
+    "reviewer_voice": _cut_review_clause,
+    "vague_negative": _name_the_unsaid,
+    "inference": _cut_inference,
+}
 
 
 _CLAUSE = re.compile(r"[^.!?;。！？；]+")
@@ -1474,13 +1508,17 @@ def answer_the_asked(written: str, ctx: ReplyContext) -> str | None:
 
 
 def repair_sentence(sentence: str, breaks: list[RuleBreak], ctx: ReplyContext) -> str | None:
-    """The sentence mended where the fix is certain (the echoed clause cut, the product and the thing named
-    in a "not mentioned"), else None: any other rule broken means the sentence is dropped. The caller checks
-    the mended sentence again before it is shown."""
-    mended: str | None = sentence
-    for found in breaks:
+    """The sentence mended where the fix is certain (a clause that echoes, copies a review or concludes
+    what no text says cut; the product and the thing named in a "not mentioned"), else None: any other
+    rule broken means the sentence is dropped, unless a cut took its words away ("stays dry" claimed in
+    a review's words goes with that clause). The caller checks the mended sentence again before it is shown."""
+    mended = sentence
+    for found in sorted(breaks, key=lambda b: b.rule not in _REPAIRS):  # the cuts first
+        if not re.search(r"\W+".join(re.escape(w) for w in found.span.split()), mended, re.I):
+            continue  # cut away with an earlier clause
         fix = _REPAIRS.get(found.rule)
-        mended = fix(mended, ctx, found) if fix and mended else None
+        if fix is None or (mended := fix(mended, ctx, found)) is None:
+            return None
     return mended
 
 

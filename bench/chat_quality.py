@@ -15,7 +15,7 @@ wear it for hours"), the shopper's words said back as the
 reply's own, a store policy the policy texts do not state for that kind of product, a slogan that says
 nothing, a "not mentioned" that names neither product nor thing, a wrong price or brand, a cut-off
 sentence and the wrong language; the whole reply for a review quoted twice in near the same words
-(`repeated_quote`), for a question about one feature that nothing shown answers (`unanswered`) and for
+(`repeated_quote`), for "it" among several products before any is named (`unnamed`), for a question about one feature that nothing shown answers (`unanswered`) and for
 a "which is the cheapest / best rated?" answered with another product (`wrong_pick`); the
 composed list is read for reasons that make no sense to a person (judged against a hand-written list
 of categories people combine, independent of the ranker's own rule). The share of turns with no defect
@@ -54,6 +54,7 @@ from assistant.reply_rules import (
     check_sentence,
     distinct_texts,
     plain_title,
+    unnamed,
 )
 from assistant.shop import Shop
 
@@ -198,8 +199,10 @@ def judge(
         earlier=earlier,
     )
     facts = [ProductFacts(p.id, p.title, p.brand, p.price, rating=p.rating) for p in products.values()]
-    for sentence in _sentences(written):
+    for i, sentence in enumerate(written_sentences := _sentences(written)):
         defects += [b.rule for b in check_sentence(sentence, context)]
+        if unnamed(sentence, written_sentences[:i], shown):
+            defects.append("unnamed")
         if reply.intent != "faq" and not check_text(sentence, facts, shop.catalog.brands(), bounds=limits).ok:
             defects.append("fact")
     if written and not re.search(r"[.!?。！？…)\"'”’]$", written.strip()):
@@ -213,22 +216,26 @@ def judge(
     quoted = re.findall(r"“([^”]+)”", reply.reply)
     if len(distinct_texts(quoted)) < len(quoted):
         defects.append("repeated_quote")
-    for p in reply.products:
-        product = products.get(p["id"])
-        for reason in p.get("reasons", []):
-            m = _RELATED.search(reason)
-            if not m or product is None:
-                continue
-            other = _by_title(shop, m.group(1).strip())
-            if (
-                other is not None
-                and other.category
-                and product.category
-                and other.category[-1] != product.category[-1]
-                and {other.category[-1], product.category[-1]} not in COMBINED
-            ):
-                defects.append("nonsense_reason")
+    if any(
+        _nonsense(shop, products.get(p["id"]), reason)
+        for p in reply.products
+        for reason in p.get("reasons", [])
+    ):
+        defects.append("nonsense_reason")
     return sorted(set(defects))
+
+
+def _nonsense(shop: Shop, product, reason: str) -> bool:
+    """A reason relating the product to one of a kind people do not combine it with (the judge's list)."""
+    m = _RELATED.search(reason)
+    other = _by_title(shop, m.group(1).strip()) if m and product is not None else None
+    return bool(
+        other is not None
+        and other.category
+        and product.category
+        and other.category[-1] != product.category[-1]
+        and {other.category[-1], product.category[-1]} not in COMBINED
+    )
 
 
 def _last_list(shop: Shop, replies: list[ChatReply]) -> tuple[ShownProduct, ...]:

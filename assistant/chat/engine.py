@@ -42,6 +42,7 @@ from assistant.reply_rules import (
     mentioned,
     policy_clauses,
     repair_sentence,
+    unnamed,
 )
 from ranking.event_store import EventStore
 from ranking.records import RankedItem
@@ -593,6 +594,10 @@ class ChatEngine:
             nonlocal started_checks, checked, repaired, kept, dropped
             t = time.perf_counter()
             good, found = self.settle(_without_stray_quote(sentence), grounding)
+            if good is not None and (vague := unnamed(good, written, grounding.rules.shown)):
+                good = None
+                found["violations"].append(str(vague))
+                found["rules"].append(vague.rule)
             started_checks += time.perf_counter() - t
             checked += found["claims"]
             violations.extend(found["violations"])

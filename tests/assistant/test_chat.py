@@ -697,6 +697,8 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
         hedged = shop.ask(None, "which one is best for cycling?", listed.session)
         shop.__dict__["generator"] = _Says("It is only $1.23 this week.")
         priced = shop.ask(None, "which one is best for cycling?", listed.session)
+        shop.__dict__["generator"] = _Says("Reviewers say it keeps you dry.")
+        unnamed = shop.ask(None, "which one is best for cycling?", listed.session)
         pick = listed.products[2]
         shop.__dict__["generator"] = _Says(f"For cycling, the {plain_title(pick['title'])}.")
         picked = shop.ask(None, "which one is best for cycling?", listed.session)
@@ -714,6 +716,8 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
         and "The listings and reviews don't settle that.\nSide by side:" in priced.reply
     )
     _assert_real_and_listed(shop, priced)
+    # "It" among several, with no product named: the shopper cannot tell which; the facts instead.
+    assert "unnamed" in unnamed.checks["rules_broken"] and "Side by side:" in unnamed.reply
     # The model's pick, named in its words, is what "it" means next (it went back to the first shown).
     assert plain_title(pick["title"]) in picked.reply and picked.checks["outcome"] == "passed"
     assert after_pick.intent == "product_question" and _ids(after_pick) == [pick["id"]]

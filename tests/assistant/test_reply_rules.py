@@ -18,6 +18,7 @@ from assistant.reply_rules import (
     distinct_texts,
     policy_clauses,
     repair_sentence,
+    unnamed,
 )
 
 SHOES = ShownProduct(
@@ -987,6 +988,17 @@ RIDGE = ShownProduct(
 FLOW = ShownProduct("B2", "Wayfarer Co Flow 2 Lite Backpack, Black", "Wayfarer Co", 78.99, None, "durable.")
 NOVA4 = ShownProduct("M1", "Zenflex Nova 4 Everyday Yoga Mat", "Zenflex", 64.99, None, "non-slip.")
 NOVA8 = ShownProduct("M2", "Zenflex Nova 8 Plus Yoga Mat", "Zenflex", 70.0, None, "lightweight.")
+WINDBREAKER = ShownProduct(
+    "J1",
+    "Cloudbreak Vista 1 Trail Packable Windbreaker, Orange",
+    "Cloudbreak",
+    65.99,
+    None,
+    "lightweight, warm.",
+)
+VISTA_PLUS = ShownProduct(
+    "J2", "Cloudbreak Vista 1 Plus Rain Jacket, Pink", "Cloudbreak", 116.99, None, "breathable, warm."
+)
 
 
 @pytest.mark.parametrize(
@@ -998,6 +1010,14 @@ NOVA8 = ShownProduct("M2", "Zenflex Nova 8 Plus Yoga Mat", "Zenflex", 70.0, None
         ("The Wayfarer Co Flow 2 Lite Backpack is waterproof.", (RIDGE, FLOW), True),
         ("The Zenflex Nova 4 is non-slip.", (NOVA4, NOVA8), False),
         ("The Zenflex Nova 8 is non-slip.", (NOVA4, NOVA8), True),
+        # Brand and model words shared: the title spelt on tells them apart (a which-answer was dropped).
+        (
+            "For commuting, the Cloudbreak Vista 1 Trail Packable Windbreaker is lightweight.",
+            (WINDBREAKER, VISTA_PLUS),
+            False,
+        ),
+        ("The Cloudbreak Vista 1 Plus Rain Jacket is lightweight.", (WINDBREAKER, VISTA_PLUS), True),
+        ("The Cloudbreak Vista 1 is lightweight.", (WINDBREAKER, VISTA_PLUS), True),  # which one? both named
     ],
 )
 def test_a_product_named_is_told_apart_from_others_of_its_brand(sentence, shown, caught):
@@ -1064,3 +1084,53 @@ def test_a_sentence_that_is_all_conclusion_is_dropped():
 )
 def test_a_conclusion_the_texts_or_the_shopper_give_passes(sentence, context):
     assert "inference" not in rules(sentence, context)
+
+
+@pytest.mark.parametrize(
+    "sentence, reviews, mended",
+    [
+        # A which-answer the default model wrote: the review's words said as the reply's own, in the last
+        # clause; the description's part stood, and the whole sentence was dropped, leaving "Reviewers
+        # say it keeps them cool" with no product named.
+        # The cut clause also claimed "stays dry", which nothing of the shoes says: that goes with it.
+        (
+            "For long runs, the Stridewell Luma 8 Plus: the description mentions it is breathable, so it "
+            "stays dry through a whole day of rain.",
+            ("Stays dry through a whole day of rain, and cool on long runs.",),
+            "For long runs, the Stridewell Luma 8 Plus: the description mentions it is breathable.",
+        ),
+        ("It is breathable, and reviewers say it stays dry in a downpour.", REVIEWS, "It is breathable."),
+    ],
+)
+def test_a_clause_in_a_reviewers_voice_is_cut_and_what_stands_before_it_kept(sentence, reviews, mended):
+    context = replace(ctx(SHOES), reviews=reviews)
+    broken = check_sentence(sentence, context)
+    assert "reviewer_voice" in {b.rule for b in broken}
+    fixed = repair_sentence(sentence, broken, context)
+    assert fixed == mended and check_sentence(fixed, context) == []
+
+
+def test_a_review_in_the_first_clause_leaves_nothing_to_keep():
+    sentence = "Comfortable from the first minute, and I ordered half a size up."
+    broken = check_sentence(sentence, ctx(SHOES))
+    assert repair_sentence(sentence, broken, ctx(SHOES)) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "before", "caught"),
+    [
+        ("Reviewers say it keeps them cool on long runs.", [], True),  # the naming sentence was dropped
+        ("它很透气。", [], True),
+        (
+            "Reviewers say it keeps them cool on long runs.",
+            ["The Stridewell Luma 8 Plus is breathable."],
+            False,
+        ),
+        ("The Fleetfoot Vista 2 Pro is light, and it is comfortable.", [], False),
+        ("They are all comfortable.", [], False),  # of all of them: no one product to name
+        ("One reviewer wrote: “it fits well.”", [], False),
+    ],
+)
+def test_it_among_several_products_must_follow_a_name(sentence, before, caught):
+    assert (unnamed(sentence, before, (SHOES, CHEAP)) is not None) == caught
+    assert unnamed(sentence, before, (SHOES,)) is None  # one product shown: "it" is that one
