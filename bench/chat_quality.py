@@ -22,9 +22,9 @@ of categories people combine, independent of the ranker's own rule). The share o
 at all is the headline; the defects the engine caught and dropped before the shopper saw them are
 reported beside it, as is a seeded sample of 20 turns.
 
-Latency (demo store): separate streamed turns, one at a time (a need and a refinement each), split into
-understanding, retrieval, ranking, generation and checks, with the time to the first visible words and
-to the model's first words.
+Latency (demo store): streamed turns, one at a time (a need, its refinement and a which-question in one
+session; which-questions the model answers are reported apart), split into understanding, retrieval,
+ranking, generation and checks, with the time to the first visible words and to the model's first words.
 """
 
 from __future__ import annotations
@@ -129,17 +129,19 @@ def conversations(shop: Shop, n: int, language: str, seed: int = 0) -> list[list
     return scripts
 
 
+def _filled(message: str, last: ChatReply | None) -> str:
+    """A scripted message with "{brand}" filled from the reply before ("cheaper" when it showed none)."""
+    if "{brand}" not in message:
+        return message
+    shown = [p["brand"] for p in last.products if p.get("brand")] if last else []
+    return message.format(brand=shown[-1]) if shown else ("cheaper" if message.isascii() else "便宜一点的")
+
+
 def run_conversation(shop: Shop, user: str | None, script: list[str]) -> list[tuple[str, ChatReply]]:
     turns: list[tuple[str, ChatReply]] = []
     session = None
     for message in script:
-        if "{brand}" in message:
-            shown = [p["brand"] for p in turns[-1][1].products if p.get("brand")] if turns else []
-            message = (
-                message.format(brand=shown[-1])
-                if shown
-                else ("cheaper" if message.isascii() else "便宜一点的")
-            )
+        message = _filled(message, turns[-1][1] if turns else None)
         reply = shop.ask(user, message, session)
         turns.append((message, reply))
         session = reply.session
@@ -259,20 +261,34 @@ def _by_title(shop: Shop, name: str):
     )
 
 
-def latency(shop: Shop, users: list, scripts: list[list[str]]) -> dict:
-    shop.ask(users[0], scripts[0][0])  # warm: the encoder, index, ranker and model loaded, not timed
-    rows = []
-    for i, script in enumerate(scripts):
-        for message in script[:2]:
-            reply = list(shop.ask_stream(users[i % len(users)], message))[-1]
-            rows.append(reply.checks["timings"])
+def _stats(rows: list[dict]) -> dict:
+    if not rows:
+        return {}
     keys = sorted({k for r in rows for k in r})
 
     def stat(key: str) -> dict:
         values = [r.get(key, 0.0) for r in rows]
         return {"p50": round(float(np.median(values)), 3), "p95": round(float(np.percentile(values, 95)), 3)}
 
-    return {"turns": len(rows), **{k: stat(k) for k in keys}}
+    return {k: stat(k) for k in keys}
+
+
+def latency(shop: Shop, users: list, scripts: list[list[str]]) -> dict:
+    """Streamed turns one at a time: each script's need, refinement and which-question in one session.
+    Needs and refinements are timed together; which-questions the model answers (not those the catalog
+    settles in code, which take no model time) apart."""
+    shop.ask(users[0], scripts[0][0])  # warm: the encoder, index, ranker and model loaded, not timed
+    rows, which = [], []
+    for i, script in enumerate(scripts):
+        last = None
+        for message in script[:3]:
+            message = _filled(message, last)
+            last = list(shop.ask_stream(users[i % len(users)], message, last.session if last else None))[-1]
+            if last.intent != "which":
+                rows.append(last.checks["timings"])
+            elif last.checks.get("outcome") != "template":
+                which.append(last.checks["timings"])
+    return {"turns": len(rows), **_stats(rows), "which_by_model": {"turns": len(which), **_stats(which)}}
 
 
 def run_store(

@@ -69,7 +69,7 @@ def reason_sense(shop: Shop, users: list[str], k: int = 10, candidates: int = 20
         }
         for page, items in pages.items():
             for item in items:
-                for reason in item.reasons:
+                for reason in map(str, item.reasons):
                     counts[page]["reasons"] += 1
                     named = next((c for t, c in titles if t in reason), None)
                     if named is not None:

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ranking.records import Reason
 from ranking.state import UserState
 
-# Reasons that speak of the store, not of the user: the same for everyone.
-_STORE_REASONS = {
-    "popularity": "popular in {leaf}",
-    "trending": "trending in {leaf}",
-    "freshness": "new in {leaf}",
-}
+# The ranker's features whose reasons speak of the store, not of the user: the same for everyone.
+STORE_REASONS = {"popularity": "popular", "trending": "trending", "freshness": "new"}
 
 
 class Explanations:
@@ -23,28 +20,28 @@ class Explanations:
 
     feature_names: tuple[str, ...]
 
-    def reasons(self, state: UserState, i: int, feats: np.ndarray) -> tuple[str, ...]:
+    def reasons(self, state: UserState, i: int, feats: np.ndarray) -> tuple[Reason, ...]:
         contributions = feats * self.weights_
-        reasons = []
+        reasons: list[Reason] = []
         for f in np.argsort(-contributions):
             if contributions[f] <= 0 or len(reasons) == 2:
                 break
-            text = self._reason(self.feature_names[f], state, i)
-            if text and text not in reasons:
-                reasons.append(text)
-        return tuple(reasons) or (f"popular in {self.leaf_[i] or 'the store'}",)
+            reason = self._reason(self.feature_names[f], state, i)
+            if reason and reason not in reasons:
+                reasons.append(reason)
+        return tuple(reasons) or (Reason("popular", kind=self.leaf_[i] or "the store"),)
 
-    def _reason(self, feature: str, state: UserState, i: int) -> str | None:
+    def _reason(self, feature: str, state: UserState, i: int) -> Reason | None:
         leaf = self.leaf_[i] or "the store"
         if feature in ("collaborative", "co_occurrence", "recent", "content") and state.weights:
             return self._related_reason(feature, state, i)
         if feature in ("brand", "category_brand", "price") and state.weights:
             return self._taste_reason(state, i)
         if feature == "category" and state.weights:
-            return f"you often shop {leaf}"
-        return _STORE_REASONS[feature].format(leaf=leaf) if feature in _STORE_REASONS else None
+            return Reason("often", kind=leaf)
+        return Reason(STORE_REASONS[feature], kind=leaf) if feature in STORE_REASONS else None
 
-    def _related_reason(self, feature: str, state: UserState, i: int) -> str | None:
+    def _related_reason(self, feature: str, state: UserState, i: int) -> Reason | None:
         """A reason naming something the user touched, when one is close enough to name."""
         pool = np.fromiter(state.recent if feature == "recent" else state.weights, dtype=int)
         j = self._anchor(i, pool, "content" if feature == "content" else "behaviour")
@@ -52,13 +49,11 @@ class Explanations:
             return None  # nothing the user touched is close enough to name: the next reason speaks
         title, verb = self.titles_[j], state.touch.get(j, "viewed")
         if feature == "recent":
-            relation = "an alternative to" if self.categories_[j] == self.categories_[i] else "goes with"
-            return f"{relation} {title}, which you looked at lately"
-        if feature != "content":
-            return f"{verb} {title}; people who {verb} it also chose this"
-        return f"similar to {title}, which you {verb}"
+            relation = "alternative" if self.categories_[j] == self.categories_[i] else "goes_with"
+            return Reason(relation, title=title)
+        return Reason("also_chose" if feature != "content" else "similar", title=title, did=verb)
 
-    def _taste_reason(self, state: UserState, i: int) -> str | None:
+    def _taste_reason(self, state: UserState, i: int) -> Reason | None:
         """The user's brands and price band, where this item fits them."""
         brand_ok = state.brands.get(self.brands_[i], 0) >= 0.2
         price_ok = (
@@ -67,10 +62,10 @@ class Explanations:
             and abs(np.log(max(self.prices_[i], 0.01)) - state.price_center) < 0.4
         )
         if brand_ok and price_ok:
-            return "matches your usual brands and price band"
+            return Reason("brands_and_price")
         if brand_ok:
-            return f"from {self.brands_[i]}, a brand you like"
-        return "in your usual price band" if price_ok else None
+            return Reason("brand", brand=self.brands_[i])
+        return Reason("price_band") if price_ok else None
 
     def _anchor(self, i: int, pool: np.ndarray, space: str) -> int | None:
         """The user's item a reason about item i may name: the closest one in a category people combine

@@ -45,25 +45,66 @@ class User:
         return cls(**{**data, "quiet_hours": tuple(quiet) if quiet else None})
 
 
+# Every reason the ranker gives, by shape, in the English a shopper reads; the fields fill them.
+REASON_SHAPES = {
+    "search": "matches your search",
+    "asked": "the product you asked about",
+    "brands_and_price": "matches your usual brands and price band",
+    "price_band": "in your usual price band",
+    "brand": "from {brand}, a brand you like",
+    "often": "you often shop {kind}",
+    "popular": "popular in {kind}",
+    "trending": "trending in {kind}",
+    "new": "new in {kind}",
+    "alternative": "an alternative to {title}, which you looked at lately",
+    "goes_with": "goes with {title}, which you looked at lately",
+    "also_chose": "{did} {title}; people who {did} it also chose this",
+    "similar": "similar to {title}, which you {did}",
+}
+Did = Literal["bought", "liked", "viewed", ""]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a product was placed, as data: a shape and what fills it. `str()` is the English; a reply in
+    another language says the same fields its own way (assistant/chat/reasons.py) rather than parsing
+    the English back."""
+
+    shape: str  # a key of REASON_SHAPES
+    kind: str = ""  # the category leaf ("the store" when it has none)
+    brand: str = ""
+    title: str = ""  # a product the shopper touched
+    did: Did = ""  # what they did with it
+
+    def __post_init__(self) -> None:
+        if self.shape not in REASON_SHAPES:
+            raise ValueError(f"unknown reason shape {self.shape!r}; use one of {', '.join(REASON_SHAPES)}")
+
+    def __str__(self) -> str:
+        return REASON_SHAPES[self.shape].format(
+            kind=self.kind, brand=self.brand, title=self.title, did=self.did
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class RankedItem:
     """A product placed for one user, with the score that placed it and reasons a shopper can read."""
 
     product: Product
     score: float
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     evidence: tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
-        return self.reasons[0] if self.reasons else ""
+        return str(self.reasons[0]) if self.reasons else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.product.summary(),
             "score": round(self.score, 6),
             "reason": self.reason,
-            "reasons": list(self.reasons),
+            "reasons": [str(r) for r in self.reasons],
             "evidence": list(self.evidence),
         }
 

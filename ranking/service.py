@@ -22,7 +22,7 @@ from ranking.feedback import Signals, collect
 from ranking.files import write_atomically
 from ranking.profiles import build_profile
 from ranking.ranker import Ranker, RankerParams
-from ranking.records import Event, RankedItem, UserProfile
+from ranking.records import Event, RankedItem, Reason, UserProfile
 from ranking.state import UserState
 from retrieval.catalog_store import CatalogStore
 from retrieval.encoders import Encoder
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # 4: ALS fitted by `implicit` (float32 factors; older pickles hold the hand-written ALS). Any other version is
 # retrained before use, as a model trained on another catalog is.
 MODEL_VERSION = 4
+_SEARCH = Reason("search")  # the reason of every search result, after the shopper's own
 
 
 class RankingService:
@@ -181,9 +182,7 @@ class RankingService:
         state = self.state(user_id)
         known = [c for c in candidates if c.product.id in ranker.index_]
         if not known:
-            return [RankedItem(c.product, c.score, ("matches your search",), c.evidence) for c in candidates][
-                :k
-            ]
+            return [RankedItem(c.product, c.score, (_SEARCH,), c.evidence) for c in candidates][:k]
         idx = np.array([ranker.index_[c.product.id] for c in known])
         personal, feats = ranker.score(state, idx)
         query = np.array([c.score for c in known])
@@ -202,7 +201,7 @@ class RankingService:
                 RankedItem(
                     known[j].product,
                     float(total[j]),
-                    (*reasons, "matches your search")[:3],
+                    (*reasons, _SEARCH)[:3],
                     known[j].evidence,
                 )
             )

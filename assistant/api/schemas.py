@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from ranking.records import EVENT_KINDS, RankedItem
+from ranking.records import EVENT_KINDS
 from retrieval.filters import check_category
 from retrieval.records import SUMMARY_FIELDS, Product
 
@@ -99,8 +99,9 @@ ProductSummaryOut = create_model("ProductSummaryOut", **_fields_of(Product, SUMM
 CandidateOut = create_model(
     "CandidateOut", __base__=ProductSummaryOut, score=(float, ...), evidence=(list[str], [])
 )
+# Reasons go out as the English a shopper reads (`str(Reason)`), as `RankedItem.to_dict` writes them.
 RankedItemOut = create_model(
-    "RankedItemOut", __base__=CandidateOut, reason=(str, ""), **_fields_of(RankedItem, ("reasons",))
+    "RankedItemOut", __base__=CandidateOut, reason=(str, ""), reasons=(list[str], [])
 )
 
 

@@ -45,7 +45,7 @@ from assistant.reply_rules import (
     unnamed,
 )
 from ranking.event_store import EventStore
-from ranking.records import RankedItem
+from ranking.records import RankedItem, Reason
 from retrieval.catalog_store import CatalogStore
 from retrieval.db import Database
 from retrieval.query import SearchFilters
@@ -313,7 +313,7 @@ class ChatEngine:
         if turn.intent == "product_question":
             product = self.sources.catalog.get_product(turn.targets[0])
             passages = self._passages(product.id, message)
-            items = [RankedItem(product, 1.0, ("the product you asked about",), tuple(passages))]
+            items = [RankedItem(product, 1.0, (Reason("asked"),), tuple(passages))]
             grounding = self._grounding(
                 message, catalog_brands, language, items, reviews=tuple(passages), said_now=message
             )

@@ -62,7 +62,7 @@ def product_line(rank: int, item: RankedItem, language: str) -> str:
         rating = f"评分 {p.rating:.1f}（{p.rating_count}条）" if p.rating is not None else "暂无评分"
     else:
         rating = f"★{p.rating:.1f} ({p.rating_count})" if p.rating is not None else "no ratings yet"
-    why = f" — {reason_in(item.reason, language)}" if item.reason else ""
+    why = f" — {reason_in(item.reasons[0], language)}" if item.reasons else ""
     return f"{rank}. {p.title} [{p.id}] — {money(p.price, p.currency)} — {rating}{why}"
 
 

@@ -26,7 +26,7 @@ def run_recommend(args: argparse.Namespace) -> int:
     for rank, item in enumerate(items, 1):
         p = item.product
         price = f"${p.price:,.2f}" if p.price is not None else "price n/a"
-        print(f"{rank:>2}. {p.title} [{p.id}] {price}\n    why: {'; '.join(item.reasons)}")
+        print(f"{rank:>2}. {p.title} [{p.id}] {price}\n    why: {'; '.join(map(str, item.reasons))}")
     return EXIT_OK
 
 

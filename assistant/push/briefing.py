@@ -119,7 +119,7 @@ class Briefer:
         # The ranker's recommendation among the offers: its reasons are why this person, never a search.
         ranked = self.pick(user_id, [o.product.id for o in eligible], c.limits.products_per_message)
         picks = tuple(
-            Pick(self.offers[r.product.id], r.score, tuple(r.reasons))
+            Pick(self.offers[r.product.id], r.score, tuple(str(reason) for reason in r.reasons))
             for r in ranked[: c.limits.products_per_message]
             if r.product.id in self.offers and r.product.id not in bought
         )

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.api.keys import ApiKeyStore
 from assistant.shop import Shop
-from ranking.records import RankedItem, UserProfile
+from ranking.records import RankedItem, Reason, UserProfile
 from retrieval.records import Candidate
 from tests.api.conftest import serve_in_process
 
@@ -31,7 +31,7 @@ class StandInShop(Shop):
     def search_for_user(self, user_id, query, filters=None, k=10):
         self.calls.append(("search_for_user", user_id, query, filters, k))
         return [
-            RankedItem(product=c.product, score=c.score, reasons=("stand-in",))
+            RankedItem(product=c.product, score=c.score, reasons=(Reason("search"),))
             for c in self.search(query, k=k)
         ]
 
@@ -110,7 +110,11 @@ def test_recommendations_and_profile_are_404_for_unknown_users_and_typed_for_kno
         response = api.get(path)
         assert response.status_code == 404 and response.json()["error"] == "not_found"
     items = api.get(f"/v1/users/{user}/recommendations", params={"k": 4}).json()
-    assert items["user_id"] == user and len(items["items"]) == 4 and items["items"][0]["reason"] == "stand-in"
+    assert (
+        items["user_id"] == user
+        and len(items["items"]) == 4
+        and items["items"][0]["reason"] == "matches your search"
+    )
     assert shop.calls[-3] == ("recommend", user, 4, None)
     profile = api.get(f"/v1/users/{user}/profile").json()
     assert profile["top_categories"] == [["Shoes", 0.5]] and profile["price_band"] == [10.0, 90.0]

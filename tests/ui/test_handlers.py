@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ranking.records import RankedItem
+from ranking.records import RankedItem, Reason
 from retrieval.records import Product
 from ui import charts, handlers
 from ui.cards import Card, card_html, format_price
@@ -15,7 +15,7 @@ def _item(pid: str, price: float = 10.0) -> RankedItem:
     return RankedItem(
         Product(id=pid, title=f"Thing {pid}", price=price, rating=4.5, rating_count=3),
         score=1.0,
-        reasons=("you often buy this brand",),
+        reasons=(Reason("brand", brand="Thingmaker"),),
     )
 
 
@@ -36,7 +36,7 @@ def test_card_comes_from_a_ranked_item_or_a_dict_alike():
     a = Card.from_item(_item("p1"))
     b = Card.from_item(_item("p1").to_dict())
     assert a == b
-    assert a.why == "you often buy this brand"
+    assert a.why == "from Thingmaker, a brand you like"
 
 
 def test_card_html_escapes_catalog_text_and_shows_a_picture_only_when_there_is_one():
