@@ -1151,6 +1151,12 @@ def _echo(sentence: str, ctx: ReplyContext) -> list[RuleBreak]:
     return []
 
 
+def _span_in(span: str, text: str) -> re.Match | None:
+    """Where a rule break's words stand in `text`: the span is words joined by spaces (Chinese:
+    characters, unspaced); any marks may stand between them."""
+    return re.search(r"\W+".join(re.escape(w) for w in span.split()), text, re.I)
+
+
 def _cut_clause(sentence: str, _ctx: ReplyContext, found: RuleBreak) -> str | None:
     """The sentence without the clause that breaks a rule (the shopper's words said back, a review's words
     said as the reply's own), when a clause before it stands: "..., but not that one." loses
@@ -1158,8 +1164,7 @@ def _cut_clause(sentence: str, _ctx: ReplyContext, found: RuleBreak) -> str | No
     whole day of rain." (a review's words) keeps the description's part; a first clause leaves nothing."""
     if found.span.endswith(("：", ":")) and sentence.lstrip().startswith(found.span):
         return sentence.lstrip()[len(found.span) :].lstrip() or None  # a label: the answer after it stands
-    # The span is the echoed words joined by spaces (Chinese: characters, unspaced); any marks between.
-    m = re.search(r"\W+".join(re.escape(w) for w in found.span.split()), sentence, re.I)
+    m = _span_in(found.span, sentence)
     if m is None:
         return None
     starts = [c.start() for c in _CLAUSE_END.finditer(sentence, 0, m.start())]
@@ -1514,7 +1519,7 @@ def repair_sentence(sentence: str, breaks: list[RuleBreak], ctx: ReplyContext) -
     a review's words goes with that clause). The caller checks the mended sentence again before it is shown."""
     mended = sentence
     for found in sorted(breaks, key=lambda b: b.rule not in _REPAIRS):  # the cuts first
-        if not re.search(r"\W+".join(re.escape(w) for w in found.span.split()), mended, re.I):
+        if mended is not sentence and _span_in(found.span, mended) is None:
             continue  # cut away with an earlier clause
         fix = _REPAIRS.get(found.rule)
         if fix is None or (mended := fix(mended, ctx, found)) is None:
