@@ -128,12 +128,12 @@ def _feature_text(
         return f"这几款的商品信息都没有写到{label}。"
     label = " and ".join(asked)
     if len(have) == len(products):
-        return f"All {len(products)} list it ({label}) in their catalog details."
+        return f'All {len(products)} list "{label}" in their catalog details.'
+    if len(have) == 1:
+        return f'Of these, only {product_names(have, "en")} lists "{label}" in its catalog details.'
     if have:
-        verb = "lists" if len(have) == 1 else "list"
-        name = product_names(have, "en")
-        return f"Of these, {name} {verb} it ({label}) in the catalog; the others do not."
-    return f"None of these lists it ({label}) in the catalog."
+        return f'Of these, {product_names(have, "en")} list "{label}" in their catalog details; the others do not.'
+    return f'None of these lists "{label}" in its catalog details.'
 
 
 def which_answer(question: str, products: Sequence[Product], language: str) -> WhichAnswer | None:

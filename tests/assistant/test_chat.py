@@ -700,7 +700,10 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
         shop.__dict__["generator"] = _Says("Reviewers say it keeps you dry.")
         unnamed = shop.ask(None, "which one is best for cycling?", listed.session)
         pick = listed.products[2]
-        shop.__dict__["generator"] = _Says(f"For cycling, the {plain_title(pick['title'])}.")
+        # One sentence names the pick: the model is stopped there (a second cost 10-15 s on a 2-core CPU).
+        shop.__dict__["generator"] = _Says(
+            f"For cycling, the {plain_title(pick['title'])}. The listings and reviews say no more."
+        )
         picked = shop.ask(None, "which one is best for cycling?", listed.session)
         after_pick = shop.ask(None, "is it waterproof?", listed.session)
     finally:
@@ -720,6 +723,9 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
     assert "unnamed" in unnamed.checks["rules_broken"] and "Side by side:" in unnamed.reply
     # The model's pick, named in its words, is what "it" means next (it went back to the first shown).
     assert plain_title(pick["title"]) in picked.reply and picked.checks["outcome"] == "passed"
+    assert (
+        picked.reply.endswith(f"the {plain_title(pick['title'])}.") and picked.checks["sentences_kept"] == 1
+    )
     assert after_pick.intent == "product_question" and _ids(after_pick) == [pick["id"]]
 
 
