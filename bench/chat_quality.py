@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from assistant.chat.dialogue import ZH_TERMS
 from assistant.chat.engine import ChatReply
@@ -203,6 +204,8 @@ def judge(
     facts = [ProductFacts(p.id, p.title, p.brand, p.price, rating=p.rating) for p in products.values()]
     for i, sentence in enumerate(written_sentences := _sentences(written)):
         defects += [b.rule for b in check_sentence(sentence, context)]
+        if not re.search(r"[^\W\d_]", sentence):  # no word at all: "1." of a list the model began
+            defects.append("wordless")
         if unnamed(sentence, written_sentences[:i], shown):
             defects.append("unnamed")
         if reply.intent != "faq" and not check_text(sentence, facts, shop.catalog.brands(), bounds=limits).ok:
@@ -279,7 +282,7 @@ def latency(shop: Shop, users: list, scripts: list[list[str]]) -> dict:
     settles in code, which take no model time) apart."""
     shop.ask(users[0], scripts[0][0])  # warm: the encoder, index, ranker and model loaded, not timed
     rows, which = [], []
-    for i, script in enumerate(scripts):
+    for i, script in enumerate(tqdm(scripts, desc="timed conversations", unit="conv")):
         last = None
         for message in script[:3]:
             message = _filled(message, last)
@@ -309,8 +312,14 @@ def run_store(
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         done = list(
-            pool.map(
-                lambda i: run_conversation(shop, users[i % len(users)], scripts[i][1]), range(len(scripts))
+            tqdm(
+                pool.map(
+                    lambda i: run_conversation(shop, users[i % len(users)], scripts[i][1]),
+                    range(len(scripts)),
+                ),
+                total=len(scripts),
+                desc="conversations",
+                unit="conv",
             )
         )
     seconds = time.perf_counter() - started
@@ -346,6 +355,11 @@ def run_store(
             "defects": dict(Counter(d for r in subset for d in r["defects"]).most_common()),
             "caught_before_shown": dict(Counter(d for r in subset for d in r["caught"]).most_common()),
             "outcomes": dict(Counter(r["outcome"] for r in subset)),
+            # Which kinds of turn lose the model's words ("composed", "replaced": none of them kept).
+            "outcomes_by_intent": {
+                intent: dict(Counter(r["outcome"] for r in subset if r["intent"] == intent))
+                for intent in sorted({r["intent"] for r in subset})
+            },
         }
     # Every turn with a defect found, to read whole: the counts alone cannot tell a false claim from
     # the judge reading one turn without the ones before it.

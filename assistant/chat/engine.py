@@ -66,6 +66,7 @@ PICKS_SENTENCES = 1
 _SENTENCE_END = re.compile(r"[。！？\n]|[.!?](?=\s)")
 _FINISHED = re.compile(r"[.!?。！？…)\"'”’]\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORDS = re.compile(r"[^\W\d_]")  # a letter or a CJK character
 # About one token each: a word, a number, a CJK character or a mark (for telling a cut-off reply).
 _TOKENISH = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
@@ -618,15 +619,16 @@ class ChatEngine:
             held += chunk
             while kept < sentences and (m := _SENTENCE_END.search(held)) is not None:
                 sentence, held = held[: m.end()], held[m.end() :]
-                # A "sentence" of marks alone (a stray quote) says nothing: it is not shown.
-                if re.search(r"\w", sentence) and (good := judge(sentence)) is not None:
+                # A "sentence" of marks or numbers alone (a stray quote, the "1." of a list the model began)
+                # says nothing: it is not shown.
+                if _WORDS.search(sentence) and (good := judge(sentence)) is not None:
                     yield good if kept > 1 else good.lstrip()
             if kept >= sentences:
                 # These sentences are the whole of the model's part: stop it rather than wait for more.
                 chunks.close()
                 held = ""
                 break
-        if re.search(r"\w", held):
+        if _WORDS.search(held):
             # An unpunctuated end is a cut only when the model ran into its token limit ("没有提到" is whole).
             if _FINISHED.search(held) or len(_TOKENISH.findall(raw)) < 0.8 * self.params.max_new_tokens:
                 if (good := judge(_full_stop(held))) is not None:

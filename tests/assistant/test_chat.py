@@ -184,6 +184,19 @@ def test_a_sentence_that_breaks_a_rule_is_dropped_and_the_rest_is_kept(shop):
     assert text == ["商品说明和评价里都没有提到它的做工。"] and outcome["outcome"] == "passed"
 
 
+def test_a_list_number_alone_is_no_sentence(shop):
+    """The model began a list ("1. ") and the shopper read "1." under the products (chat bench, stop 31)."""
+    p = next(p for p in shop.catalog.iter_products() if p.price)
+    item = shop.rank(None, [c for c in shop.search(p.title, k=5) if c.product.id == p.id], 1)
+    grounding = shop.chat._grounding("what do you think?", tuple(shop.catalog.brands()), "en", item)
+    *text, outcome = shop.chat._checked(
+        (c for c in ["1. ", "Here it is. ", "2."]), grounding, "fallback", {}, 2
+    )
+    assert "".join(text) == "Here it is." and outcome["sentences_kept"] == 1
+    *text, outcome = shop.chat._checked((c for c in ["1. "]), grounding, "fallback", {}, 1)
+    assert text == ["fallback"] and outcome["outcome"] == "replaced"
+
+
 @pytest.mark.parametrize(("budget", "shown"), [(2, "Here it is. It is listed above."), (1, "Here it is.")])
 def test_the_model_is_stopped_once_its_sentences_are_kept(shop, budget, shown):
     p = next(p for p in shop.catalog.iter_products() if p.price)
