@@ -60,7 +60,7 @@ MAX_MESSAGE = 4000
 # A full stop ends a sentence only before a space: "$123.99" and "4.5 out of 5" are one claim, not two.
 # What the model writes per turn; the list and the rest are composed in code. Beside a list the shopper
 # already reads, one sentence on the top pick is the model's whole part (and about half the turn's time);
-# so is one sentence naming the pick of a which-question (a second cost 10-15 s on a 2-core AVX2 CPU).
+# so is one sentence naming the pick of a which-question (a second took about 7 s more on a 2-core AVX2 CPU).
 MAX_SENTENCES = 2
 PICKS_SENTENCES = 1
 _SENTENCE_END = re.compile(r"[。！？\n]|[.!?](?=\s)")

@@ -713,7 +713,7 @@ def test_a_question_picking_among_the_products_shown_is_answered_for_all_of_them
         shop.__dict__["generator"] = _Says("Reviewers say it keeps you dry.")
         unnamed = shop.ask(None, "which one is best for cycling?", listed.session)
         pick = listed.products[2]
-        # One sentence names the pick: the model is stopped there (a second cost 10-15 s on a 2-core CPU).
+        # One sentence names the pick: the model is stopped there (a second took about 7 s more on a 2-core CPU).
         shop.__dict__["generator"] = _Says(
             f"For cycling, the {plain_title(pick['title'])}. The listings and reviews say no more."
         )
