@@ -292,12 +292,20 @@ def _campaign_form(shop) -> list:
 
 
 def _push_tab(shop) -> tuple[gr.Tab, gr.Dropdown]:
-    """Preview a campaign for ten sample shoppers, then run it. Returns the tab and its campaign-file list."""
+    """Preview a campaign for a few sample shoppers, then run it. Returns the tab and its campaign-file list."""
     with gr.Tab("Push", id="push", elem_id="tab-push", visible=False) as tab:
-        gr.Markdown("Preview a campaign for ten sample shoppers, then run it for the whole audience.")
+        gr.Markdown("Preview a campaign for a few sample shoppers, then run it for the whole audience.")
         form_inputs = _campaign_form(shop)
         with gr.Row():
-            preview_btn = gr.Button("Preview for 10 sample users", variant="primary", elem_id="push-preview")
+            sample_size = gr.Number(
+                value=handlers.SAMPLE_USERS,
+                label=f"Sample shoppers (1-{handlers.MAX_SAMPLE_USERS})",
+                precision=0,
+                minimum=1,
+                maximum=handlers.MAX_SAMPLE_USERS,
+                elem_id="push-sample-size",
+            )
+            preview_btn = gr.Button("Preview for the sample", variant="primary", elem_id="push-preview")
             run_limit = gr.Number(value=None, label="Run at most (users; empty for all)", precision=0)
             run_btn = gr.Button("Start batch run", elem_id="push-run")
         push_status = gr.Markdown("", elem_id="push-status")
@@ -310,14 +318,14 @@ def _push_tab(shop) -> tuple[gr.Tab, gr.Dropdown]:
         )
         run_summary = gr.JSON(label="Batch run summary")
 
-    def on_preview(src, path, name, category, discount, days, channel, tone, request: gr.Request):
+    def on_preview(src, path, name, category, discount, days, channel, tone, size, request: gr.Request):
         _require(request, "push")
         try:
             path = _campaign_path(shop, src, path, name, category, discount, days, channel, tone)
-            rows = handlers.preview_rows(shop, path)
+            rows = handlers.preview_rows(shop, path, size)  # an int (precision 0), None when emptied
         except Exception as exc:  # shown to the marketer as a readable line; the log keeps the trace
             raise gr.Error(f"Preview failed: {exc}") from exc
-        return f"Preview of `{path}` for {len(rows)} sample users.", rows
+        return f"Preview of `{path}` for {len({row[0] for row in rows})} sample users.", rows
 
     def on_run(
         src,
@@ -342,7 +350,7 @@ def _push_tab(shop) -> tuple[gr.Tab, gr.Dropdown]:
             raise gr.Error(f"Batch run failed: {exc}") from exc
         return f"Batch run finished: outbox at `{out}`.", summary.to_dict()
 
-    preview_btn.click(on_preview, form_inputs, [push_status, preview], concurrency_limit=2)
+    preview_btn.click(on_preview, [*form_inputs, sample_size], [push_status, preview], concurrency_limit=2)
     run_btn.click(on_run, [*form_inputs, run_limit], [push_status, run_summary], concurrency_limit=1)
     return tab, form_inputs[1]
 

@@ -22,7 +22,8 @@ from ui.door import Identity
 
 FEEDBACK_KINDS = {"like": ("rate", 5.0), "not_interested": ("dismiss", None), "cart": ("cart", None)}
 FEEDBACK_NOTES = {"like": "Liked", "cart": "In your cart"}
-SAMPLE_USERS = 10
+SAMPLE_USERS = 10  # shoppers a campaign preview writes for, unless the marketer asks for more or fewer
+MAX_SAMPLE_USERS = 50  # a preview is written while the marketer waits: a minute or so of the model
 
 
 def new_session(user_id: str | None = None) -> dict[str, Any]:
@@ -229,6 +230,11 @@ def write_campaign(
 
 def sample_users(shop, n: int = SAMPLE_USERS) -> list[str]:
     """The first n users who agreed to marketing: the ones a campaign may reach."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SAMPLE_USERS:
+        raise ValueError(
+            f"sample shoppers must be a whole number from 1 to {MAX_SAMPLE_USERS}, got {n!r}; "
+            "a whole audience is the batch run's job"
+        )
     users = []
     for user in shop.users():
         if user.marketing_opt_in:

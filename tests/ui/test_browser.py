@@ -120,9 +120,11 @@ def test_the_team_looks_up_a_shopper_previews_a_push_and_reads_insights(ui_base,
     page.locator("#profile-head").get_by_text("U00004").wait_for()
 
     page.get_by_role("tab", name="Push").click()
+    page.locator("#push-sample-size input").fill("3")
     page.locator("#push-preview").click()
-    # Ten sample shoppers' copy from the test model: minutes on a busy two-core box.
+    # Three sample shoppers' copy from the test model (ten, the default, took minutes on a busy 2-core box).
     page.locator("#push-status").get_by_text("Preview of").wait_for(timeout=400_000)
+    assert "for 3 sample users" in page.locator("#push-status").inner_text()
     text = page.locator("#push-preview-table").inner_text()
     assert "U0" in text, f"no sample user in the preview: {text[:300]!r}"
     # Each row says what the shopper would get: the model's copy, a template after a failed check, or a skip.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from ranking.records import RankedItem, Reason
 from retrieval.records import Product
 from ui import charts, handlers
@@ -130,3 +132,17 @@ def test_the_app_builds_without_serving(demo_shop):
 
     app = build_app(demo_shop)
     assert app.title == "shopmate"
+
+
+def test_a_preview_sample_is_the_first_shoppers_who_opted_in(demo_shop):
+    opted_in = [u.id for u in demo_shop.users() if u.marketing_opt_in]
+    assert len(opted_in) > 3
+    assert handlers.sample_users(demo_shop, 3) == opted_in[:3]
+
+
+@pytest.mark.parametrize("bad", [0, handlers.MAX_SAMPLE_USERS + 1, None, 2.5, True])
+def test_a_preview_sample_of_a_bad_size_is_refused_with_the_range(demo_shop, bad):
+    with pytest.raises(
+        ValueError, match=f"sample shoppers must be a whole number from 1 to {handlers.MAX_SAMPLE_USERS}"
+    ):
+        handlers.sample_users(demo_shop, bad)
